@@ -1,0 +1,1 @@
+"""The outside world and the wiring: CLI, settings, transports, scheduler, sender."""

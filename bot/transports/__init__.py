@@ -1,0 +1,1 @@
+"""Thin adapters between a messaging platform and the transport-neutral core."""

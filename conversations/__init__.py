@@ -1,0 +1,1 @@
+"""Multi-step dialogs (register, report, correct) and the small engine that runs them."""

@@ -1,0 +1,1 @@
+"""Turn one incoming event into replies: commands, questions, group commands, scheduled pushes."""

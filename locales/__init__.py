@@ -1,0 +1,1 @@
+"""gettext catalogs: vi (default, complete) and en."""

@@ -1,0 +1,1 @@
+"""Models, sessions, queries, migrations and document importers."""

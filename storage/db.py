@@ -1,0 +1,59 @@
+"""Engines and sessions: a SQLite file by default, any SQLAlchemy async URL through ``DATABASE_URL``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+
+def is_sqlite(url: str) -> bool:
+    """Tell whether ``url`` names a SQLite database."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """Create an async engine; SQLite gets WAL, foreign keys and a busy timeout for concurrent writers."""
+    if is_sqlite(url):
+        parsed = make_url(url)
+        memory = parsed.database in (None, "", ":memory:")
+        if not memory and parsed.database:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if memory:
+            kwargs.setdefault("poolclass", StaticPool)
+        kwargs.setdefault("connect_args", {"timeout": 30})
+        engine = create_async_engine(url, **kwargs)
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            if not memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        # pysqlite's own BEGIN handling would start transactions late and break "lock, then load".
+        @event.listens_for(engine.sync_engine, "connect")
+        def _no_autobegin(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+
+        # IMMEDIATE takes the write lock at once: the SQLite form of "take the lock, then load".
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 10)
+    kwargs.setdefault("pool_pre_ping", False)
+    return create_async_engine(url, **kwargs)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Return the session factory every unit of work uses (objects stay usable after commit)."""
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,28 @@
+"""Every table, importable from one place so Alembic and the tests see the whole schema."""
+
+from storage.models.base import Base, utcnow
+from storage.models.dialogs import AppliedUpdate, DialogState
+from storage.models.indicators import Indicator, IndicatorSet
+from storage.models.people import Identity, Invite, Membership, Person
+from storage.models.reports import Period, Report, ReportRevision, ReportValue
+from storage.models.units import AGENCY, AREA_KINDS, Unit
+
+__all__ = [
+    "AGENCY",
+    "AREA_KINDS",
+    "AppliedUpdate",
+    "Base",
+    "DialogState",
+    "Identity",
+    "Indicator",
+    "IndicatorSet",
+    "Invite",
+    "Membership",
+    "Period",
+    "Person",
+    "Report",
+    "ReportRevision",
+    "ReportValue",
+    "Unit",
+    "utcnow",
+]

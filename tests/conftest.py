@@ -1,0 +1,136 @@
+"""Shared fixtures: a real database per backend (SQLite file, PostgreSQL on 127.0.0.1), migrated by Alembic.
+
+Every test that takes ``engine`` runs once on SQLite and once on PostgreSQL. Each test session gets
+its own PostgreSQL database (so parallel runs never meet) and every test starts on empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.db import create_engine
+from storage.migrate import upgrade
+from storage.models import Base
+
+PG_HOST = os.environ.get("BAOCAO_TEST_PG_HOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("BAOCAO_TEST_PG_PORT", "5432"))
+PG_USER = os.environ.get("BAOCAO_TEST_PG_USER", "postgres")
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def _pg_reachable() -> bool:
+    try:
+        with socket.create_connection((PG_HOST, PG_PORT), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def shared_dir() -> Path:
+    """Return ``../shared``; skip (visibly) where it is absent, fail under CI."""
+    if not SHARED.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{SHARED} is missing under CI")
+        pytest.skip(f"{SHARED} is absent: the seeds and eval questions live there")
+    return SHARED
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a unit test that tries to reach anything but the loopback address."""
+    if request.node.get_closest_marker("e2e"):
+        yield
+        return
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and not (
+            host.startswith("127.") or host in ("localhost", "::1") or host.startswith("/")
+        ):
+            raise RuntimeError(f"unit test tried to reach {address!r}")
+        return real_connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    yield
+
+
+async def _create_pg_database() -> str:
+    name = f"baocao_test_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database="postgres")
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return name
+
+
+async def _drop_pg_database(name: str) -> None:
+    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database="postgres")
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def pg_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database for this test session, migrated to head."""
+    if not _pg_reachable():
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432 under CI")
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    name = await _create_pg_database()
+    url = f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+    engine = create_engine(url)
+    await upgrade(engine)
+    await engine.dispose()
+    yield url
+    await _drop_pg_database(name)
+
+
+@pytest.fixture(scope="session")
+async def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """A SQLite file for this test session, migrated to head."""
+    path = tmp_path_factory.mktemp("db") / "baocao.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    engine = create_engine(url)
+    await upgrade(engine)
+    await engine.dispose()
+    yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """The URL of a migrated database, once per backend."""
+    if request.param == "postgres":
+        return str(request.getfixturevalue("pg_url"))
+    return str(request.getfixturevalue("sqlite_url"))
+
+
+async def _empty_all(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                await conn.execute(table.delete())
+
+
+@pytest.fixture
+async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on empty, migrated tables, once per backend."""
+    eng = create_engine(db_url)
+    await _empty_all(eng)
+    yield eng
+    await eng.dispose()
