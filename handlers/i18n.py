@@ -1,7 +1,8 @@
 """gettext for every user-facing word, and Babel formatting of numbers and dates (vi_VN by default).
 
-The catalogs are compiled in memory from ``locales/<lang>/LC_MESSAGES/baocao.po`` on first use, so a
-fresh checkout needs no build step. The active language is carried in a ContextVar, like aiogram's
+The catalogs are compiled in memory from every ``locales/<lang>/LC_MESSAGES/*.po`` on first use (one
+file per area of the product, so parallel work never edits the same catalog), so a fresh checkout
+needs no build step. The active language is carried in a ContextVar, like aiogram's
 I18n middleware, so one process can serve users of both languages at once.
 """
 
@@ -14,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from babel.dates import format_date, format_datetime
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -31,11 +33,16 @@ _language: ContextVar[str] = ContextVar("language", default=DEFAULT_LANGUAGE)
 @cache
 def translations(language: str) -> NullTranslations:
     """Load and compile the catalog of ``language`` (``NullTranslations`` when it has none)."""
-    po_path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not po_path.exists():
+    po_paths = sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po"))
+    if not po_paths:
         return NullTranslations()
-    with po_path.open("rb") as po_file:
-        catalog = read_po(po_file, locale=language)
+    catalog = Catalog(locale=language, domain=DOMAIN)
+    for po_path in po_paths:
+        with po_path.open("rb") as po_file:
+            part = read_po(po_file, locale=language)
+        for message in part:
+            if message.id and message.string:
+                catalog[message.id] = message
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)

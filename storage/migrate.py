@@ -21,7 +21,7 @@ def alembic_config(url: str = "") -> Config:
     return config
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
     """Bring the database of ``engine`` up to ``revision``."""
 
     def _upgrade(connection: Connection) -> None:
