@@ -4,6 +4,7 @@ from storage.models.base import Base, utcnow
 from storage.models.dialogs import AppliedUpdate, DialogState
 from storage.models.indicators import Indicator, IndicatorSet
 from storage.models.people import Identity, Invite, Membership, Person
+from storage.models.plans import Plan, PlanAssignment, PlanDeadline, PlanProject, PlanTarget, PlanTask, PlanUnplaced
 from storage.models.reports import Period, Report, ReportRevision, ReportValue
 from storage.models.units import AGENCY, AREA_KINDS, Unit
 
@@ -20,6 +21,13 @@ __all__ = [
     "Membership",
     "Period",
     "Person",
+    "Plan",
+    "PlanAssignment",
+    "PlanDeadline",
+    "PlanProject",
+    "PlanTarget",
+    "PlanTask",
+    "PlanUnplaced",
     "Report",
     "ReportRevision",
     "ReportValue",
