@@ -37,6 +37,9 @@ class Indicator(Base):
     set_id: Mapped[int] = mapped_column(ForeignKey("indicator_sets.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]
     code: Mapped[str] = mapped_column(String(40))
+    # A short label for summaries and confirmations ("Người nghiện"); data, like the question.
+    label: Mapped[str] = mapped_column(String(80))
+    label_en: Mapped[str | None] = mapped_column(String(80))
     # The question as the bot asks it; configured per commune, so it is data, not a catalog string.
     question: Mapped[str] = mapped_column(String(300))
     question_en: Mapped[str | None] = mapped_column(String(300))

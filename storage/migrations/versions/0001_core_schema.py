@@ -136,6 +136,8 @@ def upgrade() -> None:
     sa.Column('set_id', sa.Integer(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('label', sa.String(length=80), nullable=False),
+    sa.Column('label_en', sa.String(length=80), nullable=True),
     sa.Column('question', sa.String(length=300), nullable=False),
     sa.Column('question_en', sa.String(length=300), nullable=True),
     sa.Column('measure', sa.String(length=20), nullable=False),
