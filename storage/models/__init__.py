@@ -2,7 +2,9 @@
 
 from storage.models.base import Base, utcnow
 from storage.models.dialogs import AppliedUpdate, DialogState
+from storage.models.groups import GroupBindCode, GroupBinding
 from storage.models.indicators import Indicator, IndicatorSet
+from storage.models.outbox import OutboxMessage
 from storage.models.people import Identity, Invite, Membership, Person
 from storage.models.plans import Plan, PlanAssignment, PlanDeadline, PlanProject, PlanTarget, PlanTask, PlanUnplaced
 from storage.models.reports import Period, Report, ReportRevision, ReportValue
@@ -14,11 +16,14 @@ __all__ = [
     "AppliedUpdate",
     "Base",
     "DialogState",
+    "GroupBindCode",
+    "GroupBinding",
     "Identity",
     "Indicator",
     "IndicatorSet",
     "Invite",
     "Membership",
+    "OutboxMessage",
     "Period",
     "Person",
     "Plan",
