@@ -1,0 +1,223 @@
+"""Reporting periods and deadlines: codes like ``2026-11``, ``2026-Q4``, ``2026-H2``, ``2026``.
+
+The rules come from the commune's ``Unit.settings["calendar"]`` and default to domain.md: hamlets
+report monthly by the 25th and 5 days before each commune deadline; the commune's quarterly report is
+due by the 15th of the quarter's last month, the half-year report by 15/6, the annual one by 15/12.
+Deadlines are local dates (Asia/Ho_Chi_Minh): a report is on time when filed by the end of that day.
+"""
+
+from __future__ import annotations
+
+import calendar as _cal
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models.reports import Period
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+_CODE = re.compile(r"^(\d{4})(?:-(?:(\d{1,2})|Q([1-4])|H([12])))?$")
+
+
+@dataclass(frozen=True, order=True)
+class PeriodSpec:
+    """A period as pure data (no database row): its code, kind, number and first/last day."""
+
+    starts_on: dt.date
+    ends_on: dt.date
+    kind: str
+    year: int
+    number: int
+    code: str
+
+
+def _spec(kind: str, year: int, number: int) -> PeriodSpec:
+    if kind == "month":
+        first, last = dt.date(year, number, 1), dt.date(year, number, _cal.monthrange(year, number)[1])
+        code = f"{year}-{number:02d}"
+    elif kind == "quarter":
+        first = dt.date(year, 3 * number - 2, 1)
+        last = dt.date(year, 3 * number, _cal.monthrange(year, 3 * number)[1])
+        code = f"{year}-Q{number}"
+    elif kind == "half":
+        first = dt.date(year, 6 * number - 5, 1)
+        last = dt.date(year, 6 * number, 30 if number == 1 else 31)
+        code = f"{year}-H{number}"
+    elif kind == "year":
+        first, last, code = dt.date(year, 1, 1), dt.date(year, 12, 31), str(year)
+    else:
+        raise ValueError(f"unknown period kind {kind!r}")
+    return PeriodSpec(first, last, kind, year, number, code)
+
+
+def parse_period(code: str) -> PeriodSpec:
+    """Parse ``2026-11``, ``2026-Q4``, ``2026-H2`` or ``2026`` (case-insensitive); ValueError otherwise."""
+    match = _CODE.match(code.strip().upper())
+    if not match:
+        raise ValueError(f"not a period code: {code!r}")
+    year = int(match.group(1))
+    if match.group(2):
+        month = int(match.group(2))
+        if not 1 <= month <= 12:
+            raise ValueError(f"not a month: {code!r}")
+        return _spec("month", year, month)
+    if match.group(3):
+        return _spec("quarter", year, int(match.group(3)))
+    if match.group(4):
+        return _spec("half", year, int(match.group(4)))
+    return _spec("year", year, 1)
+
+
+def period_of(kind: str, day: dt.date) -> PeriodSpec:
+    """Return the period of ``kind`` that contains ``day``."""
+    number = {"month": day.month, "quarter": (day.month - 1) // 3 + 1, "half": 1 if day.month <= 6 else 2}
+    return _spec(kind, day.year, number.get(kind, 1))
+
+
+def previous(spec: PeriodSpec) -> PeriodSpec:
+    """Return the period of the same kind just before ``spec``."""
+    return period_of(spec.kind, spec.starts_on - dt.timedelta(days=1))
+
+
+def following(spec: PeriodSpec) -> PeriodSpec:
+    """Return the period of the same kind just after ``spec``."""
+    return period_of(spec.kind, spec.ends_on + dt.timedelta(days=1))
+
+
+def same_last_year(spec: PeriodSpec) -> PeriodSpec:
+    """Return the same period one year earlier."""
+    return _spec(spec.kind, spec.year - 1, spec.number)
+
+
+def months_in(spec: PeriodSpec) -> list[PeriodSpec]:
+    """Return the months a period covers, in order."""
+    months = []
+    day = spec.starts_on
+    while day <= spec.ends_on:
+        months.append(period_of("month", day))
+        day = months[-1].ends_on + dt.timedelta(days=1)
+    return months
+
+
+def local(moment: dt.datetime) -> dt.datetime:
+    """Return ``moment`` (timezone-aware) in Vietnam time."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    return moment.astimezone(TZ)
+
+
+def at_local(day: dt.date, time: dt.time) -> dt.datetime:
+    """Return the aware moment of ``time`` on ``day`` in Vietnam time."""
+    return dt.datetime.combine(day, time, tzinfo=TZ)
+
+
+def _hhmm(text: str) -> dt.time:
+    hours, minutes = text.split(":")
+    return dt.time(int(hours), int(minutes))
+
+
+def _day_month(text: str) -> tuple[int, int]:
+    day, month = text.split("/")
+    return int(day), int(month)
+
+
+@dataclass(frozen=True)
+class CalendarRules:
+    """The calendar of one commune: deadlines, reminder days and times, quiet hours."""
+
+    hamlet_month_day: int = 25
+    hamlet_days_before_commune: int = 5
+    quarter_day: int = 15
+    half_deadline: str = "15/6"
+    year_deadline: str = "15/12"
+    remind_days_before: tuple[int, ...] = (3, 1)
+    remind_days_after: int = 5
+    remind_time: str = "08:00"
+    summary_time: str = "08:00"
+    quiet_start: str = "21:00"
+    quiet_end: str = "07:00"
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any] | None) -> CalendarRules:
+        """Read ``settings["calendar"]`` of a commune; missing keys keep the domain defaults."""
+        raw = dict((settings or {}).get("calendar") or {})
+        known = {name for name in cls.__dataclass_fields__ if name != "extra"}
+        values: dict[str, Any] = {key: raw.pop(key) for key in list(raw) if key in known}
+        if "remind_days_before" in values:
+            values["remind_days_before"] = tuple(int(d) for d in values["remind_days_before"])
+        return cls(**values, extra=raw)
+
+    def commune_deadline(self, spec: PeriodSpec) -> dt.date:
+        """When the commune's own report of ``spec`` is due upward."""
+        if spec.kind == "month":
+            return self.hamlet_deadline(spec)
+        if spec.kind == "quarter":
+            return dt.date(spec.year, 3 * spec.number, self.quarter_day)
+        if spec.kind == "half" and spec.number == 1:
+            day, month = _day_month(self.half_deadline)
+            return dt.date(spec.year, month, day)
+        day, month = _day_month(self.year_deadline)
+        return dt.date(spec.year, month, day)
+
+    def hamlet_deadline(self, spec: PeriodSpec) -> dt.date:
+        """When hamlets' reports of ``spec`` are due at the commune."""
+        if spec.kind == "month":
+            last = _cal.monthrange(spec.year, spec.number)[1]
+            return dt.date(spec.year, spec.number, min(self.hamlet_month_day, last))
+        return self.commune_deadline(spec) - dt.timedelta(days=self.hamlet_days_before_commune)
+
+    def reminder_days(self, spec: PeriodSpec) -> list[dt.date]:
+        """Days a missing hamlet is reminded: before the deadline, on it, then daily up to a limit."""
+        deadline = self.hamlet_deadline(spec)
+        before = [deadline - dt.timedelta(days=d) for d in sorted(set(self.remind_days_before), reverse=True)]
+        after = [deadline + dt.timedelta(days=d) for d in range(0, self.remind_days_after + 1)]
+        return [d for d in before if d >= spec.starts_on] + after
+
+    def is_quiet(self, moment: dt.datetime) -> bool:
+        """Tell whether ``moment`` falls in the quiet hours (default 21:00–07:00 Vietnam time)."""
+        now = local(moment).time()
+        start, end = _hhmm(self.quiet_start), _hhmm(self.quiet_end)
+        if start <= end:
+            return start <= now < end
+        return now >= start or now < end
+
+    def remind_moment(self, day: dt.date) -> dt.datetime:
+        """The moment reminders of ``day`` become due."""
+        return at_local(day, _hhmm(self.remind_time))
+
+    def summary_moment(self, day: dt.date) -> dt.datetime:
+        """The moment summaries of ``day`` become due."""
+        return at_local(day, _hhmm(self.summary_time))
+
+    def deadline_end(self, spec: PeriodSpec) -> dt.datetime:
+        """The first moment a hamlet's report of ``spec`` counts as late."""
+        return at_local(self.hamlet_deadline(spec) + dt.timedelta(days=1), dt.time(0, 0))
+
+
+async def ensure_period(session: AsyncSession, code: str) -> Period:
+    """Return the ``periods`` row of ``code``, creating it (race-free on both databases) when missing."""
+    spec = parse_period(code)
+    found = await session.scalar(select(Period).where(Period.code == spec.code))
+    if found is not None:
+        return found
+    values = {
+        "code": spec.code,
+        "kind": spec.kind,
+        "year": spec.year,
+        "number": spec.number,
+        "starts_on": spec.starts_on,
+        "ends_on": spec.ends_on,
+    }
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    await session.execute(insert(Period).values(**values).on_conflict_do_nothing(index_elements=["code"]))
+    period = await session.scalar(select(Period).where(Period.code == spec.code))
+    assert period is not None
+    return period
