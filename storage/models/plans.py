@@ -28,6 +28,8 @@ class Plan(Base):
     area_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
     number: Mapped[str | None] = mapped_column(String(60))  # "107/KH-UBND"
     issued_on: Mapped[dt.date | None]
+    # The date as the document writes it when it is incomplete ("tháng 01 năm 2026").
+    issued_text: Mapped[str | None] = mapped_column(String(60))
     title: Mapped[str] = mapped_column(Text, default="")
     issuer: Mapped[str] = mapped_column(String(300), default="")  # "UBND tỉnh Nghệ An"
     source_name: Mapped[str] = mapped_column(String(300), default="")  # the file it came from
@@ -60,7 +62,8 @@ class PlanTask(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     text: Mapped[str] = mapped_column(Text)
     time_frame: Mapped[str | None] = mapped_column(String(300))
-    project_code: Mapped[str | None] = mapped_column(String(20))
+    # Every project the task belongs to, comma-separated codes ("1,2,7.2").
+    project_code: Mapped[str | None] = mapped_column(String(200))
     project_id: Mapped[int | None] = mapped_column(ForeignKey("plan_projects.id", ondelete="SET NULL"))
     section: Mapped[str] = mapped_column(Text, default="")
     paragraph: Mapped[int] = mapped_column(Integer, default=0)
