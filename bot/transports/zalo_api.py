@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 import aiohttp
 
+from bot.delivery_errors import DeliveryError, Permanent, RetryAfter, Transient
 from bot.transports.zalo_text import ZALO_TEXT_LIMIT, split_text
 
 DEFAULT_API_URL = "https://bot-api.zaloplatforms.com"
@@ -44,57 +45,61 @@ POLLING_TIMEOUT_CODE = 408
 ChatAction = Literal["typing", "upload_photo"]
 
 
-class ZaloApiError(Exception):
-    """An answer with ``ok: false`` (or no usable answer at all) from the Bot API."""
+class ZaloApiError(DeliveryError):
+    """An answer with ``ok: false`` (or no usable answer at all) from the Bot API.
+
+    Every subclass is also one of the outbox sender's ``RetryAfter`` / ``Transient`` /
+    ``Permanent``, so the sender that serves Telegram serves Zalo unchanged.
+    """
 
     retryable = False
 
     def __init__(self, method: str, error_code: int | None, description: str) -> None:
-        super().__init__(f"{method}: {error_code} {description}")
+        Exception.__init__(self, f"{method}: {error_code} {description}")
         self.method = method
         self.error_code = error_code
         self.description = description
 
 
-class ZaloRetryAfter(ZaloApiError):
+class ZaloRetryAfter(ZaloApiError, RetryAfter):
     """429: too many requests; try again after ``retry_after`` seconds."""
 
     retryable = True
 
     def __init__(self, method: str, error_code: int | None, description: str, retry_after: float) -> None:
         super().__init__(method, error_code, description)
-        self.retry_after = retry_after
+        self.retry_after = self.seconds = float(retry_after)
 
 
-class ZaloServerError(ZaloApiError):
+class ZaloServerError(ZaloApiError, Transient):
     """5xx: the platform failed; retry with backoff."""
 
     retryable = True
 
 
-class ZaloNetworkError(ZaloApiError):
+class ZaloNetworkError(ZaloApiError, Transient):
     """A time-out, a dropped connection or an unreadable answer; retry with backoff."""
 
     retryable = True
 
 
-class ZaloBadRequest(ZaloApiError):
+class ZaloBadRequest(ZaloApiError, Permanent):
     """400 (and any other 4xx without a class of its own): the request itself is wrong; never retried."""
 
 
-class ZaloUnauthorized(ZaloApiError):
+class ZaloUnauthorized(ZaloApiError, Permanent):
     """401: the token is wrong or revoked."""
 
 
-class ZaloForbidden(ZaloApiError):
+class ZaloForbidden(ZaloApiError, Permanent):
     """403: the bot may not do this (the user blocked it, the bot left the group)."""
 
 
-class ZaloNotFound(ZaloApiError):
+class ZaloNotFound(ZaloApiError, Permanent):
     """404: unknown method or chat."""
 
 
-class ZaloConflict(ZaloApiError):
+class ZaloConflict(ZaloApiError, Permanent):
     """409: polling while a webhook is set (or the reverse)."""
 
 

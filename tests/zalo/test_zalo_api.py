@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from bot.delivery_errors import Permanent, RetryAfter, Transient
 from bot.transports.zalo_api import (
     NO_RETRY,
     RetryPolicy,
@@ -137,6 +138,9 @@ def test_error_codes_map_to_typed_errors(code: int | None, kind: type, retryable
     error = error_for("sendMessage", code, "x")
     assert type(error) is kind
     assert error.retryable is retryable
+    # The outbox sender acts on its own three kinds: each Zalo error must be exactly one of them.
+    sender_kinds = [k for k in (RetryAfter, Transient, Permanent) if isinstance(error, k)]
+    assert sender_kinds == [RetryAfter if code == 429 else Transient if retryable else Permanent]
 
 
 def test_retry_after_comes_from_the_header_or_the_description() -> None:
@@ -144,6 +148,7 @@ def test_retry_after_comes_from_the_header_or_the_description() -> None:
     from_text = error_for("sendMessage", 429, "Too Many Requests: retry after 3")
     assert isinstance(from_header, ZaloRetryAfter) and from_header.retry_after == 7
     assert isinstance(from_text, ZaloRetryAfter) and from_text.retry_after == 3
+    assert from_text.seconds == 3  # what the outbox sender reads
 
 
 # ----- the client against the server -------------------------------------------------------------
