@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import datetime as dt
+import itertools
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -64,13 +65,13 @@ async def test_rate_limits_hold_per_chat_per_group_and_in_all(engine: AsyncEngin
     assert len(fake.delivered) == 30
     times = sorted(t for t, _ in fake.delivered)
     slack = 0.01
-    assert all(b - a >= 1 / 40 - slack for a, b in zip(times, times[1:], strict=False))
+    assert all(b - a >= 1 / 40 - slack for a, b in itertools.pairwise(times))
     by_chat: dict[str, list[float]] = collections.defaultdict(list)
     for t, m in fake.delivered:
         by_chat[m.chat_id].append(t)
     for chat_times in by_chat.values():
         chat_times.sort()
-        assert all(b - a >= 0.1 - slack for a, b in zip(chat_times, chat_times[1:], strict=False))
+        assert all(b - a >= 0.1 - slack for a, b in itertools.pairwise(chat_times))
         # no window of 0.6 s holds more than 3 messages into one group
         assert all(b - a >= 0.6 - slack for a, b in zip(chat_times, chat_times[3:], strict=False))
 
