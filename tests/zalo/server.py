@@ -78,7 +78,7 @@ class BotState:
     actions: list[tuple[str, str]] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
     chats: dict[str, str] = field(default_factory=dict)
-    faults: dict[str, deque[Fault]] = field(default_factory=dict)
+    faults: dict[str, deque[Fault | None]] = field(default_factory=dict)
 
     @property
     def bot_id(self) -> str:
@@ -272,8 +272,10 @@ class ZaloTestServer:
         """How many requests the bot made (of ``method`` only, if given)."""
         return sum(1 for m in self._bots[token].calls if method is None or m == method)
 
-    def _add_fault(self, token: str, method: str, fault: Fault, times: int) -> None:
-        self._bots[token].faults.setdefault(method, deque()).extend([fault] * times)
+    def _add_fault(self, token: str, method: str, fault: Fault, times: int, skip: int = 0) -> None:
+        # ``None`` entries let that many calls through first (to hit, say, the second message).
+        queue = self._bots[token].faults.setdefault(method, deque())
+        queue.extend([None] * skip + [fault] * times)
 
     def fail_next(
         self,
@@ -284,8 +286,10 @@ class ZaloTestServer:
         description: str | None = None,
         times: int = 1,
         retry_after: float | None = None,
+        skip: int = 0,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` ("*": any) answer ``error_code``."""
+        """Make the next ``times`` calls of ``method`` ("*": any) answer ``error_code``, after
+        letting ``skip`` calls through."""
         text = description or (
             f"Too Many Requests: retry after {retry_after:g}"
             if error_code == 429 and retry_after
@@ -293,7 +297,7 @@ class ZaloTestServer:
             if error_code >= 500
             else "Bad Request"
         )
-        self._add_fault(token, method, Fault("error", error_code, text, retry_after=retry_after), times)
+        self._add_fault(token, method, Fault("error", error_code, text, retry_after=retry_after), times, skip)
 
     def timeout_next(self, token: str, method: str = "*", *, delay: float = 5.0, times: int = 1) -> None:
         """Make the next calls hang for ``delay`` seconds and then fail, doing nothing."""
@@ -310,7 +314,8 @@ class ZaloTestServer:
         for key in (method, "*"):
             queue = bot.faults.get(key)
             if queue:
-                return queue.popleft()
+                fault = queue.popleft()
+                return fault
         return None
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
