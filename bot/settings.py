@@ -1,0 +1,50 @@
+"""Typed settings read once from the environment by the composition root."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///baocao.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot needs from outside; built by ``Settings.from_env``."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    bot_token: str | None = None
+    bot_api_url: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 8080
+    public_base_url: str | None = None
+    zalo_bot_token: str | None = None
+    zalo_api_url: str | None = None
+    timezone: str = "Asia/Ho_Chi_Minh"
+    language: str = "vi"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Read the settings from ``env`` (the process environment by default)."""
+        source = dict(os.environ if env is None else env)
+
+        def opt(name: str) -> str | None:
+            value = source.get(name, "").strip()
+            return value or None
+
+        return cls(
+            database_url=opt("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            bot_token=opt("BOT_TOKEN"),
+            bot_api_url=opt("BOT_API_URL"),
+            webhook_url=opt("WEBHOOK_URL"),
+            webhook_secret=opt("WEBHOOK_SECRET"),
+            webhook_host=opt("WEBHOOK_HOST") or "127.0.0.1",
+            webhook_port=int(opt("WEBHOOK_PORT") or "8080"),
+            public_base_url=opt("PUBLIC_BASE_URL"),
+            zalo_bot_token=opt("ZALO_BOT_TOKEN"),
+            zalo_api_url=opt("ZALO_API_URL"),
+            timezone=opt("BAOCAO_TIMEZONE") or "Asia/Ho_Chi_Minh",
+            language=opt("BAOCAO_LANGUAGE") or "vi",
+        )

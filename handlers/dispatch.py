@@ -1,0 +1,204 @@
+"""The core's front door: one incoming event in, replies out, in one transaction.
+
+For every event: record the update id (a redelivery stops here), take the lock on the sender's
+dialog state, find who is writing, route (registration, commands, the current dialog, a question),
+apply the dialog's effects, save the state, commit. Nothing here knows which transport is used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from conversations.engine import Context, Dialog, Effect, Outcome, State
+from conversations.report_dialog import ReportDialog, SaveReport
+from conversations.vocabulary import says
+from handlers.access import may_report
+from handlers.help import help_reply, not_understood
+from handlers.i18n import DEFAULT_LANGUAGE, _, set_language
+from handlers.messages import Incoming, Reply
+from handlers.registration import how_to_register, register
+from handlers.report_view import view_report
+from handlers.vietnamese import fold, nfc
+from storage.dialog_states import lock_state, store_state
+from storage.people import Member, find_member, looks_like_code
+from storage.reports import save_report
+from storage.units import find_units
+from storage.updates import claim_update
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+# (session, incoming, member, now) -> replies, or None when the text is not for it.
+TextHandler = Callable[[AsyncSession, Incoming, Member | None, dt.datetime], Awaitable[list[Reply] | None]]
+QuestionHandler = Callable[[AsyncSession, str, Member, dt.date], Awaitable[tuple[str, list[Reply]]]]
+
+REPORT_COMMANDS = frozenset({"baocao", "report"})
+VIEW_COMMANDS = frozenset({"xem", "view"})
+HELP_COMMANDS = frozenset({"help", "giup"})
+CANCEL_COMMANDS = frozenset({"huy", "cancel"})
+START_REPORT_BUTTON = "report:start"
+
+
+def utc_now() -> dt.datetime:
+    """The real clock (tests pass their own)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def split_command(text: str) -> tuple[str | None, str]:
+    """Split ``/cmd@bot arg`` into (``cmd`` folded, ``arg``); (None, text) for plain text."""
+    if not text.startswith("/"):
+        return None, text
+    head, _sep, rest = text[1:].partition(" ")
+    return fold(head.split("@", 1)[0]), rest.strip()
+
+
+class _KeyLocks:
+    """In-process locks per (transport, chat, user): SQLite has no row locks, one process may race."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str, str], tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: tuple[str, str, str]) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+@dataclass
+class Core:
+    """Turns ``Incoming`` events into ``Reply`` lists; built once by the composition root."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Ho_Chi_Minh"))
+    clock: Clock = utc_now
+    questions: QuestionHandler | None = None
+    group_handler: TextHandler | None = None
+    extra_handlers: list[TextHandler] = field(default_factory=list)
+    dialogs: Mapping[str, Dialog] = field(default_factory=lambda: {"report": ReportDialog()})
+    _locks: _KeyLocks = field(default_factory=_KeyLocks)
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        """Apply one event exactly once and return what to answer (nothing for a redelivery)."""
+        key = (incoming.transport, incoming.chat_id, incoming.user_id)
+        async with self._locks.hold(key):
+            try:
+                return await self._handle(incoming)
+            except Exception:
+                # The update id was not recorded (rolled back): a redelivery will try again.
+                log.exception("update %s:%s failed", incoming.transport, incoming.update_id)
+                set_language(DEFAULT_LANGUAGE)
+                return [Reply(_("Sorry, something went wrong on our side. Nothing you sent was lost; "
+                                "please send your last answer again in a moment."))]
+
+    async def _handle(self, incoming: Incoming) -> list[Reply]:
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            if not await claim_update(session, incoming.transport, incoming.update_id):
+                log.info("update %s:%s already applied", incoming.transport, incoming.update_id)
+                return []
+            member = await find_member(session, incoming.transport, incoming.user_id)
+            set_language(member.language if member else DEFAULT_LANGUAGE)
+            if incoming.chat_type == "group":
+                if self.group_handler is None:
+                    return []
+                return await self.group_handler(session, incoming, member, now) or []
+            row = await lock_state(session, incoming.transport, incoming.chat_id, incoming.user_id)
+            state: State | None = None
+            dialog = self.dialogs.get(row.dialog or "")
+            replies: list[Reply] = []
+            if dialog is not None and row.step:
+                if row.version == dialog.version:
+                    state = State(dialog.name, row.step, dict(row.payload), row.version)
+                else:
+                    replies.append(Reply(_("The bot was updated and your unfinished dialog was reset. "
+                                           "Please start again.")))
+            outcome = await self._route(session, incoming, member, state, now)
+            for effect in outcome.effects:
+                await self._apply(session, effect, member, now)
+            new = outcome.state
+            store_state(row, new.dialog if new else None, new.step if new else None,
+                        new.version if new else 1, new.data if new else {}, now)
+            return replies + outcome.replies
+
+    async def _apply(self, session: AsyncSession, effect: Effect, member: Member | None, now: dt.datetime) -> None:
+        if isinstance(effect, SaveReport):
+            assert member is not None and may_report(member, effect.unit_id)
+            await save_report(session, unit_id=effect.unit_id, set_id=effect.set_id, period=effect.period,
+                              values=effect.values, note=effect.note, person_id=member.person_id, now=now)
+            return
+        raise TypeError(f"unknown effect {type(effect).__name__}")
+
+    def _context(self, session: AsyncSession, member: Member, now: dt.datetime) -> Context:
+        return Context(session=session, member=member, now=now, timezone=self.timezone)
+
+    async def _route(
+        self, session: AsyncSession, incoming: Incoming, member: Member | None, state: State | None,
+        now: dt.datetime,
+    ) -> Outcome:
+        text = nfc(incoming.text or "").strip()
+        command, argument = split_command(text)
+        if member is None:
+            code = argument if command == "start" and argument else (text if looks_like_code(text) else "")
+            if code:
+                return Outcome(await register(session, incoming, code, now), None)
+            return Outcome([how_to_register()], None)
+        if command == "start" and argument:
+            return Outcome(await register(session, incoming, argument, now), state)
+        if command in CANCEL_COMMANDS:
+            return Outcome([Reply(_("Cancelled. Nothing was saved.") if state else _("Nothing to cancel."))], None)
+        if command in REPORT_COMMANDS or incoming.button == START_REPORT_BUTTON:
+            return await self._start_report(session, member, argument if command else "", now)
+        if command in VIEW_COMMANDS:
+            return Outcome(await view_report(session, member, argument, self.timezone), state)
+        if command in HELP_COMMANDS or command == "start":
+            return Outcome([help_reply(member)], state)
+        for handler in self.extra_handlers:
+            handled = await handler(session, incoming, member, now)
+            if handled is not None:
+                return Outcome(handled, state)
+        if state is not None and command is None:
+            dialog = self.dialogs[state.dialog]
+            answer = incoming.button if incoming.button is not None else text
+            return await dialog.step(self._context(session, member, now), state, answer, incoming.button is not None)
+        if command is not None:
+            return Outcome([help_reply(member)], state)
+        return await self._free_text(session, member, text, now)
+
+    async def _start_report(self, session: AsyncSession, member: Member, argument: str, now: dt.datetime) -> Outcome:
+        if argument:
+            matches = await find_units(session, argument, kinds=("hamlet", "agency"))
+            if matches and all(not may_report(member, unit.id) for unit in matches):
+                return Outcome([Reply(_("You can only file the report of {unit}.").format(unit=member.unit_name))],
+                               None)
+        return await self.dialogs["report"].start(self._context(session, member, now), argument)
+
+    async def _free_text(self, session: AsyncSession, member: Member, text: str, now: dt.datetime) -> Outcome:
+        if says(text, "start_report"):
+            return await self._start_report(session, member, "", now)
+        if says(text, "view_report"):
+            return Outcome(await view_report(session, member, "", self.timezone), None)
+        if says(text, "help"):
+            return Outcome([help_reply(member)], None)
+        if self.questions is not None and text:
+            intent, replies = await self.questions(session, text, member, now.astimezone(self.timezone).date())
+            if intent == "start_report":
+                return await self._start_report(session, member, "", now)
+            return Outcome(replies, None)
+        return Outcome([not_understood()], None)

@@ -1,0 +1,30 @@
+"""What the bot can do, in a few lines that fit a phone screen."""
+
+from __future__ import annotations
+
+from handlers.i18n import _
+from handlers.messages import Reply
+from storage.people import Member
+
+
+def help_reply(member: Member | None) -> Reply:
+    """List the commands and example questions for this member."""
+    lines = [
+        _("I can help with:"),
+        _("• /baocao or “báo cáo”: file this month's report"),
+        _("• /xem or “xem báo cáo”: see your latest report"),
+        _("• Questions about the plan, e.g. “đơn vị tôi được giao nhiệm vụ gì?”, "
+          "“chỉ tiêu năm nay là bao nhiêu?”, “khi nào nộp báo cáo quý?”"),
+        _("• /huy or “hủy”: stop what you are doing"),
+    ]
+    if member is not None and member.role in ("leader", "admin"):
+        lines.append(_("• “xóm nào chưa báo cáo?”: hamlets that have not reported yet"))
+    return Reply("\n".join(lines))
+
+
+def not_understood() -> Reply:
+    """A polite answer for what the bot did not understand, with examples."""
+    return Reply(
+        _("Sorry, I did not understand. You can type “báo cáo” to file a report, or ask for example "
+          "“đơn vị tôi được giao nhiệm vụ gì?”. Type “giúp” for help.")
+    )

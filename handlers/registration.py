@@ -1,0 +1,50 @@
+"""Registration: ``/start <code>`` or the bare code binds the sender to a unit and a role."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.i18n import _
+from handlers.messages import Incoming, Reply
+from storage.people import InviteProblem, redeem_invite
+
+def role_name(role: str) -> str:
+    """Name a role in the user's language."""
+    names = {
+        "reporter": _("reporter"),
+        "officer": _("officer"),
+        "leader": _("leader"),
+        "admin": _("administrator"),
+    }
+    return names.get(role, role)
+
+
+def how_to_register() -> Reply:
+    """What an unregistered sender is told (and nothing else)."""
+    return Reply(
+        _("Hello! You are not registered yet. Please send the invite code you received from the "
+          "commune police (for example: /start ABCD2345, or just the code).")
+    )
+
+
+async def register(
+    session: AsyncSession, incoming: Incoming, code: str, now: dt.datetime
+) -> list[Reply]:
+    """Redeem ``code`` for the sender; each kind of failure gets its own answer."""
+    outcome = await redeem_invite(session, code, incoming.transport, incoming.user_id, incoming.user_name, now)
+    if outcome is InviteProblem.UNKNOWN:
+        return [Reply(_("The code {code} is not correct. Please check it and send it again.").format(code=code))]
+    if outcome is InviteProblem.USED:
+        return [Reply(_("The code {code} has already been used. Please ask the commune police for a new one.")
+                      .format(code=code))]
+    if outcome is InviteProblem.EXPIRED:
+        return [Reply(_("The code {code} has expired. Please ask the commune police for a new one.")
+                      .format(code=code))]
+    invite, unit = outcome
+    text = _("Registered: you are the {role} of {unit}.").format(role=role_name(invite.role), unit=unit.name)
+    hint = _("Type “báo cáo” (or /baocao) to file this month's report, /xem to see the latest one, "
+             "/help for everything else.") if invite.role in ("reporter", "officer") else _(
+        "Type /help to see what I can do.")
+    return [Reply(f"{text}\n{hint}")]

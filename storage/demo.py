@@ -1,0 +1,154 @@
+"""The demo commune: units, the default hamlet indicator set, invites and a few months of reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.vietnamese import fold
+from storage.models import Indicator, IndicatorSet, Invite, Unit
+from storage.people import create_invite
+from storage.periods import PeriodSpec, month_of
+from storage.reports import save_report
+
+DATA = Path(__file__).with_name("demo_commune.json")
+PAST_MONTHS = 6
+INVITE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class DemoHamlet:
+    """A hamlet of the demo with its reporter's invite code."""
+
+    name: str
+    invite_code: str
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What ``baocao demo`` prints."""
+
+    commune: str
+    commune_id: int
+    hamlets: list[DemoHamlet]
+    leader_code: str
+    admin_code: str
+    created: bool
+
+
+def demo_data() -> dict[str, Any]:
+    """Return the demo commune's description."""
+    data: dict[str, Any] = json.loads(DATA.read_text(encoding="utf-8"))
+    return data
+
+
+def _unit(kind: str, name: str, parent: Unit | None) -> Unit:
+    return Unit(kind=kind, name=name, folded_name=fold(name), parent_id=parent.id if parent else None, settings={})
+
+
+async def add_indicator_set(session: AsyncSession, owner: Unit, spec: dict[str, Any]) -> IndicatorSet:
+    """Create an indicator set and its indicators from a JSON description."""
+    indicator_set = IndicatorSet(owner_id=owner.id, code=spec["code"], name=spec["name"],
+                                 unit_kind=spec["unit_kind"], period_kind=spec["period_kind"])
+    session.add(indicator_set)
+    await session.flush()
+    for position, item in enumerate(spec["indicators"], start=1):
+        session.add(Indicator(
+            set_id=indicator_set.id, position=position, code=item["code"], label=item["label"],
+            label_en=item.get("label_en"), question=item["question"], question_en=item.get("question_en"),
+            measure=item.get("measure", ""), kind=item.get("kind", "count"),
+            required=item.get("required", True), rules=item.get("rules", {}),
+        ))
+    await session.flush()
+    return indicator_set
+
+
+def _plausible_values(rng: random.Random, base: dict[str, int]) -> dict[str, int | None]:
+    nghien = max(0, base["nghien"] + rng.randint(-1, 1))
+    su_dung = max(0, base["su_dung"] + rng.randint(-1, 1))
+    sessions = rng.randint(0, 4)
+    return {
+        "nghien": nghien, "su_dung": su_dung, "sau_cai": base["sau_cai"], "nghien_moi": rng.randint(0, 1),
+        "tu_van": rng.randint(0, nghien + su_dung), "cai_nghien": rng.randint(0, nghien),
+        "loan_than": min(rng.randint(0, 1), nghien + su_dung), "tuyen_truyen": sessions,
+        "luot_nghe": sessions * rng.randint(20, 60), "to_giac": rng.randint(0, 2),
+        "diem_nghi_van": rng.randint(0, 1), "trong_cay": rng.choice((0, 0, 0, 15)),
+    }
+
+
+async def _fresh_code(session: AsyncSession, unit: Unit, role: str, now: dt.datetime) -> str:
+    unused = (await session.execute(
+        select(Invite).where(Invite.unit_id == unit.id, Invite.role == role, Invite.used_at.is_(None),
+                             Invite.expires_at > now)
+    )).scalars().first()
+    if unused is not None:
+        return unused.code
+    return (await create_invite(session, unit.id, role, now, dt.timedelta(days=INVITE_DAYS))).code
+
+
+async def load_demo(session: AsyncSession, now: dt.datetime, today: dt.date) -> DemoSummary:
+    """Create the demo commune unless it exists; either way return its hamlets and fresh invite codes."""
+    data = demo_data()
+    commune = (await session.execute(
+        select(Unit).where(Unit.kind == "commune", Unit.folded_name == fold(data["commune"]))
+    )).scalar_one_or_none()
+    created = commune is None
+    if commune is None:
+        province = _unit("province", data["province"], None)
+        session.add(province)
+        await session.flush()
+        commune = _unit("commune", data["commune"], province)
+        session.add(commune)
+        await session.flush()
+        session.add_all(_unit("hamlet", name, commune) for name in data["hamlets"])
+        session.add_all(_unit("agency", name, commune) for name in data["agencies"])
+        await session.flush()
+        indicator_set = await add_indicator_set(session, commune, data["indicator_set"])
+        await _past_reports(session, commune, indicator_set, data, now, today)
+    hamlets = list((await session.execute(
+        select(Unit).where(Unit.parent_id == commune.id, Unit.kind == "hamlet").order_by(Unit.id)
+    )).scalars())
+    police = (await session.execute(
+        select(Unit).where(Unit.parent_id == commune.id, Unit.kind == "agency").order_by(Unit.id)
+    )).scalars().first()
+    assert police is not None
+    listed = [DemoHamlet(h.name, await _fresh_code(session, h, "reporter", now)) for h in hamlets]
+    return DemoSummary(
+        commune=commune.name, commune_id=commune.id, hamlets=listed,
+        leader_code=await _fresh_code(session, commune, "leader", now),
+        admin_code=await _fresh_code(session, police, "admin", now), created=created,
+    )
+
+
+async def _past_reports(
+    session: AsyncSession, commune: Unit, indicator_set: IndicatorSet, data: dict[str, Any],
+    now: dt.datetime, today: dt.date,
+) -> None:
+    # A fixed seed: every demo database tells the same story.
+    rng = random.Random(20260101)
+    hamlets = list((await session.execute(
+        select(Unit).where(Unit.parent_id == commune.id, Unit.kind == "hamlet").order_by(Unit.id)
+    )).scalars())
+    current = month_of(today)
+    months: list[PeriodSpec] = []
+    period = current
+    for _ in range(PAST_MONTHS):
+        period = period.previous()
+        months.append(period)
+    for index, hamlet in enumerate(hamlets):
+        base = {"nghien": rng.randint(0, 6), "su_dung": rng.randint(0, 4), "sau_cai": rng.randint(0, 5)}
+        for age, month in enumerate(reversed(months)):
+            # Two hamlets are often late: the last month is missing for them.
+            if index in (3, 7) and age == len(months) - 1:
+                continue
+            saved = dt.datetime.combine(month.ends_on, dt.time(9, 0), tzinfo=dt.UTC) - dt.timedelta(days=6)
+            await save_report(session, unit_id=hamlet.id, set_id=indicator_set.id, period=month,
+                              values=_plausible_values(rng, base), note=rng.choice(data["notes"]),
+                              person_id=None, now=min(saved, now))
