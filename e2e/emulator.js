@@ -146,8 +146,9 @@ function pendingUpdates(server, token) {
 
 // ---------------------------------------------------------------------------------------------
 // F2: the package stamps the messages the bot sends with Date.now() in MILLISECONDS and returns
-// the raw request as the "Message"; Telegram's Message.date is in seconds and aiogram/PTB refuse a
-// date in the year 56000. We store the entry as the package does and return a proper Message.
+// the raw request as the "Message". Telegram's Message.date is in seconds: python-telegram-bot fails
+// ("year 58865 is out of range") and aiogram's pydantic only guesses milliseconds. We store the entry
+// as the package does and return a proper Message.
 TelegramServer.prototype.addBotMessage = function addBotMessage(rawMessage, botToken) {
   const message = TelegramServer.normalizeMessage(rawMessage);
   const entry = { time: Date.now(), botToken, message, updateId: this.updateId, messageId: this.messageId, isRead: false };
@@ -158,8 +159,8 @@ TelegramServer.prototype.addBotMessage = function addBotMessage(rawMessage, botT
 };
 
 // F3: the package rebuilds a callback query from id/from/message/data only, dropping
-// chat_instance, which Telegram always sends and aiogram/PTB require. It also leaks its own
-// botToken field into messages.
+// chat_instance, which Telegram always sends and both aiogram's and PTB's CallbackQuery require.
+// It also leaks its own botToken field into messages.
 const formatUpdate = TelegramServer.formatUpdate;
 TelegramServer.formatUpdate = function formatUpdateFixed(update) {
   const out = formatUpdate(update);
@@ -346,7 +347,8 @@ function ourRoutes(app, server) {
   server.setMaxListeners(0);
   app.all('/bot:token/:method', parseMultipart, record);
 
-  // F1: getMe lacks is_bot (required by aiogram's and PTB's User) and ignores the token's bot id.
+  // F1: getMe lacks is_bot, which aiogram's User (validation error) and PTB's User (TypeError)
+  // require; and its id ignores the token's, from which the frameworks also derive the bot's id.
   app.all('/bot:token/getMe', (req, res) => ok(res, {
     ...botUser(req.params.token), can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false,
   }));
@@ -389,9 +391,11 @@ function ourRoutes(app, server) {
     return ok(res, server.addBotMessage({ ...p }, req.params.token));
   });
 
-  // F4: editMessageText, editMessageReplyMarkup and answerCallbackQuery answer `null`; Telegram
-  // answers the edited Message (or True), and aiogram/PTB reject a null result. The same for
-  // setWebhook. deleteMessage keeps the package's route, whose null on success is also fixed here.
+  // F4: editMessageText, editMessageReplyMarkup, answerCallbackQuery, setWebhook and deleteMessage
+  // answer `null`; Telegram answers the edited Message or True. PTB's edit_message_text fails on null
+  // ("'NoneType' object has no attribute 'copy'"); aiogram returns None where its types promise a
+  // Message or True. The edit routes also apply Telegram's rules (keyboard dropped unless repeated,
+  // "message is not modified").
   app.all('/bot:token/editMessageText', editMessage(server, true));
   app.all('/bot:token/editMessageReplyMarkup', editMessage(server, false));
   app.all('/bot:token/answerCallbackQuery', (req, res) => ok(res, true));
