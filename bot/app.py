@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.background import Background, scheduler_tick, start_background
+from bot.sender import Deliver
 from bot.settings import Settings
 from handlers.dispatch import Clock, Core, utc_now
 from storage.db import create_engine, session_factory
@@ -28,6 +30,10 @@ class App:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     core: Core
+
+    async def start_background(self, transport: str, deliver: Deliver) -> Background:
+        """Start the outbox sender and the scheduler tick of this process."""
+        return start_background(self.sessions, transport, deliver, scheduler_tick(self.sessions))
 
     async def load_demo_if_empty(self) -> DemoSummary | None:
         """Load the demo commune into an empty database (the embedded default starts with it)."""

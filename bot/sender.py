@@ -80,8 +80,11 @@ class OutboxSender:
         quiet: Callable[[dt.datetime], bool] | None = None,
         now: Callable[[], dt.datetime] = utcnow,
         worker_id: str | None = None,
+        transport: str | None = None,
     ) -> None:
         self._sessions = sessions
+        # A process running Telegram and Zalo has one sender per transport, each for its own rows.
+        self._transport = transport
         self._deliver = deliver
         self.limiter = limiter or RateLimiter()
         self.settings = settings or SenderSettings()
@@ -105,6 +108,8 @@ class OutboxSender:
                 .limit(self.settings.batch)
                 .with_for_update(skip_locked=True)
             )
+            if self._transport is not None:
+                query = query.where(OutboxMessage.transport == self._transport)
             rows = list((await session.scalars(query)).all())
             until = now + dt.timedelta(seconds=self.settings.lease_seconds)
             for row in rows:

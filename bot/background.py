@@ -1,0 +1,67 @@
+"""The work a running bot does besides answering: the scheduler tick and the outbox sender."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.sender import Deliver, OutboxSender
+
+log = logging.getLogger(__name__)
+TICK_SECONDS = 60.0
+
+
+@dataclass
+class Background:
+    """Background tasks of one process; ``stop`` ends them cleanly."""
+
+    stop_event: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def stop(self) -> None:
+        """Ask every task to finish and wait for them."""
+        self.stop_event.set()
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+async def _tick_forever(tick: Callable[[], Awaitable[None]], stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await tick()
+        except Exception:
+            log.exception("scheduler tick failed")
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=TICK_SECONDS)
+
+
+def start_background(
+    sessions: async_sessionmaker[AsyncSession], transport: str, deliver: Deliver,
+    tick: Callable[[], Awaitable[None]] | None = None,
+) -> Background:
+    """Start the outbox sender for ``transport`` (and the scheduler tick when one is given)."""
+    background = Background()
+    sender = OutboxSender(sessions, deliver, transport=transport)
+    background.tasks.append(asyncio.create_task(sender.run_forever(background.stop_event)))
+    if tick is not None:
+        background.tasks.append(asyncio.create_task(_tick_forever(tick, background.stop_event)))
+    return background
+
+
+def scheduler_tick(sessions: async_sessionmaker[AsyncSession]) -> Callable[[], Awaitable[None]] | None:
+    """Return the reminder/summary tick when the scheduler module is present."""
+    try:
+        module = importlib.import_module("bot.scheduler")
+    except ImportError:
+        return None
+    factory = getattr(module, "make_tick", None)
+    return factory(sessions) if factory is not None else None
