@@ -1,0 +1,405 @@
+"""Read a plan document into a ``ParsedPlan``: header, projects, assignments, targets, deadlines.
+
+Assignments are found by their shape, not by section names: a numbered or lettered heading that names
+a body (``units.heading_units``) opens a block, and the items under it at the first list level met are
+its tasks (deeper items belong to the task above them). Plans that group by theme then by agency (002),
+agencies with inline tasks (001), prose such as "Giao Công an tỉnh chủ trì …" and a lost agency
+heading (recovered from the project the plan says that agency leads) all fall out of these rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from handlers.vietnamese import fold
+from storage.plans import extract
+from storage.plans.document import Document, Paragraph, parse_document
+from storage.plans.parsed import (
+    ParsedAssignment,
+    ParsedDeadline,
+    ParsedParagraph,
+    ParsedPlan,
+    ParsedProject,
+    ParsedTask,
+    ParsedUnit,
+    Source,
+)
+from storage.plans.tables import read_tables
+from storage.plans.units import heading_units, split_units, starts_with_agency
+from storage.plans.vocabulary import vocabulary
+
+ROMAN, NUMBER, SUBNUMBER, LETTER, DASH, PLUS, PLAIN = range(7)
+_MARKERS = [
+    (ROMAN, re.compile(r"^([IVXL]+)\.\s+(.+)$")),
+    (SUBNUMBER, re.compile(r"^(\d+\.\d+)\.?\s+(.+)$")),
+    (NUMBER, re.compile(r"^(\d+)\.\s*(.+)$")),
+    (LETTER, re.compile(r"^([a-zđ])\)\s*(.+)$")),
+    (DASH, re.compile(r"^([-–—•])\s*(.+)$")),
+    (PLUS, re.compile(r"^(\+)\s*(.+)$")),
+    (DASH, re.compile(r"^(\(\d+\))\s*(.+)$")),
+]
+_GIAO = re.compile(
+    r"^Giao\s+(.+?)(?:\s*:|\s+(?=chủ trì|phối hợp|tham mưu|tiến hành|theo dõi|có trách nhiệm|chịu trách nhiệm|"
+    r"thực hiện|hướng dẫn|tổ chức))",
+    re.IGNORECASE,
+)
+_SUBJECT = re.compile(
+    r"^(.+?)\s+(?=(?:chủ trì|có trách nhiệm|chịu trách nhiệm|báo cáo|tham mưu)\b(?!\s*:))", re.IGNORECASE
+)
+_PROJECT_DEF = re.compile(
+    r"^(?P<kind>tiểu\s+dự\s+án|dự\s+án)\s+(?P<n>\d+)\s*(?:[-–]\s*tiểu dự án\s+(?P<child>\d+))?"
+    r"\s*(?:\((?:thuộc\s+)?dự án\s+(?P<parent>\d+)\))?\s*:\s*(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+_QUOTED_PROJECT = re.compile(
+    r"(?P<ref>dự án\s+\d+\s*[-–]\s*tiểu dự án\s+\d+|tiểu dự án\s+\d+\s*\(?(?:thuộc\s+)?dự án\s+\d+\)?|dự án\s+\d+)"
+    r"\s*:?\s*[\"“](?P<name>[^\"”]{5,200})[\"”]",
+    re.IGNORECASE,
+)
+_GIAO_LEAD = re.compile(r"\(giao\s+(.+?)\s+chủ trì", re.IGNORECASE)
+_NUMBER = re.compile(r"Số\s*(?:hiệu)?\s*[:|]?\s*(\d*)\s*/\s*([A-ZĐ]{2,}(?:-[A-ZĐ0-9]+)+)")
+_DATE = re.compile(r"ngày\s+(\d{1,2})?\s*tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
+_PLACE = re.compile(r"^([A-ZĐÀ-Ỹ][^\d,|]{1,40}),\s*ngày", re.UNICODE)
+_AREA = re.compile(r"\b(tỉnh|xã|phường|huyện|thị trấn|thị xã|đặc khu)\s+((?:[A-ZĐ][\w’']*)(?:\s+[A-ZĐ][\w’']*){0,3})")
+_YEAR = re.compile(r"năm\s+(\d{4})", re.IGNORECASE)
+
+
+@dataclass
+class _Line:
+    level: int
+    marker: str
+    body: str
+    para: Paragraph
+
+
+@dataclass
+class _Block:
+    units: list[ParsedUnit]
+    level: int
+    heading: str
+    task_level: int | None = None
+    prefix: str = ""
+    last_marker: str = ""
+    task: ParsedTask | None = None
+    tasks: list[ParsedTask] = field(default_factory=list)
+
+
+def classify(para: Paragraph) -> _Line:
+    """Find the list marker of a paragraph (roman, 1., 1.1., a), -, +) and its body."""
+    for level, pattern in _MARKERS:
+        m = pattern.match(para.text)
+        if m:
+            return _Line(level, m.group(1), m.group(2).strip(), para)
+    return _Line(PLAIN, "", para.text, para)
+
+
+def parse_plan(raw: str, source_name: str, area_name: str | None = None) -> ParsedPlan:
+    """Parse the text of a plan; ``area_name`` overrides the area the plan names for itself."""
+    doc = parse_document(raw)
+    plan = ParsedPlan(source_name=source_name)
+    _read_header(plan, doc, raw)
+    if area_name:
+        plan.area_name = area_name
+        plan.area_kind = area_kind(area_name) or plan.area_kind
+    lines = [classify(p) for p in doc.paragraphs]
+    _read_projects(plan, lines)
+    _Walker(plan, lines).run()
+    _project_leads_from_tasks(plan)
+    _read_prose_targets(plan, lines)
+    _read_deadlines(plan, lines)
+    read_tables(plan, doc.tables)
+    return plan
+
+
+def area_kind(name: str) -> str | None:
+    """The kind of an area from the word its name opens with ("tỉnh Nghệ An" → "province")."""
+    folded = fold(name)
+    kinds = vocabulary().area_kinds
+    for word in sorted(kinds, key=len, reverse=True):
+        if folded.startswith(word + " "):
+            return kinds[word]
+    return None
+
+
+def _read_header(plan: ParsedPlan, doc: Document, raw: str) -> None:
+    head = "\n".join(doc.head)
+    m = _NUMBER.search(head)
+    if m and m.group(1):
+        plan.number = f"{m.group(1)}/{m.group(2)}"
+    d = _DATE.search(head)
+    if d:
+        if d.group(1):
+            try:
+                plan.issued_on = dt.date(int(d.group(3)), int(d.group(2)), int(d.group(1)))
+            except ValueError:
+                plan.issued_on = None
+        if plan.issued_on is None:
+            plan.issued_text = f"{int(d.group(2)):02d}/{d.group(3)}"
+    for i, para in enumerate(doc.paragraphs[:12]):
+        folded = fold(para.text)
+        if folded == "ke hoach" and i + 1 < len(doc.paragraphs):
+            plan.title = doc.paragraphs[i + 1].text
+            break
+        if folded.startswith("ke hoach ") and len(folded) > 30:
+            plan.title = re.sub(r"^Kế hoạch\s+(số\s+)?[\d/A-ZĐ-]*\s*", "", para.text, flags=re.IGNORECASE)
+            break
+    place = next((pm.group(1).strip() for line in doc.head if (pm := _PLACE.match(line.strip("| ")))), None)
+    text = raw[:200_000]
+    found = Counter((m.group(1).lower(), m.group(2)) for m in _AREA.finditer(text))
+    if place:
+        kinds = Counter({k: c for k, c in found.items() if fold(k[1]) == fold(place)})
+        if kinds:
+            found = kinds
+    top = [k for k, _ in found.most_common() if vocabulary().area_kinds.get(fold(k[0])) in ("province", "commune")]
+    if top:
+        plan.area_name = f"{top[0][0]} {top[0][1]}"
+        plan.area_kind = area_kind(plan.area_name)
+
+
+def _read_projects(plan: ParsedPlan, lines: list[_Line]) -> None:
+    context: str | None = None
+    for line in lines:
+        src = Source("", line.para.number)
+        m = _PROJECT_DEF.match(line.body)
+        if m:
+            if fold(m.group("kind")).startswith("tieu"):
+                parent = m.group("parent") or context
+                code = f"{parent}.{m.group('n')}" if parent else None
+            else:
+                context = m.group("n")
+                code = f"{m.group('n')}.{m.group('child')}" if m.group("child") else m.group("n")
+            if code:
+                rest = m.group("rest")
+                lead = _GIAO_LEAD.search(rest)
+                name = re.sub(r"\s*\(giao[^)]*\)?", "", rest).strip(" .\"“”")
+                project = plan.projects.setdefault(code, ParsedProject(code=code, source=src))
+                project.name = project.name or name
+                if lead and project.lead is None:
+                    units = split_units(lead.group(1))
+                    project.lead = units[0] if units else None
+        for q in _QUOTED_PROJECT.finditer(line.para.text):
+            codes = extract.project_codes(q.group("ref"), context)
+            if len(codes) == 1:
+                project = plan.projects.setdefault(codes[0], ParsedProject(code=codes[0], source=src))
+                project.name = project.name or q.group("name").strip()
+
+
+def _project_leads_from_tasks(plan: ParsedPlan) -> None:
+    markers = vocabulary().lead_markers
+    for task in plan.tasks:
+        leads = [a.unit for a in task.assignments if a.role == "lead" and a.unit.kind is None]
+        if len(leads) != 1 or not task.projects:
+            continue
+        if not any(m in fold(task.text) for m in markers):
+            continue
+        for code in task.projects:
+            project = plan.projects.setdefault(code, ParsedProject(code=code, source=task.source))
+            if project.lead is None:
+                project.lead = leads[0]
+
+
+def _role(text: str) -> str:
+    folded = fold(text)
+    vocab = vocabulary()
+    if any(folded.startswith(m) for m in vocab.lead_markers):
+        return "lead"
+    return "support" if any(folded.startswith(o) for o in vocab.support_openers) else "lead"
+
+
+class _Walker:
+    """One pass over the paragraphs, keeping the open section, theme and agency block."""
+
+    def __init__(self, plan: ParsedPlan, lines: list[_Line]) -> None:
+        self.plan = plan
+        self.lines = lines
+        self.section = ""
+        self.theme = ""
+        self.theme_time: str | None = None
+        self.block: _Block | None = None
+        self.assignment_sections = self._assignment_sections()
+
+    def _assignment_sections(self) -> set[str]:
+        sections: set[str] = set()
+        section = ""
+        for line in self.lines:
+            if line.level == ROMAN:
+                section = line.para.text
+            elif line.level in (NUMBER, SUBNUMBER, LETTER) and heading_units(line.body):
+                sections.add(section)
+        return sections
+
+    def source(self) -> Source:
+        parts = [p for p in (self.section, self.theme) if p]
+        if self.block:
+            parts.append(self.block.heading)
+        return Source(" › ".join(_short(p) for p in parts), 0)
+
+    def run(self) -> None:
+        for i, line in enumerate(self.lines):
+            self.step(i, line)
+
+    def step(self, i: int, line: _Line) -> None:
+        if line.level == ROMAN:
+            self.block = None
+            self.section, self.theme, self.theme_time = line.para.text, "", None
+            return
+        if line.level in (NUMBER, SUBNUMBER, LETTER):
+            found = heading_units(line.body)
+            if found:
+                units, inline = found
+                self.block = _Block(units, line.level, line.para.text if not inline else f"{line.marker}. {units[0].name}")
+                self.block.last_marker = ""
+                if inline:
+                    self.add_task(inline, line)
+                return
+            if self.block and line.level > self.block.level:
+                if self.recover_heading(line):
+                    return
+                self.item(line)
+                return
+            self.block = None
+            if self.is_theme(i, line):
+                self.theme = line.para.text
+                self.theme_time = extract.time_frame(line.body)
+                return
+            self.loose(line)
+            return
+        if self.block:
+            self.item(line)
+        else:
+            self.loose(line)
+
+    def is_theme(self, i: int, line: _Line) -> bool:
+        if line.level not in (NUMBER, SUBNUMBER):
+            return False
+        nxt = self.lines[i + 1] if i + 1 < len(self.lines) else None
+        if nxt and nxt.level > line.level and nxt.level in (LETTER, SUBNUMBER) and heading_units(nxt.body):
+            return True
+        return not line.body.rstrip().endswith((".", ";")) and len(line.body.split()) < 45
+
+    def recover_heading(self, line: _Line) -> bool:
+        """A list restarting at "a)" under one agency means a lost heading: find who the plan says leads
+        the project this item leads, and open that agency's block."""
+        block = self.block
+        assert block is not None
+        if line.level != block.task_level or line.marker not in ("a", "1") or block.last_marker in ("", "a", "1"):
+            return False
+        if "chu tri" not in fold(line.body):
+            return False
+        current = {u.key for u in block.units}
+        for code in extract.project_codes(line.body):
+            project = self.plan.projects.get(code)
+            if project and project.lead and project.lead.key not in current:
+                heading = f"[{project.lead.name}]"
+                self.block = _Block([project.lead], block.level, heading, task_level=line.level)
+                self.add_task(line.body, line)
+                self.block.last_marker = line.marker
+                return True
+        return False
+
+    def item(self, line: _Line) -> None:
+        block = self.block
+        assert block is not None
+        if block.task_level is None:
+            if line.level == PLAIN and line.body.endswith(":") and not block.tasks:
+                block.prefix = line.body
+                return
+            block.task_level = line.level
+        if line.level > block.task_level and block.task is not None:
+            block.task.text += "\n" + line.para.text
+            block.task.projects = _merge(block.task.projects, extract.project_codes(line.para.text))
+            return
+        block.last_marker = line.marker
+        body = line.body if line.level != PLAIN else line.para.text
+        self.add_task(f"{block.prefix} {body}" if block.prefix else body, line)
+
+    def add_task(self, text: str, line: _Line, units: list[ParsedUnit] | None = None) -> None:
+        role = _role(text)
+        who = units if units is not None else (self.block.units if self.block else [])
+        src = self.source()
+        task = ParsedTask(
+            text=text,
+            assignments=[ParsedAssignment(u, role) for u in who],
+            source=Source(src.section, line.para.number),
+            time_frame=extract.time_frame(text) or self.theme_time,
+            projects=extract.project_codes(text),
+        )
+        self.plan.tasks.append(task)
+        if self.block and units is None:
+            self.block.task = task
+            self.block.tasks.append(task)
+
+    def loose(self, line: _Line) -> None:
+        """A paragraph outside any agency block: a prose assignment, else (in an assignment section) unplaced."""
+        body = line.body
+        m = _GIAO.match(body)
+        units: list[ParsedUnit] = []
+        if m:
+            units = split_units(m.group(1))
+        else:
+            s = _SUBJECT.match(body)
+            if s and starts_with_agency(s.group(1)) and 2 <= len(s.group(1).split()) <= 14:
+                units = split_units(s.group(1))
+        if units:
+            self.add_task(body, line, units=units)
+            return
+        if self.section in self.assignment_sections:
+            src = self.source()
+            self.plan.unplaced.append(ParsedParagraph(line.para.text, Source(src.section, line.para.number)))
+
+
+def _merge(a: list[str], b: list[str]) -> list[str]:
+    return a + [x for x in b if x not in a]
+
+
+def _short(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _read_prose_targets(plan: ParsedPlan, lines: list[_Line]) -> None:
+    from storage.plans.parsed import ParsedTarget
+
+    words = vocabulary().target_section_words
+    section = theme = ""
+    seen: set[str] = set()
+    for line in lines:
+        if line.level == ROMAN:
+            section, theme = line.para.text, ""
+            continue
+        if line.level in (NUMBER, SUBNUMBER) and len(line.body.split()) < 20:
+            theme = line.para.text
+        in_targets = any(w in fold(section + " " + theme) for w in words)
+        for clause in re.split(r";\s*|(?<=[.])\s+(?=[A-ZĐ])", line.body):
+            folded = fold(clause)
+            values = extract.target_values(clause)
+            if not values:
+                continue
+            if not (in_targets or "chi tieu" in folded or "phan dau" in folded or "it nhat" in folded):
+                continue
+            key = folded[:120]
+            if key in seen:
+                continue
+            seen.add(key)
+            years = _YEAR.findall(clause) or _YEAR.findall(theme) or _YEAR.findall(section)
+            plan.targets.append(
+                ParsedTarget(
+                    indicator=clause.strip(" ;.,"),
+                    value=values[0],
+                    source=Source(_short(" › ".join(p for p in (section, theme) if p)), line.para.number),
+                    time_frame=f"năm {years[-1]}" if years else None,
+                )
+            )
+
+
+def _read_deadlines(plan: ParsedPlan, lines: list[_Line]) -> None:
+    section = ""
+    for line in lines:
+        if line.level == ROMAN:
+            section = line.para.text
+        for kind, due, on in extract.deadlines(line.body, None):
+            plan.deadlines.append(
+                ParsedDeadline(kind=kind, due=due, text=line.para.text, source=Source(_short(section), line.para.number), due_on=on)
+            )
