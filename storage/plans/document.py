@@ -17,7 +17,7 @@ from handlers.vietnamese import fold, nfc
 _MD_HEADING = re.compile(r"^#+\s*")
 _EMPHASIS = re.compile(r"\*+|_{2,}")
 _SPACES = re.compile(r"[ \t\u00a0]+")
-_TERMINAL = ".;:!?…)”\"»|"
+_TERMINAL = '.;:!?…)”"»|'
 _PIPE_ONLY = re.compile(r"^\|+$")
 # A paragraph already seen this long is a duplicated block, not a repeated sentence.
 _DEDUP_MIN = 60

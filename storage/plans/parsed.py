@@ -137,8 +137,13 @@ class ParsedPlan:
             "title": self.title,
             "area": self.area_name,
             "units": [
-                {"name": name, "kind": _kind_of(self, name), "lead": c["lead"], "support": c["support"],
-                 "tasks": c["lead"] + c["support"]}
+                {
+                    "name": name,
+                    "kind": _kind_of(self, name),
+                    "lead": c["lead"],
+                    "support": c["support"],
+                    "tasks": c["lead"] + c["support"],
+                }
                 for name, c in self.task_counts().items()
             ],
             "targets": [
