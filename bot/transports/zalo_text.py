@@ -85,12 +85,19 @@ def flatten_buttons(buttons: Sequence[Sequence[Button]]) -> list[Button]:
     return [button for row in buttons for button in row]
 
 
+def _numbered(number: int, label: str) -> str:
+    """Return "N. label", unless the core already put that number in front of the label."""
+    if re.match(rf"\s*{number}\s*[.)]\s", label):
+        return label.strip()
+    return f"{number}. {label}"
+
+
 def render_buttons(text: str, buttons: Sequence[Sequence[Button]]) -> str:
     """Return ``text`` with every button appended as a numbered line ("1. Xác nhận")."""
     flat = flatten_buttons(buttons)
     if not flat:
         return text
-    lines = [f"{number}. {button.label}" for number, button in enumerate(flat, start=1)]
+    lines = [_numbered(number, button.label) for number, button in enumerate(flat, start=1)]
     body = text.rstrip()
     return f"{body}\n\n" + "\n".join(lines) if body else "\n".join(lines)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -124,7 +125,7 @@ class ZaloTestServer:
         """Listen on 127.0.0.1 (a free port unless one was given)."""
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", self._port)
         await site.start()
@@ -338,7 +339,9 @@ class ZaloTestServer:
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return _error(404, "Not Found: method not found")
-        response: web.StreamResponse = await handler(bot, params)
+        response: web.StreamResponse = await (
+            handler(request, bot, params) if method == "getUpdates" else handler(bot, params)
+        )
         if fault is not None:  # drop_after: the work is done, the answer is lost
             return await self._apply_fault(request, Fault("drop"))
         return response
@@ -359,7 +362,9 @@ class ZaloTestServer:
             {"id": bot.bot_id, "account_name": bot.name, "account_type": "BASIC", "can_join_groups": True}
         )
 
-    async def _api_getUpdates(self, bot: BotState, params: dict[str, Any]) -> web.Response:
+    async def _api_getUpdates(
+        self, request: web.Request, bot: BotState, params: dict[str, Any]
+    ) -> web.Response:
         if bot.webhook_url:
             return _error(
                 409, "Conflict: can't use getUpdates while a webhook is set; use deleteWebhook first"
@@ -368,11 +373,23 @@ class ZaloTestServer:
             timeout = min(max(float(params.get("timeout", 30)), 0.0), 60.0)
         except ValueError:
             return _error(400, "Bad Request: timeout must be a number")
+
+        def gone() -> bool:
+            return request.transport is None or request.transport.is_closing()
+
+        # A poller that went away (killed, or cancelled on shutdown) must not take an event with it.
+        deadline = time.monotonic() + timeout
         async with bot.arrived:
-            try:
-                await asyncio.wait_for(bot.arrived.wait_for(lambda: bool(bot.pending)), timeout)
-            except TimeoutError:
-                return _error(408, "Request timeout", http_status=200)
+            while not bot.pending:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return _error(408, "Request timeout", http_status=200)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(bot.arrived.wait(), min(left, 0.1))
+                if gone():
+                    raise ConnectionResetError("the poller went away")
+            if gone():
+                raise ConnectionResetError("the poller went away")
             return _ok(bot.pending.popleft())
 
     async def _api_setWebhook(self, bot: BotState, params: dict[str, Any]) -> web.Response:

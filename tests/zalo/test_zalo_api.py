@@ -109,6 +109,11 @@ def test_buttons_become_numbered_lines_row_by_row() -> None:
     assert render_buttons("Gửi báo cáo?", []) == "Gửi báo cáo?"
 
 
+def test_a_label_already_numbered_is_not_numbered_twice() -> None:
+    buttons = [[Button("1. Có, giữ 40", "yes")], [Button("2. Không, nhập lại", "no")], [Button("3 xã", "x")]]
+    assert render_buttons("Chắc chưa?", buttons) == "Chắc chưa?\n\n1. Có, giữ 40\n2. Không, nhập lại\n3. 3 xã"
+
+
 def test_reply_with_buttons_is_split_with_the_lines_kept_whole() -> None:
     text = ("Dòng thông tin. " * 120).strip()
     pieces = reply_pieces(text, [[Button("Xác nhận", "yes")], [Button("Hủy", "no")]])
@@ -296,6 +301,22 @@ async def test_a_poll_waiting_when_a_message_arrives_returns_at_once(
     [update] = await poll
     assert time.monotonic() - started < 2
     assert update["message"]["text"] == "xem"
+
+
+async def test_a_poller_that_goes_away_takes_no_event_with_it(
+    zalo: ZaloTestServer, bot: tuple[str, ZaloBotApi]
+) -> None:
+    token, api = bot
+    poll = asyncio.create_task(api.get_updates(timeout=5))
+    await asyncio.sleep(0.2)
+    poll.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await poll
+    await asyncio.sleep(0.3)
+    await zalo.send_text(token, "u3", "gửi khi bot đang tắt")
+    await asyncio.sleep(0.3)
+    [update] = await api.get_updates(timeout=1)
+    assert update["message"]["text"] == "gửi khi bot đang tắt"
 
 
 async def test_every_event_kind_parses(zalo: ZaloTestServer, bot: tuple[str, ZaloBotApi]) -> None:
