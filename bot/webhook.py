@@ -1,0 +1,140 @@
+"""The Telegram webhook endpoint (``baocao run --webhook``): aiohttp, for aiogram and PTB alike.
+
+Telegram POSTs each update to ``WEBHOOK_URL`` with the header ``X-Telegram-Bot-Api-Secret-Token``
+set to the secret given in setWebhook; a request without the right secret is refused (401). An
+update is answered 200 only once the core has applied it and the replies are sent, so a failure
+(500) or a crash makes Telegram deliver it again, and the once-only update record makes that
+second delivery change nothing. Several workers may serve the same URL behind a balancer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from aiohttp import web
+
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from aiogram import Bot, Dispatcher
+
+    from bot.app import App
+    from bot.transports.ptb_transport import PtbApplication
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Feeds one update (the JSON Telegram sent) to a framework; True when it was handled without error.
+Feed = Callable[[dict[str, Any]], Awaitable[bool]]
+SetWebhook = Callable[[str, str], Awaitable[object]]
+
+
+async def until_signalled() -> None:
+    """Wait for SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(Exception):
+                loop.remove_signal_handler(sig)
+
+
+def webhook_app(path: str, secret: str, feed: Feed) -> web.Application:
+    """The aiohttp application: POST ``path`` takes updates, GET /healthz says the worker is up."""
+    expected = secret.encode()
+
+    async def receive(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, expected):
+            return web.Response(status=401, text="wrong or missing secret token")
+        try:
+            data = await request.json()
+        except ValueError:
+            return web.Response(status=400, text="not JSON")
+        if not isinstance(data, dict) or "update_id" not in data:
+            return web.Response(status=400, text="not an update")
+        handled = await feed(data)
+        return web.Response(status=200 if handled else 500)
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post(path, receive)
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+def webhook_config(settings: Settings) -> tuple[str, str, str]:
+    """Return (public URL, secret, local path); exit with a message when the settings lack one."""
+    if not settings.webhook_url or not settings.webhook_secret:
+        log.error("--webhook needs WEBHOOK_URL and WEBHOOK_SECRET")
+        raise SystemExit(2)
+    path = urlparse(settings.webhook_url).path or "/"
+    return settings.webhook_url, settings.webhook_secret, path
+
+
+async def serve(settings: Settings, feed: Feed, set_webhook: SetWebhook) -> None:
+    """Listen on WEBHOOK_HOST:WEBHOOK_PORT, register the webhook, serve until SIGINT or SIGTERM."""
+    url, secret, path = webhook_config(settings)
+    runner = web.AppRunner(webhook_app(path, secret, feed), handle_signals=False)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+        # Every worker registers the same URL and secret: idempotent. It is not deleted on exit, so
+        # Telegram keeps the updates for the other workers (or for this one, restarted).
+        await set_webhook(url, secret)
+        log.info("webhook serving on %s:%s%s", settings.webhook_host, settings.webhook_port, path)
+        await until_signalled()
+    finally:
+        await runner.cleanup()
+
+
+async def serve_aiogram_webhook(app: App, bot: Bot, dispatcher: Dispatcher) -> None:
+    """Serve the webhook with aiogram: each update is fed to the dispatcher inside its request."""
+    from aiogram.types import Update
+
+    async def feed(data: dict[str, Any]) -> bool:
+        try:
+            await dispatcher.feed_update(bot, Update.model_validate(data, context={"bot": bot}))
+        except Exception:
+            log.exception("update %s failed; Telegram will deliver it again", data.get("update_id"))
+            return False
+        return True
+
+    async def set_webhook(url: str, secret: str) -> object:
+        return await bot.set_webhook(url, secret_token=secret)
+
+    await serve(app.settings, feed, set_webhook)
+
+
+async def serve_ptb_webhook(app: App, application: PtbApplication) -> None:
+    """Serve the webhook with python-telegram-bot: each update is processed inside its request."""
+    from telegram import Update
+
+    from bot.transports.ptb_transport import FAILED_UPDATES
+
+    failed: set[int] = application.bot_data.setdefault(FAILED_UPDATES, set())
+
+    async def feed(data: dict[str, Any]) -> bool:
+        update = Update.de_json(data, application.bot)
+        await application.process_update(update)  # PTB catches handler errors: its error handler notes them
+        if update.update_id in failed:
+            failed.discard(update.update_id)
+            return False
+        return True
+
+    async def set_webhook(url: str, secret: str) -> object:
+        return await application.bot.set_webhook(url, secret_token=secret)
+
+    await serve(app.settings, feed, set_webhook)
