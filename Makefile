@@ -1,0 +1,30 @@
+# The two commands of the README, and what they need.
+VENV ?= .venv
+PYTHON ?= python3
+
+.PHONY: demo test lint install
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q -U pip
+	$(VENV)/bin/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+e2e/node_modules/.installed: e2e/package.json e2e/package-lock.json
+	cd e2e && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Run the bot in the terminal on the demo commune (SQLite file baocao.db), as the reporter of Bản Khe Ló.
+demo: $(VENV)/.installed
+	$(VENV)/bin/baocao demo
+	$(VENV)/bin/baocao chat --as "Bản Khe Ló"
+
+# Every test: unit, SQLite and PostgreSQL, and the end-to-end suite against the emulators.
+test: $(VENV)/.installed e2e/node_modules/.installed
+	$(VENV)/bin/pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check bot handlers conversations storage tests
+	$(VENV)/bin/mypy

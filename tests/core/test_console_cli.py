@@ -1,0 +1,47 @@
+"""``baocao chat --jsonl`` as a real process: a full report as the reporter of Bản Khe Ló, then a
+second process shows it with /xem (the embedded default: a SQLite file, the demo loaded on first use)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def chat(db: Path, lines: list[str]) -> list[dict[str, object]]:
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{db}"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--as", "ban khe lo", "--jsonl"],
+        input="\n".join(lines) + "\n", capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
+        check=True,
+    )
+    outputs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(outputs) == len(lines), result.stderr
+    return outputs
+
+
+def text_of(output: dict[str, object]) -> str:
+    replies = output["replies"]
+    assert isinstance(replies, list)
+    return "\n".join(str(r["text"]) for r in replies)
+
+
+def test_jsonl_session_files_a_report_that_a_second_process_shows(tmp_path: Path) -> None:
+    db = tmp_path / "baocao.db"
+    lines = ["báo cáo", "3", "2", "3", "1", "nhiều", "9", "2", "1", "0", "3", "90", "1", "0", "0",
+             json.dumps({"text": "không"}), json.dumps({"button": "Xác nhận"})]
+    outputs = chat(db, lines)
+    assert "(1/13)" in text_of(outputs[0])
+    assert "Không hiểu “nhiều”" in text_of(outputs[5])
+    assert "không được lớn hơn tổng" in text_of(outputs[6])
+    summary = outputs[-2]["replies"][0]  # type: ignore[index]
+    assert summary["buttons"] == [[["Xác nhận", "confirm"]], [["Sửa một mục", "edit"]], [["Hủy", "cancel"]]]
+    assert "Đã lưu báo cáo" in text_of(outputs[-1])
+    shown = chat(db, ["/xem"])
+    assert "Báo cáo gần nhất của Bản Khe Ló" in text_of(shown[0])
+    assert "1. Người nghiện: 3 người" in text_of(shown[0])
+    assert "5. Được tư vấn cai: 2 người" in text_of(shown[0])
