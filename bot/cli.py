@@ -30,10 +30,9 @@ def _print_demo(summary: DemoSummary) -> None:
 
 
 async def _demo(settings: Settings) -> int:
-    async with build_app(settings) as app:
-        async with app.sessions() as session, session.begin():
-            now = app.core.clock()
-            summary = await load_demo(session, now, now.astimezone(app.core.timezone).date())
+    async with build_app(settings) as app, app.sessions() as session, session.begin():
+        now = app.core.clock()
+        summary = await load_demo(session, now, now.astimezone(app.core.timezone).date())
     _print_demo(summary)
     return 0
 

@@ -88,7 +88,7 @@ class ReportDialog:
             "offered_period": False,
         }
         if today.day <= OFFER_PREVIOUS_UNTIL_DAY:
-            previous = current.previous()
+            current.previous()
             data["offered_period"] = True
             text = _("Which month are you reporting for {unit}?").format(unit=unit.name)
             return Outcome([Reply(text, self._period_buttons(data))], State(NAME, "period", data, VERSION))

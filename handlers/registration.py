@@ -10,6 +10,7 @@ from handlers.i18n import _
 from handlers.messages import Incoming, Reply
 from storage.people import InviteProblem, redeem_invite
 
+
 def role_name(role: str) -> str:
     """Name a role in the user's language."""
     names = {

@@ -144,9 +144,12 @@ async def save_report(
 ) -> SaveOutcome:
     """Store a report; filing the same unit and period again keeps the old state as a revision."""
     period_row = await get_or_create_period(session, period)
-    indicator_ids = dict(
-        (await session.execute(select(Indicator.code, Indicator.id).where(Indicator.set_id == set_id))).all()
-    )
+    indicator_ids: dict[str, int] = {
+        code: indicator_id
+        for code, indicator_id in (
+            await session.execute(select(Indicator.code, Indicator.id).where(Indicator.set_id == set_id))
+        ).all()
+    }
     report = (
         await session.execute(
             select(Report)

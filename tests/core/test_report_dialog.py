@@ -173,7 +173,7 @@ async def test_redelivered_update_changes_nothing_and_sends_nothing(engine: Asyn
 
 async def test_restart_in_the_middle_resumes_where_it_stopped(engine: AsyncEngine, db_url: str) -> None:
     clock = Clock()
-    user, core = await registered(engine, clock=clock)
+    user, _core = await registered(engine, clock=clock)
     await user.say("báo cáo")
     await user.say("3")
     await user.say("2")
@@ -214,7 +214,9 @@ async def test_english_speaker_gets_english(engine: AsyncEngine) -> None:
     async with core.sessions() as session, session.begin():
         from storage.models import Identity, Person
 
-        person_id = (await session.execute(select(Identity.person_id).where(Identity.external_id == "1001"))).scalar_one()
+        person_id = (
+            await session.execute(select(Identity.person_id).where(Identity.external_id == "1001"))
+        ).scalar_one()
         (await session.get(Person, person_id)).language = "en"  # type: ignore[union-attr]
     assert "Report for month 11/2026" in texts(await user.say("báo cáo"))
     set_language("vi")
