@@ -102,9 +102,7 @@ def _error(
 class ZaloTestServer:
     """The server and its test-side controls; use ``async with ZaloTestServer() as zalo:``."""
 
-    def __init__(
-        self, *, port: int = 0, webhook_attempts: int = 30, webhook_retry_delay: float = 0.2
-    ) -> None:
+    def __init__(self, *, port: int = 0, webhook_attempts: int = 30, webhook_retry_delay: float = 0.2) -> None:
         self._port = port
         self._bots: dict[str, BotState] = {}
         self._runner: web.AppRunner | None = None
@@ -358,17 +356,11 @@ class ZaloTestServer:
         raise ConnectionResetError("connection dropped by fault injection")
 
     async def _api_getMe(self, bot: BotState, params: dict[str, Any]) -> web.Response:
-        return _ok(
-            {"id": bot.bot_id, "account_name": bot.name, "account_type": "BASIC", "can_join_groups": True}
-        )
+        return _ok({"id": bot.bot_id, "account_name": bot.name, "account_type": "BASIC", "can_join_groups": True})
 
-    async def _api_getUpdates(
-        self, request: web.Request, bot: BotState, params: dict[str, Any]
-    ) -> web.Response:
+    async def _api_getUpdates(self, request: web.Request, bot: BotState, params: dict[str, Any]) -> web.Response:
         if bot.webhook_url:
-            return _error(
-                409, "Conflict: can't use getUpdates while a webhook is set; use deleteWebhook first"
-            )
+            return _error(409, "Conflict: can't use getUpdates while a webhook is set; use deleteWebhook first")
         try:
             timeout = min(max(float(params.get("timeout", 30)), 0.0), 60.0)
         except ValueError:

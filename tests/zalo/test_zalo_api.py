@@ -204,9 +204,7 @@ async def test_429_waits_the_hinted_delay(zalo: ZaloTestServer, bot: tuple[str, 
     assert caught.value.retry_after == 5
 
 
-async def test_time_outs_and_dropped_connections_are_retried(
-    zalo: ZaloTestServer, bot: tuple[str, ZaloBotApi]
-) -> None:
+async def test_time_outs_and_dropped_connections_are_retried(zalo: ZaloTestServer, bot: tuple[str, ZaloBotApi]) -> None:
     token, api = bot
     zalo.timeout_next(token, "sendMessage", delay=3.0)
     zalo.drop_next(token, "sendMessage")
@@ -215,9 +213,7 @@ async def test_time_outs_and_dropped_connections_are_retried(
     assert [s.text for s in zalo.sent(token, "u1")] == ["Lần thứ ba"]
 
 
-async def test_retries_are_bounded_and_the_last_error_raised(
-    zalo: ZaloTestServer, bot: tuple[str, ZaloBotApi]
-) -> None:
+async def test_retries_are_bounded_and_the_last_error_raised(zalo: ZaloTestServer, bot: tuple[str, ZaloBotApi]) -> None:
     token, api = bot
     zalo.fail_next(token, "sendMessage", error_code=503, times=10)
     with pytest.raises(ZaloServerError):
@@ -248,9 +244,7 @@ async def test_long_message_is_sent_in_pieces_the_server_accepts(
     assert "\n".join(pieces) == text
 
 
-async def test_photo_by_url_is_fetched_from_the_bot_endpoint(
-    zalo: ZaloTestServer, bot: tuple[str, ZaloBotApi]
-) -> None:
+async def test_photo_by_url_is_fetched_from_the_bot_endpoint(zalo: ZaloTestServer, bot: tuple[str, ZaloBotApi]) -> None:
     token, api = bot
 
     async def chart(_: web.Request) -> web.Response:
@@ -331,9 +325,7 @@ async def test_every_event_kind_parses(zalo: ZaloTestServer, bot: tuple[str, Zal
         [update] = await api.get_updates(timeout=1)
         incoming = parse_update(update)
         assert incoming is not None and incoming.update_id == update["message"]["message_id"]
-        parsed.append(
-            (incoming.transport, incoming.chat_id, incoming.user_id, incoming.text, incoming.chat_type)
-        )
+        parsed.append((incoming.transport, incoming.chat_id, incoming.user_id, incoming.text, incoming.chat_type))
     assert parsed == [
         ("zalo", "u4", "u4", "Báo cáo", "private"),
         ("zalo", "g1", "u5", "/tonghop", "group"),

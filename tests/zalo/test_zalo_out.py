@@ -39,9 +39,7 @@ class LocalFiles:
 
     async def _serve(self, request: web.Request) -> web.Response:
         content, kind = self.files[request.match_info["name"]]
-        return web.Response(
-            body=content, content_type="image/png" if kind == "photo" else "application/octet-stream"
-        )
+        return web.Response(body=content, content_type="image/png" if kind == "photo" else "application/octet-stream")
 
     async def link(self, name: str, content: bytes, kind: str) -> str:
         key = f"{len(self.files)}-{name}"
@@ -96,9 +94,7 @@ async def test_spreadsheet_goes_as_a_link_under_the_text(
     setup: tuple[ZaloTestServer, str, ZaloSender, LocalFiles],
 ) -> None:
     zalo, token, sender, files = setup
-    await sender.send_reply(
-        "g1", Reply("Bảng tổng hợp", attachment=Attachment("bang.xlsx", b"PK\x03\x04", "document"))
-    )
+    await sender.send_reply("g1", Reply("Bảng tổng hợp", attachment=Attachment("bang.xlsx", b"PK\x03\x04", "document")))
     [message] = zalo.sent(token, "g1")
     assert message.kind == "text" and message.text is not None
     text, url = message.text.split("\n")

@@ -118,9 +118,7 @@ async def test_webhook_refuses_a_wrong_secret_and_answers_zalo_events(zalo: Zalo
                 for headers in ({}, {SECRET_HEADER: "not-the-secret"}):
                     async with http.post(f"{base}/zalo/hook", json=forged, headers=headers) as answer:
                         assert answer.status == 401
-                async with http.post(
-                    f"{base}/zalo/hook", data=b"{", headers={SECRET_HEADER: SECRET}
-                ) as answer:
+                async with http.post(f"{base}/zalo/hook", data=b"{", headers={SECRET_HEADER: SECRET}) as answer:
                     assert answer.status == 400
             assert core.seen == []
             await api.set_webhook(f"{base}/zalo/hook", SECRET)
@@ -160,9 +158,7 @@ async def test_webhook_redelivery_after_downtime_loses_nothing(zalo: ZaloTestSer
 
 async def test_public_files_serve_until_they_expire(tmp_path: Path) -> None:
     now = [dt.datetime(2026, 6, 1, tzinfo=dt.UTC)]
-    files = PublicFiles(
-        tmp_path / "files", "https://bot.example.vn/", ttl=dt.timedelta(hours=1), clock=lambda: now[0]
-    )
+    files = PublicFiles(tmp_path / "files", "https://bot.example.vn/", ttl=dt.timedelta(hours=1), clock=lambda: now[0])
     app = web.Application()
     files.add_routes(app)
     runner, base = await _app(app)
@@ -175,9 +171,7 @@ async def test_public_files_serve_until_they_expire(tmp_path: Path) -> None:
                 assert answer.status == 200 and await answer.read() == b"PK\x03\x04data"
                 assert answer.content_type.endswith("spreadsheetml.sheet")
             token = url.split("/")[4]
-            async with http.get(
-                local.replace(token, token[:-1] + ("A" if token[-1] != "A" else "B"))
-            ) as guess:
+            async with http.get(local.replace(token, token[:-1] + ("A" if token[-1] != "A" else "B"))) as guess:
                 assert guess.status == 404
             now[0] += dt.timedelta(hours=2)
             async with http.get(local) as late:
