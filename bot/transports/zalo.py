@@ -207,9 +207,7 @@ async def run(app: App, webhook: bool = False, stop: asyncio.Event | None = None
             files.add_routes(web_app)
         if webhook:
             assert settings.webhook_url and settings.webhook_secret
-            bot.add_webhook_route(
-                web_app, urlsplit(settings.webhook_url).path or "/", settings.webhook_secret
-            )
+            bot.add_webhook_route(web_app, urlsplit(settings.webhook_url).path or "/", settings.webhook_secret)
         runner = None
         if webhook or files is not None:
             runner = await _serve(web_app, settings.webhook_host, settings.webhook_port)

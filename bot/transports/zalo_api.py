@@ -214,9 +214,7 @@ class ZaloBotApi:
     async def _call_once(self, method: str, payload: dict[str, Any], timeout: float) -> Any:
         url = f"{self._api_url}/bot{self._token}/{method}"
         try:
-            async with self._http().post(
-                url, json=payload, timeout=aiohttp.ClientTimeout(total=timeout)
-            ) as response:
+            async with self._http().post(url, json=payload, timeout=aiohttp.ClientTimeout(total=timeout)) as response:
                 raw = await response.read()
                 status = response.status
                 retry_after = response.headers.get("Retry-After")
@@ -273,9 +271,7 @@ class ZaloBotApi:
         """Long-poll for up to ``timeout`` seconds; return the updates received (usually one, none
         when the poll timed out). A list is also accepted, should the platform ever batch."""
         try:
-            result = await self.call(
-                "getUpdates", {"timeout": str(timeout)}, timeout=timeout + 10, retry=NO_RETRY
-            )
+            result = await self.call("getUpdates", {"timeout": str(timeout)}, timeout=timeout + 10, retry=NO_RETRY)
         except ZaloApiError as error:
             if error.error_code == POLLING_TIMEOUT_CODE:
                 return []
@@ -305,14 +301,9 @@ class ZaloBotApi:
         """Send one text message of at most ``ZALO_TEXT_LIMIT`` units (split longer ones first)."""
         return await self.call("sendMessage", {"chat_id": chat_id, "text": text}, retry=retry)
 
-    async def send_long_message(
-        self, chat_id: str, text: str, *, retry: RetryPolicy | None = None
-    ) -> list[Any]:
+    async def send_long_message(self, chat_id: str, text: str, *, retry: RetryPolicy | None = None) -> list[Any]:
         """Send ``text`` as as many messages as Zalo's length limit needs, in order."""
-        return [
-            await self.send_message(chat_id, piece, retry=retry)
-            for piece in split_text(text, ZALO_TEXT_LIMIT)
-        ]
+        return [await self.send_message(chat_id, piece, retry=retry) for piece in split_text(text, ZALO_TEXT_LIMIT)]
 
     async def send_photo(
         self, chat_id: str, photo_url: str, caption: str | None = None, *, retry: RetryPolicy | None = None

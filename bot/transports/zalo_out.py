@@ -45,9 +45,7 @@ def buttons_from_json(raw: Sequence[Any] | None) -> list[list[Button]]:
     """Return the buttons an outbox row stores as ``[[{"label", "data"}]]``."""
     rows: list[list[Button]] = []
     for row in raw or []:
-        rows.append(
-            [Button(str(b.get("label", "")), str(b.get("data", ""))) for b in row if isinstance(b, dict)]
-        )
+        rows.append([Button(str(b.get("label", "")), str(b.get("data", ""))) for b in row if isinstance(b, dict)])
     return rows
 
 
