@@ -1,0 +1,157 @@
+"""``baocao import-plan`` and ``baocao ask``: import a plan document, ask questions about it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.i18n import _
+from handlers.questions import Asker, answer_question
+from handlers.vietnamese import fold
+from storage.db import create_engine, session_factory
+from storage.migrate import upgrade
+from storage.models.units import AGENCY, Unit
+from storage.plans import ParsedPlan, find_or_create_area, parse_plan, read_text, save_plan
+from storage.plans.units import unit_key
+from storage.plans.vocabulary import vocabulary
+
+_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+_MEMORY = "sqlite+aiosqlite://"
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``import-plan`` and ``ask`` to the ``baocao`` command line."""
+    imp = subparsers.add_parser("import-plan", help=_("import a plan document (.txt, .md, .docx)"))
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--area", help=_("the area that issued the plan, e.g. “xã Quỳ Hợp” (default: as the plan says)"))
+    imp.add_argument("--dry-run", action="store_true", help=_("show what was understood, save nothing"))
+    imp.add_argument("--json", action="store_true", help=_("print the preview as JSON"))
+    imp.set_defaults(handler=_import_command)
+    ask = subparsers.add_parser("ask", help=_("ask a question about a plan (throw-away database)"))
+    ask.add_argument("--plan", type=Path, required=True)
+    ask.add_argument("--as", dest="unit", help=_("ask as a member of this unit (an agency, or a hamlet)"))
+    ask.add_argument("--role", default="leader", choices=("reporter", "officer", "leader", "admin"))
+    ask.add_argument("--today", type=dt.date.fromisoformat, help=_("the date to answer for (YYYY-MM-DD)"))
+    ask.add_argument("--json", action="store_true", help=_("print JSON (always on)"))
+    ask.add_argument("--batch", action="store_true", help=_("read JSON lines {\"q\", \"as\"} from stdin"))
+    ask.add_argument("question", nargs="?", default="")
+    ask.set_defaults(handler=_ask_command)
+
+
+def preview_text(plan: ParsedPlan) -> str:
+    """The human-readable preview of what the importer understood."""
+    lines = [
+        _("Plan: {number}, issued {date}").format(
+            number=plan.number or _("(no number)"),
+            date=f"{plan.issued_on:%d/%m/%Y}" if plan.issued_on else (plan.issued_text or _("(no date)")),
+        ),
+        _("Area: {area}").format(area=plan.area_name or "?"),
+        _("Units and their tasks:"),
+    ]
+    for name, c in plan.task_counts().items():
+        lines.append("  " + _("{name}: {n} (lead {lead}, support {support})").format(
+            name=name, n=c["lead"] + c["support"], lead=c["lead"], support=c["support"]))
+    lines.append(_("Targets: {n}").format(n=len(plan.targets)))
+    for t in plan.targets[:10]:
+        lines.append(f"  • {t.indicator[:100]}: {t.value}")
+    lines.append(_("Deadlines: {n}").format(n=len(plan.deadlines)))
+    for d in plan.deadlines:
+        lines.append(f"  • {d.kind}: {d.due}")
+    lines.append(_("Unplaced paragraphs: {n}").format(n=len(plan.unplaced)))
+    for u in plan.unplaced:
+        lines.append(f"  ¶{u.source.paragraph}: {u.text[:100]}")
+    return "\n".join(lines)
+
+
+def _import_command(args: argparse.Namespace, settings: Any) -> int:
+    return asyncio.run(_import(args, str(getattr(settings, "database_url", "sqlite+aiosqlite:///baocao.db"))))
+
+
+async def _import(args: argparse.Namespace, url: str) -> int:
+    plan = parse_plan(read_text(args.file), args.file.name, area_name=args.area)
+    if args.json:
+        print(json.dumps(plan.as_json(), ensure_ascii=False))
+    else:
+        print(preview_text(plan))
+    if args.dry_run:
+        return 0
+    if not plan.area_name:
+        print(_("Give the area with --area: the plan does not say it."), file=sys.stderr)
+        return 2
+    engine = create_engine(url)
+    try:
+        await upgrade(engine)
+        async with session_factory(engine)() as session, session.begin():
+            area = await find_or_create_area(session, plan.area_name)
+            saved = await save_plan(session, plan, area)
+            plan_id = saved.id
+    finally:
+        await engine.dispose()
+    if not args.json:
+        print(_("Saved as plan #{id}.").format(id=plan_id))
+    return 0
+
+
+def _ask_command(args: argparse.Namespace, settings: Any) -> int:
+    return asyncio.run(_ask(args, sys.stdin, sys.stdout))
+
+
+async def asker_unit(session: AsyncSession, area: Unit, name: str | None, cache: dict[str, int]) -> int | None:
+    """The unit to ask as: a hamlet (created under the area) or the best-matching agency of the area."""
+    if not name:
+        return None
+    if name in cache:
+        return cache[name]
+    if vocabulary().is_hamlet_name(name):
+        unit = Unit(kind="hamlet", name=name, folded_name=fold(name), parent_id=area.id)
+        session.add(unit)
+        await session.flush()
+        cache[name] = unit.id
+        return unit.id
+    agencies = (await session.execute(select(Unit).where(Unit.parent_id == area.id, Unit.kind == AGENCY))).scalars().all()
+    choices = {a.id: unit_key(a.name) for a in agencies}
+    best = process.extractOne(unit_key(name), choices, scorer=fuzz.WRatio)
+    if best is None or best[1] < 70:
+        return None
+    cache[name] = int(best[2])
+    return int(best[2])
+
+
+async def _ask(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    parsed = parse_plan(read_text(args.plan), args.plan.name)
+    today = args.today or dt.datetime.now(_TZ).date()
+    engine = create_engine(_MEMORY)
+    try:
+        await upgrade(engine)
+        sessions = session_factory(engine)
+        async with sessions() as session, session.begin():
+            area = await find_or_create_area(session, parsed.area_name or "?")
+            await save_plan(session, parsed, area)
+        items = [json.loads(line) for line in stdin if line.strip()] if args.batch else [
+            {"q": args.question, "as": args.unit}
+        ]
+        cache: dict[str, int] = {}
+        for item in items:
+            async with sessions() as session, session.begin():
+                unit_id = await asker_unit(session, area, item.get("as") or args.unit if not args.batch else item.get("as"), cache)
+                answer = await answer_question(session, str(item.get("q", "")), Asker(unit_id, args.role), today)
+            out = {
+                "intent": answer.intent,
+                "unit": answer.unit,
+                "answer": "\n\n".join(r.text for r in answer.replies),
+                "tasks": answer.tasks,
+            }
+            stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+    finally:
+        await engine.dispose()
+    return 0

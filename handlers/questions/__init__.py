@@ -1,0 +1,126 @@
+"""Questions about the imported plans, in the user's own words: "đơn vị tôi được giao gì?" and more.
+
+``answer_question`` is what the dispatcher calls for free text that is not a command.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.help import help_reply, not_understood
+from handlers.i18n import _
+from handlers.messages import Reply
+from handlers.questions import answers
+from handlers.questions.entities import (
+    AskerPlace,
+    asker_place,
+    asks_who,
+    deadline_kind,
+    match_units,
+    mentions_commune,
+    mentions_hamlet,
+    mentions_self,
+    relevant_plans,
+)
+from handlers.questions.intents import INTENTS, detect_intent
+from handlers.questions.knowledge import Duty, Knowledge, knowledge
+from handlers.questions.matching import normalize
+from handlers.questions.replies import project_label
+
+__all__ = ["INTENTS", "Answer", "Asker", "answer_question"]
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who asks: their unit (hamlet or agency) and role, as far as known."""
+
+    unit_id: int | None
+    role: str | None  # "reporter" | "officer" | "leader" | "admin" | None
+
+
+@dataclass
+class Answer:
+    """The intent understood, the unit the answer is about, the replies, and the tasks listed."""
+
+    intent: str
+    unit: str | None
+    replies: list[Reply]
+    tasks: list[dict[str, object]] = field(default_factory=list)
+
+
+async def answer_question(session: AsyncSession, text: str, asker: Asker, today: dt.date) -> Answer:
+    """Understand ``text`` and answer it from the plans and reports in the database."""
+    intent = detect_intent(text)
+    if intent == "start_report":
+        return Answer(intent, None, [])
+    if intent == "help":
+        return Answer(intent, None, [help_reply(None)])
+    if intent == "unknown":
+        return Answer(intent, None, [not_understood()])
+    place = await asker_place(session, asker.unit_id)
+    if intent == "report_status":
+        replies, unit = await answers.status_answer(session, place, asker.role, today)
+        return Answer(intent, unit, replies)
+    k = await knowledge(session)
+    if not k.plans:
+        return Answer(intent, None, [Reply(_("No plan has been imported yet."))])
+    plan_ids = relevant_plans(k, place)
+    if intent == "targets":
+        replies, _targets = answers.targets_answer(k, plan_ids, text)
+        return Answer(intent, None, replies)
+    if intent == "deadline":
+        kind = deadline_kind(normalize(text))
+        return Answer(intent, None, answers.deadline_answer(k, plan_ids, kind, place, today))
+    if intent == "project_info":
+        replies, lead = answers.project_answer(k, plan_ids, text)
+        who = asks_who(normalize(text).split())
+        return Answer(intent, lead if who else None, replies)
+    return _assigned(k, text, place, plan_ids)
+
+
+def _led_projects(k: Knowledge, unit_id: int, plan_ids: list[int]) -> list[str]:
+    out = []
+    for pid in plan_ids:
+        for code, p in sorted(k.projects.get(pid, {}).items()):
+            if p.lead_unit_id == unit_id:
+                out.append(f"{project_label(code)} ({p.name})" if p.name else project_label(code))
+    return out
+
+
+def _kind_duties(k: Knowledge, kind: str, place: AskerPlace, plan_ids: list[int]) -> list[Duty]:
+    scopes = set(place.area_ids) | {k.plans[pid].area_id for pid in plan_ids}
+    wanted = set(plan_ids)
+    return [d for (knd, scope), ds in k.duties_by_kind.items() if knd == kind and scope in scopes for d in ds
+            if d.task.plan_id in wanted]
+
+
+def _assigned(k: Knowledge, text: str, place: AskerPlace, plan_ids: list[int]) -> Answer:
+    intent = "assigned_tasks"
+    norm = normalize(text)
+    tokens = norm.split()
+    named = [] if mentions_self(tokens) and place.unit is not None else match_units(norm, k, plan_ids)
+    if len({u.name for u in named}) > 1:
+        return Answer(intent, None, answers.ask_which(text, sorted({u.name for u in named})))
+    if named:
+        unit = named[0]
+        duties = [d for u in named for d in k.duties_by_unit.get(u.id, []) if d.task.plan_id in set(plan_ids)]
+        replies, tasks = answers.tasks_answer(k, unit.name, duties, _led_projects(k, unit.id, plan_ids))
+        return Answer(intent, unit.name, replies, tasks)
+    own = place.unit
+    if own is not None:
+        duties = list(k.duties_by_unit.get(own.id, []))
+        if own.kind != "agency":
+            duties += _kind_duties(k, own.kind, place, plan_ids)
+        replies, tasks = answers.tasks_answer(k, own.name, duties, _led_projects(k, own.id, plan_ids))
+        return Answer(intent, own.name, replies, tasks)
+    for kind, said in (("hamlet", mentions_hamlet(tokens)), ("commune", mentions_commune(tokens))):
+        if said:
+            duties = _kind_duties(k, kind, place, plan_ids)
+            label = {"hamlet": _("every hamlet"), "commune": _("every commune")}[kind]
+            replies, tasks = answers.tasks_answer(k, label, duties, [])
+            return Answer(intent, label, replies, tasks)
+    names = sorted({k.units[uid].name for pid in plan_ids[:1] for uid, ps in k.unit_plans.items() if pid in ps and uid in k.units})
+    return Answer(intent, None, answers.ask_which(text, names))

@@ -1,0 +1,226 @@
+"""Answers to each intent, from the plans in memory and, for report status, the reports tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from rapidfuzz import fuzz
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.i18n import _, ngettext
+from handlers.messages import Button, Reply
+from handlers.questions.entities import AskerPlace, project_codes
+from handlers.questions.knowledge import Duty, Knowledge, TargetInfo
+from handlers.questions.matching import normalize, phrases
+from handlers.questions.replies import cite, pack, project_label
+from storage.calendar import CalendarRules, period_of
+from storage.models.reports import Period, Report
+from storage.models.units import Unit
+
+_TARGET_MIN_COVER = 50.0
+_MAX_TARGETS = 3
+
+
+def task_dict(duty: Duty, unit: str) -> dict[str, object]:
+    """A task as the CLI and tests see it."""
+    return {
+        "unit": unit,
+        "role": duty.role,
+        "text": duty.task.text,
+        "time_frame": duty.task.time_frame,
+        "projects": list(duty.task.projects),
+        "plan_id": duty.task.plan_id,
+        "section": duty.task.section,
+        "paragraph": duty.task.paragraph,
+    }
+
+
+def _task_block(n: int, duty: Duty) -> str:
+    lines = [f"{n}. {duty.task.text}"]
+    if duty.task.time_frame:
+        lines.append("   " + _("Time: {time}").format(time=duty.task.time_frame))
+    if duty.task.projects:
+        lines.append("   " + _("Project: {projects}").format(projects=", ".join(map(project_label, duty.task.projects))))
+    if duty.requested:
+        lines.append("   " + _("(requested by the plan, not ordered)"))
+    return "\n".join(lines)
+
+
+def tasks_answer(k: Knowledge, unit_name: str, duties: list[Duty], led: list[str]) -> tuple[list[Reply], list[dict[str, object]]]:
+    """The tasks of one unit, lead then support, grouped by plan, with the source of each plan."""
+    by_plan: dict[int, list[Duty]] = defaultdict(list)
+    seen: set[tuple[int, str]] = set()
+    for duty in duties:
+        if (duty.task.id, duty.role) not in seen:
+            seen.add((duty.task.id, duty.role))
+            by_plan[duty.task.plan_id].append(duty)
+    if not by_plan:
+        return [Reply(_("The plan gives {unit} no task of its own.").format(unit=unit_name))], []
+    replies: list[Reply] = []
+    tasks: list[dict[str, object]] = []
+    for plan_id, plan_duties in by_plan.items():
+        lead = [d for d in plan_duties if d.role == "lead"]
+        support = [d for d in plan_duties if d.role != "lead"]
+        blocks = [
+            ngettext("{unit}: {n} task", "{unit}: {n} tasks", len(plan_duties)).format(unit=unit_name, n=len(plan_duties))
+        ]
+        n = 0
+        for title, group in ((_("Leads:"), lead), (_("Supports:"), support)):
+            if not group:
+                continue
+            blocks.append(title)
+            for duty in group:
+                n += 1
+                blocks.append(_task_block(n, duty))
+                tasks.append(task_dict(duty, unit_name))
+        if led:
+            blocks.append(_("Leads the projects: {projects}").format(projects="; ".join(led)))
+        replies.extend(pack(blocks, cite(k.plans[plan_id])))
+    return replies, tasks
+
+
+def ask_which(question: str, names: list[str]) -> list[Reply]:
+    """Several units match: ask which one, with a button each (pressing it asks again, precisely)."""
+    buttons = [[Button(name, _("tasks of {unit}").format(unit=name))] for name in names[:8]]
+    return [Reply(_("Which unit do you mean?"), buttons=buttons)]
+
+
+def _target_score(query: set[str], target: TargetInfo) -> tuple[float, float]:
+    words = set(target.norm.split())
+    total = sum(len(w) for w in query) or 1
+    cover = 100.0 * sum(len(w) for w in query & words) / total
+    return cover, fuzz.token_set_ratio(" ".join(sorted(query)), target.norm)
+
+
+def _query_words(question: str) -> set[str]:
+    p = phrases()
+    norm = normalize(question)
+    for word, replacement in p.synonyms.items():
+        norm = norm.replace(word, replacement)
+    noise = p.question_noise
+    return {w for w in norm.split() if w not in noise and len(w) > 1 and not w.isdigit()}
+
+
+def targets_answer(k: Knowledge, plan_ids: list[int], question: str) -> tuple[list[Reply], list[TargetInfo]]:
+    """The targets closest to what is asked; a plain "not found" rather than a guess."""
+    query = _query_words(question)
+    candidates = [t for pid in plan_ids for t in k.targets.get(pid, [])]
+    scored = sorted(((_target_score(query, t), t) for t in candidates), key=lambda s: s[0], reverse=True)
+    if not scored or not query or scored[0][0][0] < _TARGET_MIN_COVER:
+        examples = [t.indicator for _s, t in scored[:3]]
+        text = _("I found no target in the plan that matches your question.")
+        if examples:
+            text += "\n" + _("The plan has targets such as:") + "\n" + "\n".join(f"• {e[:160]}" for e in examples)
+        return [Reply(text)], []
+    best = scored[0][0][0]
+    chosen = [t for s, t in scored if s[0] >= best - 10][:_MAX_TARGETS]
+    blocks = [_("Targets:")]
+    for i, t in enumerate(chosen, start=1):
+        when = f" ({t.time_frame})" if t.time_frame else ""
+        blocks.append(f"{i}. {t.indicator}: {t.value}{when}")
+    plan = k.plans[chosen[0].plan_id]
+    return pack(blocks, cite(plan)), chosen
+
+
+def _kind_label(kind: str) -> str:
+    return {
+        "quarter": _("Quarterly report"),
+        "half": _("Six-month report"),
+        "year": _("Annual report"),
+        "month": _("Monthly report"),
+        "plan": _("Implementation plan and report"),
+    }.get(kind, _("Other deadline"))
+
+
+def deadline_answer(k: Knowledge, plan_ids: list[int], kind: str | None, place: AskerPlace, today: dt.date) -> list[Reply]:
+    """Deadlines from the plan, and the commune's own calendar for the asker's commune."""
+    replies: list[Reply] = []
+    for pid in plan_ids:
+        found = k.deadlines.get(pid, [])
+        chosen = [d for d in found if d.kind == kind] if kind else []
+        chosen = chosen or found
+        if not chosen:
+            continue
+        blocks = [_("Report deadlines:")]
+        for d in chosen:
+            blocks.append("• " + _("{what}: before {due}").format(what=_kind_label(d.kind), due=d.due))
+        replies.extend(pack(blocks, cite(k.plans[pid])))
+        break
+    commune = next((u for u in place.chain if u.kind == "commune"), None)
+    if commune is not None:
+        rules = CalendarRules.from_settings(commune.settings)
+        spec = period_of(kind if kind in ("month", "quarter", "half", "year") else "month", today)
+        line = _("Calendar of {commune}: hamlets report for {period} by {hamlet}; the commune reports by {commune_day}.").format(
+            commune=commune.name,
+            period=spec.code,
+            hamlet=f"{rules.hamlet_deadline(spec):%d/%m/%Y}",
+            commune_day=f"{rules.commune_deadline(spec):%d/%m/%Y}",
+        )
+        replies.append(Reply(line))
+    if not replies:
+        replies.append(Reply(_("The plan states no report deadline.")))
+    return replies
+
+
+def project_answer(k: Knowledge, plan_ids: list[int], question: str) -> tuple[list[Reply], str | None]:
+    """A project's name and who leads it; the lead is returned when the question asks who."""
+    codes = project_codes(normalize(question))
+    for pid in plan_ids:
+        projects = k.projects.get(pid, {})
+        found = []
+        for code in codes:
+            if code.startswith("*."):
+                found.extend(p for c, p in sorted(projects.items()) if c.endswith(code[1:]))
+            elif code in projects:
+                found.append(projects[code])
+        if not found:
+            continue
+        blocks = []
+        for p in found:
+            text = f"{project_label(p.code)}: {p.name}" if p.name else project_label(p.code)
+            if p.lead_name:
+                text += "\n" + _("Lead: {unit}").format(unit=p.lead_name)
+            blocks.append(text)
+        lead = found[0].lead_name if len(found) == 1 else None
+        return pack(blocks, cite(k.plans[pid])), lead
+    label = ", ".join(project_label(c.replace("*.", "?.")) for c in codes)
+    return [Reply(_("The plan does not describe {project}.").format(project=label))], None
+
+
+async def status_answer(session: AsyncSession, place: AskerPlace, role: str | None, today: dt.date) -> tuple[list[Reply], str | None]:
+    """Hamlets of the asker's commune with no report for this month (leaders, officers, admins)."""
+    if role not in ("leader", "officer", "admin"):
+        return [Reply(_("Only the commune's leaders and officers can see who has not reported."))], None
+    commune = next((u for u in place.chain if u.kind == "commune"), None)
+    if commune is None:
+        return [Reply(_("I do not know your commune yet."))], None
+    spec = period_of("month", today)
+    hamlets = (
+        await session.execute(
+            select(Unit).where(Unit.parent_id == commune.id, Unit.kind == "hamlet").order_by(Unit.name)
+        )
+    ).scalars().all()
+    period = (await session.execute(select(Period).where(Period.code == spec.code))).scalar_one_or_none()
+    reported: set[int] = set()
+    if period is not None and hamlets:
+        rows = await session.execute(
+            select(Report.unit_id).where(Report.period_id == period.id, Report.unit_id.in_([h.id for h in hamlets]))
+        )
+        reported = {r[0] for r in rows}
+    missing = [h for h in hamlets if h.id not in reported]
+    if not hamlets:
+        return [Reply(_("{commune} has no hamlet registered.").format(commune=commune.name))], commune.name
+    if not missing:
+        text = _("All {n} hamlets of {commune} have reported for {period}.").format(
+            n=len(hamlets), commune=commune.name, period=spec.code
+        )
+        return [Reply(text)], commune.name
+    blocks = [
+        _("{missing}/{total} hamlets of {commune} have not reported for {period}:").format(
+            missing=len(missing), total=len(hamlets), commune=commune.name, period=spec.code
+        )
+    ]
+    blocks.append("\n".join(f"{i}. {h.name}" for i, h in enumerate(missing, start=1)))
+    return pack(blocks, ""), commune.name

@@ -1,0 +1,135 @@
+"""Entities in a question, matched against what the database holds: units, projects, deadline kinds."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.questions.knowledge import Knowledge, UnitInfo
+from handlers.questions.matching import find_phrase, has_any, phrases, words_match
+from storage.models.units import Unit
+
+_SUB_OF = re.compile(r"\btieu du an\s*(\d+)\s*(?:cua|thuoc|trong)?\s*(?:du an|da)\s*(\d+)")
+_MAIN_SUB = re.compile(r"\b(?:du an|da)\s*(\d+)\s*(?:tieu du an|tda)\s*(\d+)")
+_SUB = re.compile(r"\b(?:tieu du an|tda)\s*(\d+)")
+_MAIN = re.compile(r"\b(?:du an|da)\s*(\d+)")
+# A unit is named when this many of its words follow each other in the question (or all of them).
+_MIN_RUN = 2
+
+
+@dataclass(frozen=True)
+class AskerPlace:
+    """The asker's unit and the areas above it (nearest first)."""
+
+    unit: Unit | None
+    chain: tuple[Unit, ...]  # the unit itself then its ancestors
+
+    @property
+    def area_ids(self) -> tuple[int, ...]:
+        """Ids of the unit and every area above it."""
+        return tuple(u.id for u in self.chain)
+
+
+async def asker_place(session: AsyncSession, unit_id: int | None) -> AskerPlace:
+    """Load the asker's unit and its ancestors (a handful of primary-key reads)."""
+    if unit_id is None:
+        return AskerPlace(None, ())
+    chain: list[Unit] = []
+    current = await session.get(Unit, unit_id)
+    unit = current
+    while current is not None and len(chain) < 8:
+        chain.append(current)
+        current = await session.get(Unit, current.parent_id) if current.parent_id is not None else None
+    return AskerPlace(unit, tuple(chain))
+
+
+def relevant_plans(k: Knowledge, place: AskerPlace) -> list[int]:
+    """Plans of the asker's areas (nearest first); every plan when the asker is unknown or has none."""
+    ids = place.area_ids
+    plans = sorted(
+        (p for p in k.plans.values() if p.area_id in ids), key=lambda p: (ids.index(p.area_id), -p.id)
+    )
+    return [p.id for p in plans] if plans else sorted(k.plans, reverse=True)
+
+
+def project_codes(norm: str) -> list[str]:
+    """Codes asked about: "tieu du an 4 cua du an 7" → ["7.4"]; "tieu du an 2" → ["*.2"]; "du an 5" → ["5"]."""
+    m = _SUB_OF.search(norm)
+    if m:
+        return [f"{m.group(2)}.{m.group(1)}"]
+    m = _MAIN_SUB.search(norm)
+    if m:
+        return [f"{m.group(1)}.{m.group(2)}"]
+    m = _SUB.search(norm)
+    if m:
+        return [f"*.{m.group(1)}"]
+    return [m.group(1) for m in _MAIN.finditer(norm)][:1]
+
+
+def _run_length(question: list[str], unit: tuple[str, ...]) -> int:
+    """Longest run of the unit's words appearing in a row in the question (typos allowed)."""
+    best = 0
+    for i in range(len(question)):
+        for j in range(len(unit)):
+            n = 0
+            while i + n < len(question) and j + n < len(unit) and words_match(question[i + n], unit[j + n]):
+                n += 1
+            best = max(best, n)
+    return best
+
+
+def match_units(norm: str, k: Knowledge, plan_ids: list[int]) -> list[UnitInfo]:
+    """The agencies the question names, best first; several only when they match equally well."""
+    stop = phrases().unit_stop_tokens
+    question = [t for t in norm.split() if t not in stop]
+    scored: list[tuple[float, UnitInfo]] = []
+    wanted = set(plan_ids)
+    for unit in k.units.values():
+        if not (k.unit_plans.get(unit.id, set()) & wanted) or not unit.tokens:
+            continue
+        run = _run_length(question, unit.tokens)
+        if run >= _MIN_RUN or (run == len(unit.tokens) and run >= 1 and len(unit.tokens[0]) > 3):
+            # Longer runs win; among equal runs, the unit whose name is most fully covered.
+            scored.append((run + run / len(unit.tokens), unit))
+    if not scored:
+        return []
+    scored.sort(key=lambda s: -s[0])
+    top = scored[0][0]
+    best = [u for s, u in scored if s >= top - 1e-9]
+    # The same name in several plans is one answer per plan; keep the nearest plan's first.
+    return best
+
+
+def mentions_self(tokens: list[str]) -> bool:
+    """Tell whether the asker speaks of their own unit ("đơn vị tôi", "xóm mình")."""
+    return has_any(tokens, phrases().self_words)
+
+
+def mentions_hamlet(tokens: list[str]) -> bool:
+    """Tell whether the question names hamlets in general ("xóm", "thôn", "bản"…)."""
+    return has_any(tokens, phrases().hamlet_words)
+
+
+def mentions_commune(tokens: list[str]) -> bool:
+    """Tell whether the question names communes in general ("UBND xã", "các xã")."""
+    return has_any(tokens, phrases().commune_words)
+
+
+def asks_who(tokens: list[str]) -> bool:
+    """Tell whether the question asks who (ai, đơn vị nào, chủ trì)."""
+    return has_any(tokens, phrases().who_words)
+
+
+def deadline_kind(norm: str) -> str | None:
+    """The kind of report a deadline question is about (quarter, half, year, month, plan)."""
+    for kind, pattern in phrases().deadline_kinds:
+        if pattern.search(norm):
+            return kind
+    return None
+
+
+def phrase_at(tokens: list[str], phrase: str) -> int:
+    """Where ``phrase`` starts in ``tokens`` or -1."""
+    return find_phrase(tokens, tuple(phrase.split()))

@@ -1,0 +1,37 @@
+"""Which of the eight things the user is asking: rules of phrasings tried in order (``phrases.json``)."""
+
+from __future__ import annotations
+
+import re
+
+from handlers.questions.matching import has_any, normalize, phrases
+
+INTENTS = (
+    "assigned_tasks",
+    "targets",
+    "deadline",
+    "project_info",
+    "report_status",
+    "start_report",
+    "help",
+    "unknown",
+)
+_PROJECT_NUMBER = re.compile(r"\b(?:tieu du an|du an|tda|da)\s*(\d+)\b")
+
+
+def detect_intent(text: str) -> str:
+    """Return the intent of a question; "unknown" when no rule fires."""
+    norm = normalize(text)
+    tokens = norm.split()
+    if not tokens:
+        return "unknown"
+    for rule in phrases().rules:
+        if rule.max_words is not None and len(tokens) > rule.max_words:
+            continue
+        if rule.needs_project_number and not _PROJECT_NUMBER.search(norm):
+            continue
+        if rule.exclude and has_any(tokens, rule.exclude):
+            continue
+        if all(has_any(tokens, group) for group in rule.groups):
+            return rule.intent
+    return "unknown"

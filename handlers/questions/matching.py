@@ -1,0 +1,115 @@
+"""Normalisation and fuzzy phrase matching over folded Vietnamese (typos within a word tolerated)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from handlers.vietnamese import fold
+from storage.plans.vocabulary import vocabulary
+
+_PATH = Path(__file__).with_name("phrases.json")
+_NON_WORD = re.compile(r"[^\w%/.]+")
+# Words of 4 letters or fewer must be typed right: "han" and "hon" differ in meaning.
+_SHORT = 4
+_CUTOFF = 84.0
+
+
+@dataclass(frozen=True)
+class Rule:
+    """An intent and the groups of phrasings that must all be present for it."""
+
+    intent: str
+    groups: tuple[tuple[tuple[str, ...], ...], ...]
+    exclude: tuple[tuple[str, ...], ...]
+    max_words: int | None
+    needs_project_number: bool
+
+
+@dataclass(frozen=True, eq=False)
+class Phrases:
+    """The question vocabulary of ``phrases.json``."""
+
+    rules: tuple[Rule, ...]
+    self_words: tuple[tuple[str, ...], ...]
+    who_words: tuple[tuple[str, ...], ...]
+    hamlet_words: tuple[tuple[str, ...], ...]
+    commune_words: tuple[tuple[str, ...], ...]
+    synonyms: dict[str, str]
+    question_noise: frozenset[str]
+    deadline_kinds: tuple[tuple[str, re.Pattern[str]], ...]
+    unit_stop_tokens: frozenset[str]
+
+
+def _tok(phrases: list[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(p.split()) for p in phrases)
+
+
+@cache
+def phrases() -> Phrases:
+    """Load ``phrases.json`` once."""
+    raw: dict[str, Any] = json.loads(_PATH.read_text(encoding="utf-8"))
+    rules = tuple(
+        Rule(
+            intent=r["intent"],
+            groups=tuple(_tok(g) for g in r["groups"]),
+            exclude=_tok(r.get("exclude", [])),
+            max_words=r.get("max_words"),
+            needs_project_number=bool(r.get("needs_project_number", False)),
+        )
+        for r in raw["rules"]
+    )
+    return Phrases(
+        rules=rules,
+        self_words=_tok(raw["self_words"]),
+        who_words=_tok(raw["who_words"]),
+        hamlet_words=_tok(raw["hamlet_words"]),
+        commune_words=_tok(raw["commune_words"]),
+        synonyms=dict(raw["synonyms"]),
+        question_noise=frozenset(raw["question_noise"]),
+        deadline_kinds=tuple((k, re.compile(p)) for k, p in raw["deadline_kinds"]),
+        unit_stop_tokens=frozenset(raw["unit_stop_tokens"]),
+    )
+
+
+def normalize(text: str) -> str:
+    """Fold, drop punctuation and spell out abbreviations: "TYT xã?" → "tram y te xa"."""
+    folded = fold(text).replace("&", " & ")
+    folded = _NON_WORD.sub(" ", folded)
+    folded = re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", folded)  # "da5" → "da 5"
+    folded = " ".join(w.strip(".") for w in folded.split() if w.strip("."))
+    return vocabulary().expand(folded)
+
+
+def words_match(typed: str, wanted: str) -> bool:
+    """Tell whether a typed word (or run of words) is ``wanted``, allowing a typo in longer words."""
+    if typed == wanted:
+        return True
+    if len(wanted) <= _SHORT:
+        return False
+    return fuzz.ratio(typed, wanted) >= _CUTOFF
+
+
+def find_phrase(tokens: list[str], phrase: tuple[str, ...]) -> int:
+    """Index where ``phrase`` starts in ``tokens`` (fuzzy per word), or -1."""
+    n = len(phrase)
+    joined = " ".join(phrase)
+    for i in range(len(tokens) - n + 1):
+        window = tokens[i : i + n]
+        if all(len(w) <= _SHORT for w in phrase):
+            if tuple(window) == phrase:
+                return i
+        elif words_match(" ".join(window), joined):
+            return i
+    return -1
+
+
+def has_any(tokens: list[str], candidates: tuple[tuple[str, ...], ...]) -> bool:
+    """Tell whether any of the phrases occurs in ``tokens``."""
+    return any(find_phrase(tokens, p) >= 0 for p in candidates)

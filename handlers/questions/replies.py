@@ -1,0 +1,56 @@
+"""Phone-sized replies: numbered blocks packed into messages under Telegram's 4096 characters."""
+
+from __future__ import annotations
+
+from handlers.i18n import _
+from handlers.messages import Reply
+from handlers.questions.knowledge import PlanInfo
+
+# Room left under 4096 for the transport's own additions.
+LIMIT = 3900
+
+
+def pack(blocks: list[str], footer: str) -> list[Reply]:
+    """Join ``blocks`` into as few messages as fit; ``footer`` (the source) ends the last one."""
+    messages: list[str] = []
+    current = ""
+    for block in [b for b in (*blocks, footer) if b]:
+        block = block if len(block) <= LIMIT else block[: LIMIT - 1] + "…"
+        if current and len(current) + 2 + len(block) > LIMIT:
+            messages.append(current)
+            current = block
+        else:
+            current = f"{current}\n\n{block}" if current else block
+    if current:
+        messages.append(current)
+    if len(messages) > 1:
+        total = len(messages)
+        messages = [
+            m + "\n" + _("({n}/{total}, continued below)").format(n=i + 1, total=total) if i + 1 < total else m
+            for i, m in enumerate(messages)
+        ]
+    return [Reply(m) for m in messages]
+
+
+def project_label(code: str) -> str:
+    """ "7.2" → "Dự án 7 – Tiểu dự án 2"; "5" → "Dự án 5"."""
+    if "." in code:
+        main, sub = code.split(".", 1)
+        return _("Project {main}, sub-project {sub}").format(main=main, sub=sub)
+    return _("Project {main}").format(main=code)
+
+
+def cite(plan: PlanInfo) -> str:
+    """The source line: "Theo Kế hoạch số 107/KH-UBND ngày 12/02/2026"."""
+    if plan.number and plan.issued_on:
+        return _("According to Plan No. {number} dated {date}").format(
+            number=plan.number, date=f"{plan.issued_on:%d/%m/%Y}"
+        )
+    if plan.number:
+        return _("According to Plan No. {number} of {issuer}").format(number=plan.number, issuer=plan.issuer)
+    if plan.issued_text:
+        return _("According to the plan of {issuer}, month {month}").format(
+            issuer=plan.issuer, month=plan.issued_text
+        )
+    title = plan.title if len(plan.title) <= 90 else plan.title[:89] + "…"
+    return _("According to the plan of {issuer}: {title}").format(issuer=plan.issuer, title=title)
