@@ -16,10 +16,13 @@ from bot.background import Background, scheduler_tick, start_background
 from bot.sender import Deliver
 from bot.settings import Settings
 from handlers.dispatch import Clock, Core, utc_now
+from handlers.messages import Reply
+from handlers.questions import Asker, answer_question
 from storage.db import create_engine, session_factory
 from storage.demo import DemoSummary, load_demo
 from storage.migrate import upgrade
 from storage.models import Unit
+from storage.people import Member
 
 
 @dataclass
@@ -45,13 +48,12 @@ class App:
             return await load_demo(session, now, now.astimezone(self.core.timezone).date())
 
 
-def _questions(core: Core) -> None:
-    """Plug in the plan questions when that part is installed (it is optional at build time)."""
-    try:
-        from handlers.questions.adapter import answer_for_member
-    except ImportError:  # pragma: no cover - the questions package ships with the project
-        return
-    core.questions = answer_for_member
+async def answer_for_member(
+    session: AsyncSession, text: str, member: Member, today: dt.date
+) -> tuple[str, list[Reply]]:
+    """Answer a free-text question as a member of their unit (the plan questions of handlers.questions)."""
+    answer = await answer_question(session, text, Asker(unit_id=member.unit_id, role=member.role), today)
+    return answer.intent, answer.replies
 
 
 @asynccontextmanager
@@ -62,8 +64,8 @@ async def build_app(settings: Settings, clock: Clock = utc_now, migrate: bool = 
         if migrate:
             await upgrade(engine)
         sessions = session_factory(engine)
-        core = Core(sessions=sessions, timezone=ZoneInfo(settings.timezone), clock=clock)
-        _questions(core)
+        core = Core(sessions=sessions, timezone=ZoneInfo(settings.timezone), clock=clock,
+                    questions=answer_for_member)
         yield App(settings=settings, engine=engine, sessions=sessions, core=core)
     finally:
         await engine.dispose()
