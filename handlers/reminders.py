@@ -1,0 +1,247 @@
+"""Reminders and summaries as queries: at a given moment, which outbox rows are due, and writing them.
+
+Nothing here is a timer. For each commune, the calendar says whether today is a reminder day of a
+period (some days before the hamlets' deadline, on it, then daily up to a limit) or a summary day
+(the day after the deadline, and every Monday); the reports say which hamlets are still missing.
+Each decision has a dedupe key (kind, period, day, chat), and rows are inserted with ON CONFLICT DO
+NOTHING in the transaction that decided them: two workers deciding the same reminder write it once.
+No row is decided in the quiet hours, and a hamlet that has reported is never reminded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.i18n import _, current_language, fmt_date, fmt_number, ngettext, set_language
+from handlers.reporting_scope import area_hamlets, filed_reports, hamlet_set, period_label
+from handlers.summaries import build_summary
+from handlers.summary_chart import summary_png
+from handlers.summary_render import summary_text
+from storage.calendar import CalendarRules, PeriodSpec, following, local, period_of, previous
+from storage.models import GroupBinding, Identity, Membership, OutboxMessage, Person, Unit
+
+START_REPORT_BUTTON = "report:start"
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One outbox row a rule decided to write, with who it is for (for ``remind --dry-run``)."""
+
+    dedupe_key: str
+    transport: str
+    chat_id: str
+    chat_type: str
+    text: str
+    audience: str
+    unit_id: int
+    buttons: list[Any] | None = None
+    attachment: bytes | None = None
+    attachment_name: str | None = None
+    attachment_kind: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@contextmanager
+def language(code: str) -> Iterator[None]:
+    """Render in ``code`` for the duration of the block, then restore the caller's language."""
+    before = current_language()
+    set_language(code)
+    try:
+        yield
+    finally:
+        set_language(before)
+
+
+def _candidates(kind: str, today: dt.date) -> list[PeriodSpec]:
+    current = period_of(kind, today)
+    return [previous(current), current, following(current)]
+
+
+def due_reminder_periods(rules: CalendarRules, kind: str, now: dt.datetime) -> list[PeriodSpec]:
+    """The periods whose reminder falls today and whose reminder time has come (none in quiet hours)."""
+    if rules.is_quiet(now):
+        return []
+    today = local(now).date()
+    if now < rules.remind_moment(today):
+        return []
+    return [p for p in _candidates(kind, today) if today in rules.reminder_days(p)]
+
+
+def due_summaries(rules: CalendarRules, kind: str, now: dt.datetime) -> list[tuple[str, PeriodSpec]]:
+    """The leaders' summaries due today: the day after a deadline ("deadline"), on Mondays ("weekly")."""
+    if rules.is_quiet(now):
+        return []
+    today = local(now).date()
+    if now < rules.summary_moment(today):
+        return []
+    out = [("deadline", p) for p in _candidates(kind, today)
+           if rules.hamlet_deadline(p) + dt.timedelta(days=1) == today]
+    if today.weekday() == 0 and not out:
+        # The period whose deadline is nearest (a week after the deadline, late reports still matter).
+        nearest = min(_candidates(kind, today), key=lambda p: (abs((rules.hamlet_deadline(p) - today).days),
+                                                              p.starts_on))
+        out.append(("weekly", nearest))
+    return out
+
+
+def _group_text(period: PeriodSpec, deadline: dt.date, today: dt.date, missing: list[str]) -> str:
+    label = period_label(period)
+    if today < deadline:
+        days = (deadline - today).days
+        head = ngettext(
+            "Reminder: the {period} report is due on {deadline} (in {days} day).",
+            "Reminder: the {period} report is due on {deadline} (in {days} days).", days,
+        ).format(period=label, deadline=fmt_date(deadline), days=fmt_number(days))
+    elif today == deadline:
+        head = _("Today, {deadline}, is the deadline of the {period} report.").format(
+            period=label, deadline=fmt_date(deadline))
+    else:
+        days = (today - deadline).days
+        head = ngettext(
+            "The {period} report was due on {deadline}, {days} day ago.",
+            "The {period} report was due on {deadline}, {days} days ago.", days,
+        ).format(period=label, deadline=fmt_date(deadline), days=fmt_number(days))
+    count = ngettext("{count} hamlet has not reported yet:", "{count} hamlets have not reported yet:",
+                     len(missing)).format(count=fmt_number(len(missing)))
+    return "\n".join([head, count, *("• " + name for name in missing)])
+
+
+def _private_text(period: PeriodSpec, deadline: dt.date, today: dt.date, hamlet: str) -> str:
+    label = period_label(period)
+    if today <= deadline:
+        text = _("{hamlet} has not sent its {period} report yet. It is due on {deadline}.")
+    else:
+        text = _("{hamlet} has not sent its {period} report yet. It was due on {deadline}; "
+                 "please send it now.")
+    body = text.format(hamlet=hamlet, period=label, deadline=fmt_date(deadline))
+    return body + "\n" + _("Press the button below to start.")
+
+
+async def _bindings(session: AsyncSession, commune_id: int, purpose: str) -> list[GroupBinding]:
+    query = select(GroupBinding).where(GroupBinding.unit_id == commune_id, GroupBinding.purpose == purpose)
+    return list((await session.scalars(query.order_by(GroupBinding.id))).all())
+
+
+async def _reporters(session: AsyncSession, hamlet_ids: list[int]) -> list[tuple[int, Person, Identity]]:
+    query = (
+        select(Membership.unit_id, Person, Identity)
+        .join(Person, Person.id == Membership.person_id)
+        .join(Identity, Identity.person_id == Person.id)
+        .where(Membership.unit_id.in_(hamlet_ids), Membership.role == "reporter")
+        .order_by(Membership.unit_id, Identity.id)
+    )
+    return [(unit_id, person, identity) for unit_id, person, identity in (await session.execute(query)).all()]
+
+
+async def _existing(session: AsyncSession, keys: list[str]) -> set[str]:
+    if not keys:
+        return set()
+    query = select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys))
+    return set((await session.scalars(query)).all())
+
+
+async def _commune_reminders(session: AsyncSession, commune: Unit, now: dt.datetime) -> list[Planned]:
+    rules = CalendarRules.from_settings(commune.settings)
+    hamlet_set_row = await hamlet_set(session, commune)
+    if hamlet_set_row is None:
+        return []
+    today = local(now).date()
+    planned: list[Planned] = []
+    for period in due_reminder_periods(rules, hamlet_set_row.period_kind, now):
+        hamlets = await area_hamlets(session, commune.id)
+        done = {f.unit_id for f in await filed_reports(session, commune.id, hamlet_set_row.code, [period])}
+        missing = [h for h in hamlets if h.id not in done]
+        if not missing:
+            continue
+        deadline = rules.hamlet_deadline(period)
+        for binding in await _bindings(session, commune.id, "hamlets"):
+            with language(binding.language):
+                text = _group_text(period, deadline, today, [h.name for h in missing])
+            planned.append(Planned(
+                dedupe_key=f"remind:group:{period.code}:{today.isoformat()}:{binding.transport}:{binding.chat_id}",
+                transport=binding.transport, chat_id=binding.chat_id, chat_type="group", text=text,
+                audience=f"hamlets group {binding.chat_id}", unit_id=commune.id,
+            ))
+        names = {h.id: h.name for h in missing}
+        for hamlet_id, person, identity in await _reporters(session, list(names)):
+            with language(person.language):
+                text = _private_text(period, deadline, today, names[hamlet_id])
+                buttons = [[{"label": _("Start the report"), "data": START_REPORT_BUTTON}]]
+            planned.append(Planned(
+                dedupe_key=(f"remind:private:{period.code}:{today.isoformat()}:{hamlet_id}:"
+                            f"{identity.transport}:{identity.external_id}"),
+                transport=identity.transport, chat_id=identity.external_id, chat_type="private", text=text,
+                audience=f"{person.display_name or person.id} ({names[hamlet_id]})", unit_id=hamlet_id,
+                buttons=buttons,
+            ))
+    return planned
+
+
+async def _commune_summaries(
+    session: AsyncSession, commune: Unit, now: dt.datetime, with_chart: bool
+) -> list[Planned]:
+    rules = CalendarRules.from_settings(commune.settings)
+    hamlet_set_row = await hamlet_set(session, commune)
+    if hamlet_set_row is None:
+        return []
+    today = local(now).date()
+    bindings = await _bindings(session, commune.id, "leaders")
+    planned: list[Planned] = []
+    for reason, period in due_summaries(rules, hamlet_set_row.period_kind, now):
+        keyed = [(f"summary:{reason}:{period.code}:{today.isoformat()}:{b.transport}:{b.chat_id}", b)
+                 for b in bindings]
+        existing = await _existing(session, [key for key, _b in keyed])
+        todo = [(key, b) for key, b in keyed if key not in existing]
+        if not todo:
+            continue
+        for key, binding in todo:
+            with language(binding.language):
+                summary = await build_summary(session, commune, period, now)
+                text = summary_text(summary)
+                png = await asyncio.to_thread(summary_png, summary) if with_chart else None
+            planned.append(Planned(
+                dedupe_key=key, transport=binding.transport, chat_id=binding.chat_id, chat_type="group",
+                text=text, audience=f"leaders group {binding.chat_id}", unit_id=commune.id,
+                attachment=png, attachment_name=f"tonghop-{period.code}.png" if png else None,
+                attachment_kind="photo" if png else None,
+            ))
+    return planned
+
+
+async def due_messages(session: AsyncSession, now: dt.datetime, with_chart: bool = True) -> list[Planned]:
+    """Every reminder and summary due at ``now`` that is not in the outbox yet."""
+    communes = (await session.scalars(select(Unit).where(Unit.kind == "commune").order_by(Unit.id))).all()
+    planned: list[Planned] = []
+    for commune in communes:
+        planned += await _commune_reminders(session, commune, now)
+        planned += await _commune_summaries(session, commune, now, with_chart)
+    existing = await _existing(session, [p.dedupe_key for p in planned])
+    return [p for p in planned if p.dedupe_key not in existing]
+
+
+async def write_due(session: AsyncSession, now: dt.datetime, with_chart: bool = True) -> list[Planned]:
+    """Insert every due row (a row another worker wrote already is skipped); return those inserted."""
+    planned = await due_messages(session, now, with_chart)
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    written: list[Planned] = []
+    for item in planned:
+        statement = insert(OutboxMessage).values(
+            transport=item.transport, chat_id=item.chat_id, chat_type=item.chat_type, text=item.text,
+            buttons=item.buttons, attachment=item.attachment, attachment_name=item.attachment_name,
+            attachment_kind=item.attachment_kind, dedupe_key=item.dedupe_key, created_at=now,
+            available_at=now, attempts=0, unit_id=item.unit_id,
+        ).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        result = await session.execute(statement)
+        if getattr(result, "rowcount", 0):
+            written.append(item)
+    return written

@@ -1,0 +1,123 @@
+"""Who is expected to report what under an area: its hamlets, their indicator set, what they filed.
+
+Shared by the reminders and the summaries. Everything is a query over the area's subtree (a recursive
+CTE, so a province with or without districts works the same), never a loop over rows in Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import CTE, Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.i18n import _
+from storage.calendar import PeriodSpec
+from storage.models import IndicatorSet, Period, Report, Unit
+
+
+def subtree(area_id: int, name: str = "subtree") -> CTE:
+    """A recursive CTE of ``area_id`` and every unit below it (columns ``id``, ``kind``)."""
+    top = select(Unit.id, Unit.kind).where(Unit.id == area_id).cte(name, recursive=True)
+    below = select(Unit.id, Unit.kind).join(top, Unit.parent_id == top.c.id)
+    return top.union_all(below)
+
+
+def hamlet_ids(area_id: int, name: str = "subtree") -> Select[tuple[int]]:
+    """A subquery of the ids of the hamlets under ``area_id`` (``name`` the CTE when used twice)."""
+    tree = subtree(area_id, name)
+    return select(tree.c.id).where(tree.c.kind == "hamlet")
+
+
+async def area_hamlets(session: AsyncSession, area_id: int) -> list[Unit]:
+    """Return the hamlets under ``area_id`` in the order they were set up (xóm 1, xóm 2, …)."""
+    query = select(Unit).where(Unit.id.in_(hamlet_ids(area_id))).order_by(Unit.id)
+    return list((await session.scalars(query)).all())
+
+
+async def ancestors(session: AsyncSession, unit: Unit) -> list[Unit]:
+    """Return ``unit`` and the areas above it, nearest first."""
+    chain = [unit]
+    while chain[-1].parent_id is not None and len(chain) < 10:
+        parent = await session.get(Unit, chain[-1].parent_id)
+        if parent is None:
+            break
+        chain.append(parent)
+    return chain
+
+
+async def hamlet_set(session: AsyncSession, area: Unit) -> IndicatorSet | None:
+    """Return the indicator set hamlets of ``area`` report (the nearest owner's, monthly first)."""
+    chain = await ancestors(session, area)
+    if area.kind not in ("commune", "hamlet"):
+        # A province or district: the sets its communes configured (they share a code).
+        first_commune = await session.scalar(
+            select(IndicatorSet)
+            .join(Unit, Unit.id == IndicatorSet.owner_id)
+            .where(IndicatorSet.unit_kind == "hamlet", Unit.id.in_(select(subtree(area.id).c.id)))
+            .order_by(IndicatorSet.id)
+            .limit(1)
+        )
+        if first_commune is not None:
+            return first_commune
+    for owner in chain:
+        found = await session.scalar(
+            select(IndicatorSet)
+            .where(IndicatorSet.owner_id == owner.id, IndicatorSet.unit_kind == "hamlet")
+            .order_by((IndicatorSet.period_kind != "month"), IndicatorSet.id)
+            .limit(1)
+        )
+        if found is not None:
+            return found
+    return None
+
+
+async def commune_of(session: AsyncSession, unit: Unit) -> Unit | None:
+    """Return the commune ``unit`` belongs to (itself when it is one)."""
+    for item in await ancestors(session, unit):
+        if item.kind == "commune":
+            return item
+    return None
+
+
+@dataclass(frozen=True)
+class Filed:
+    """One hamlet's report of one period: when it came in."""
+
+    unit_id: int
+    period_code: str
+    submitted_at: dt.datetime
+
+
+async def filed_reports(
+    session: AsyncSession, area_id: int, set_code: str, periods: list[PeriodSpec]
+) -> list[Filed]:
+    """Return the hamlet reports filed under ``area_id`` for ``periods`` (sets matched by code)."""
+    if not periods:
+        return []
+    query = (
+        select(Report.unit_id, Period.code, Report.submitted_at)
+        .join(Period, Period.id == Report.period_id)
+        .join(IndicatorSet, IndicatorSet.id == Report.set_id)
+        .where(
+            Period.code.in_([p.code for p in periods]),
+            IndicatorSet.code == set_code,
+            Report.unit_id.in_(hamlet_ids(area_id)),
+        )
+    )
+    return [Filed(unit_id, code, at) for unit_id, code, at in (await session.execute(query)).all()]
+
+
+def period_label(spec: PeriodSpec) -> str:
+    """Name a period the way people say it: "tháng 11/2026", "quý IV/2026"…"""
+    if spec.kind == "month":
+        return _("month {month}/{year}").format(month=spec.number, year=spec.year)
+    if spec.kind == "quarter":
+        roman = ("I", "II", "III", "IV")[spec.number - 1]
+        return _("quarter {quarter}/{year}").format(quarter=roman, year=spec.year)
+    if spec.kind == "half":
+        if spec.number == 1:
+            return _("first half of {year}").format(year=spec.year)
+        return _("second half of {year}").format(year=spec.year)
+    return _("year {year}").format(year=spec.year)

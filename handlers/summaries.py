@@ -1,0 +1,334 @@
+"""A period's summary for an area, computed in SQL: who reported, totals, changes, targets, notes.
+
+Monthly figures of a longer period (quarter, half, year) are combined per indicator: people under
+management now (stock indicators) take each hamlet's latest month, the rest are summed. Every total
+is one GROUP BY over report_values × indicators × reports × periods, restricted to the area's hamlets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.i18n import current_language
+from handlers.reporting_scope import area_hamlets, filed_reports, hamlet_ids, hamlet_set
+from storage.calendar import CalendarRules, PeriodSpec, local, months_in, period_of, previous, same_last_year
+from storage.models import Indicator, IndicatorSet, Period, Report, ReportValue, Unit
+
+_DATA = Path(__file__).with_name("summary_indicators.json")
+PERIOD_ORDER = ("month", "quarter", "half", "year")
+
+
+@cache
+def summary_data() -> dict[str, Any]:
+    """The stock indicator codes, chart codes and default targets (data shipped with the code)."""
+    data: dict[str, Any] = json.loads(_DATA.read_text(encoding="utf-8"))
+    return data
+
+
+class SummaryError(ValueError):
+    """The summary cannot be made (no hamlet set, a period shorter than the set's)."""
+
+
+@dataclass(frozen=True)
+class IndicatorInfo:
+    """An indicator as summaries show it."""
+
+    code: str
+    label: str
+    measure: str
+    stock: bool
+
+
+@dataclass
+class HamletStatus:
+    """One hamlet's line: filed on time, late, or missing (and its figures when filed)."""
+
+    unit_id: int
+    name: str
+    status: str  # "on_time", "late", "missing"
+    filed: int
+    expected: int
+    last_submitted: dt.datetime | None
+    values: dict[str, int | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A figure computed from totals, against its target; ``None`` when its inputs are missing."""
+
+    code: str
+    value: float | None
+    target: float
+    met: bool | None
+    basis: str  # the period(s) of the reports it is built from
+
+
+@dataclass
+class Summary:
+    """Everything a summary says, as data; rendered to text, a chart and a workbook elsewhere."""
+
+    area_id: int
+    area_name: str
+    area_kind: str
+    period: PeriodSpec
+    deadline: dt.date
+    made_at: dt.datetime
+    indicators: list[IndicatorInfo]
+    hamlets: list[HamletStatus]
+    totals: dict[str, int | None]
+    previous_totals: dict[str, int | None]
+    last_year_totals: dict[str, int | None]
+    derived: list[Derived]
+    notes: list[str]
+    history: list[tuple[PeriodSpec, dict[str, int | None]]]
+
+    @property
+    def expected(self) -> int:
+        """How many hamlets are expected to report."""
+        return len(self.hamlets)
+
+    @property
+    def reported(self) -> int:
+        """How many hamlets filed every report due in the period."""
+        return sum(1 for h in self.hamlets if h.status != "missing")
+
+    def with_status(self, status: str) -> list[HamletStatus]:
+        """The hamlets in ``status``, in their setup order."""
+        return [h for h in self.hamlets if h.status == status]
+
+
+def sub_periods(period: PeriodSpec, set_kind: str) -> list[PeriodSpec]:
+    """The periods of the set's kind that make up ``period`` (months of a quarter…)."""
+    if PERIOD_ORDER.index(set_kind) > PERIOD_ORDER.index(period.kind):
+        raise SummaryError(f"a {set_kind} set cannot be summarised per {period.kind}")
+    if set_kind == period.kind:
+        return [period]
+    if set_kind == "month":
+        return months_in(period)
+    subs, day = [], period.starts_on
+    while day <= period.ends_on:
+        subs.append(period_of(set_kind, day))
+        day = subs[-1].ends_on + dt.timedelta(days=1)
+    return subs
+
+
+def _is_stock(code: str, rules: dict[str, Any]) -> bool:
+    over_time = rules.get("over_time")
+    if over_time in ("last", "sum"):
+        return bool(over_time == "last")
+    return code in summary_data()["stock"]
+
+
+async def indicators_of(session: AsyncSession, hamlet_set: IndicatorSet) -> list[IndicatorInfo]:
+    """The countable indicators of the set, in the order the bot asks them."""
+    rows = await session.scalars(
+        select(Indicator)
+        .where(Indicator.set_id == hamlet_set.id, Indicator.kind != "text")
+        .order_by(Indicator.position)
+    )
+    english = current_language() == "en"
+    return [
+        IndicatorInfo(
+            i.code, (i.label_en if english and i.label_en else i.label), i.measure, _is_stock(i.code, i.rules)
+        )
+        for i in rows
+    ]
+
+
+def _base(area_id: int, set_code: str, codes: list[str]) -> Any:
+    """The joined FROM clause of every total: values of hamlet reports of the set, by period code."""
+    return (
+        select()
+        .select_from(ReportValue)
+        .join(Report, Report.id == ReportValue.report_id)
+        .join(Indicator, Indicator.id == ReportValue.indicator_id)
+        .join(IndicatorSet, IndicatorSet.id == Report.set_id)
+        .join(Period, Period.id == Report.period_id)
+        .where(IndicatorSet.code == set_code, Period.code.in_(codes), Report.unit_id.in_(hamlet_ids(area_id)))
+    )
+
+
+def _latest_per_hamlet(area_id: int, set_code: str, codes: list[str]) -> Any:
+    """Each hamlet's latest reported period start among ``codes``."""
+    return (
+        select(Report.unit_id.label("unit_id"), func.max(Period.starts_on).label("last"))
+        .join(Period, Period.id == Report.period_id)
+        .join(IndicatorSet, IndicatorSet.id == Report.set_id)
+        .where(
+            IndicatorSet.code == set_code,
+            Period.code.in_(codes),
+            Report.unit_id.in_(hamlet_ids(area_id, "subtree_latest")),
+        )
+        .group_by(Report.unit_id)
+        .subquery("latest")
+    )
+
+
+async def totals(
+    session: AsyncSession, area_id: int, set_code: str, subs: list[PeriodSpec], stocks: set[str]
+) -> dict[str, int | None]:
+    """Totals per indicator code over ``subs``: flows summed, stocks from each hamlet's latest period."""
+    codes = [p.code for p in subs]
+    flows = _base(area_id, set_code, codes).add_columns(Indicator.code, func.sum(ReportValue.value))
+    flows = flows.where(Indicator.code.not_in(stocks)).group_by(Indicator.code)
+    latest = _latest_per_hamlet(area_id, set_code, codes)
+    stock_query = (
+        _base(area_id, set_code, codes)
+        .add_columns(Indicator.code, func.sum(ReportValue.value))
+        .join(latest, and_(latest.c.unit_id == Report.unit_id, latest.c.last == Period.starts_on))
+        .where(Indicator.code.in_(stocks))
+        .group_by(Indicator.code)
+    )
+    out: dict[str, int | None] = {}
+    for query in (flows, stock_query):
+        for code, value in (await session.execute(query)).all():
+            out[code] = None if value is None else int(value)
+    return out
+
+
+async def per_hamlet(
+    session: AsyncSession, area_id: int, set_code: str, subs: list[PeriodSpec], stocks: set[str]
+) -> dict[int, dict[str, int | None]]:
+    """Each hamlet's figures over ``subs`` (same combination rules as ``totals``)."""
+    codes = [p.code for p in subs]
+    flows = _base(area_id, set_code, codes)
+    flows = flows.add_columns(Report.unit_id, Indicator.code, func.sum(ReportValue.value))
+    flows = flows.where(Indicator.code.not_in(stocks)).group_by(Report.unit_id, Indicator.code)
+    latest = _latest_per_hamlet(area_id, set_code, codes)
+    stock_query = (
+        _base(area_id, set_code, codes)
+        .add_columns(Report.unit_id, Indicator.code, ReportValue.value)
+        .join(latest, and_(latest.c.unit_id == Report.unit_id, latest.c.last == Period.starts_on))
+        .where(Indicator.code.in_(stocks))
+    )
+    out: dict[int, dict[str, int | None]] = defaultdict(dict)
+    for query in (flows, stock_query):
+        for unit_id, code, value in (await session.execute(query)).all():
+            out[unit_id][code] = None if value is None else int(value)
+    return out
+
+
+async def monthly_history(
+    session: AsyncSession, area_id: int, set_code: str, months: list[PeriodSpec], codes: list[str]
+) -> list[tuple[PeriodSpec, dict[str, int | None]]]:
+    """Totals of ``codes`` per month (one GROUP BY over all the months)."""
+    query = (
+        _base(area_id, set_code, [m.code for m in months])
+        .add_columns(Period.code, Indicator.code, func.sum(ReportValue.value))
+        .where(Indicator.code.in_(codes))
+        .group_by(Period.code, Indicator.code)
+    )
+    found: dict[str, dict[str, int | None]] = defaultdict(dict)
+    for period_code, code, value in (await session.execute(query)).all():
+        found[period_code][code] = None if value is None else int(value)
+    return [(m, dict(found.get(m.code, {}))) for m in months]
+
+
+async def notes_of(session: AsyncSession, area_id: int, set_code: str, subs: list[PeriodSpec]) -> list[str]:
+    """The difficulties hamlets wrote, without saying which hamlet wrote which (sorted, deduplicated)."""
+    query = (
+        select(Report.note)
+        .join(IndicatorSet, IndicatorSet.id == Report.set_id)
+        .join(Period, Period.id == Report.period_id)
+        .where(
+            IndicatorSet.code == set_code,
+            Period.code.in_([p.code for p in subs]),
+            Report.unit_id.in_(hamlet_ids(area_id)),
+            Report.note.is_not(None),
+            func.length(func.trim(Report.note)) > 0,
+        )
+        .distinct()
+        .order_by(Report.note)
+        .limit(50)
+    )
+    return [note.strip() for note in (await session.scalars(query)).all() if note]
+
+
+def _sum(values: dict[str, int | None], codes: list[str]) -> int | None:
+    parts = [values.get(c) for c in codes]
+    return None if any(p is None for p in parts) else sum(p for p in parts if p is not None)
+
+
+def derived_figures(
+    targets: dict[str, Any], period: PeriodSpec, now_totals: dict[str, int | None],
+    last_year: dict[str, int | None],
+) -> list[Derived]:
+    """The plan's derived figures against their targets."""
+    out: list[Derived] = []
+    for code, rule in targets.items():
+        if "numerator" in rule:
+            num, den = _sum(now_totals, rule["numerator"]), _sum(now_totals, rule["denominator"])
+            value = None if num is None or not den else num / den
+            target = float(rule["at_least"])
+            out.append(Derived(code, value, target, None if value is None else value >= target, period.code))
+        elif "vs" in rule:
+            base, now_value = _sum(last_year, rule["codes"]), _sum(now_totals, rule["codes"])
+            value = None if base is None or now_value is None or base == 0 else (now_value - base) / base
+            target = float(rule["at_most"])
+            basis = f"{period.code} / {same_last_year(period).code}"
+            out.append(Derived(code, value, target, None if value is None else value <= target, basis))
+    return out
+
+
+async def build_summary(
+    session: AsyncSession, area: Unit, period: PeriodSpec, now: dt.datetime, history_months: int = 12
+) -> Summary:
+    """Compute the summary of ``period`` for ``area`` (a commune, or a province/district) at ``now``."""
+    hamlet_set_row = await hamlet_set(session, area)
+    if hamlet_set_row is None:
+        raise SummaryError(f"no hamlet indicator set for {area.name}")
+    subs = sub_periods(period, hamlet_set_row.period_kind)
+    indicators = await indicators_of(session, hamlet_set_row)
+    stocks = {i.code for i in indicators if i.stock}
+    set_code = hamlet_set_row.code
+    rules = CalendarRules.from_settings(area.settings)
+    today = local(now).date()
+
+    filed = await filed_reports(session, area.id, set_code, subs)
+    by_hamlet: dict[int, list[tuple[str, dt.datetime]]] = defaultdict(list)
+    for item in filed:
+        by_hamlet[item.unit_id].append((item.period_code, item.submitted_at))
+    deadline_ends = {p.code: rules.deadline_end(p) for p in subs}
+    expected_subs = [p for p in subs if p.starts_on <= today] or subs[:1]
+    values = await per_hamlet(session, area.id, set_code, subs, stocks)
+    hamlets: list[HamletStatus] = []
+    for unit in await area_hamlets(session, area.id):
+        reports = by_hamlet.get(unit.id, [])
+        done = {code for code, _ in reports}
+        complete = all(p.code in done for p in expected_subs)
+        late = any(at >= deadline_ends[code] for code, at in reports)
+        status = "missing" if not complete else ("late" if late else "on_time")
+        last = max((at for _, at in reports), default=None)
+        hamlets.append(HamletStatus(unit.id, unit.name, status, len(done), len(expected_subs), last,
+                                    dict(values.get(unit.id, {}))))
+
+    now_totals = await totals(session, area.id, set_code, subs, stocks)
+    kind = hamlet_set_row.period_kind
+    prev_totals = await totals(session, area.id, set_code, sub_periods(previous(period), kind), stocks)
+    ly_totals = await totals(session, area.id, set_code, sub_periods(same_last_year(period), kind), stocks)
+    targets = dict(summary_data()["targets"])
+    targets.update((area.settings or {}).get("targets") or {})
+    months: list[PeriodSpec] = []
+    month = period_of("month", period.ends_on)
+    for _ in range(history_months):
+        months.insert(0, month)
+        month = previous(month)
+    history = await monthly_history(session, area.id, set_code, months, list(summary_data()["chart_codes"]))
+    return Summary(
+        area_id=area.id, area_name=area.name, area_kind=area.kind, period=period,
+        deadline=rules.hamlet_deadline(period) if period.kind == hamlet_set_row.period_kind
+        else rules.hamlet_deadline(subs[-1]),
+        made_at=now, indicators=indicators, hamlets=hamlets, totals=now_totals,
+        previous_totals=prev_totals, last_year_totals=ly_totals,
+        derived=derived_figures(targets, period, now_totals, ly_totals),
+        notes=await notes_of(session, area.id, set_code, subs), history=history,
+    )
