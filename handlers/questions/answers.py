@@ -43,8 +43,6 @@ def _task_block(n: int, duty: Duty) -> str:
         lines.append("   " + _("Time: {time}").format(time=duty.task.time_frame))
     if duty.task.projects:
         lines.append("   " + _("Project: {projects}").format(projects=", ".join(map(project_label, duty.task.projects))))
-    if duty.requested:
-        lines.append("   " + _("(requested by the plan, not ordered)"))
     return "\n".join(lines)
 
 
@@ -66,6 +64,8 @@ def tasks_answer(k: Knowledge, unit_name: str, duties: list[Duty], led: list[str
         blocks = [
             ngettext("{unit}: {n} task", "{unit}: {n} tasks", len(plan_duties)).format(unit=unit_name, n=len(plan_duties))
         ]
+        if all(d.requested for d in plan_duties):
+            blocks.append(_("(requested by the plan, not ordered)"))
         n = 0
         for title, group in ((_("Leads:"), lead), (_("Supports:"), support)):
             if not group:
@@ -115,7 +115,7 @@ def targets_answer(k: Knowledge, plan_ids: list[int], question: str) -> tuple[li
             text += "\n" + _("The plan has targets such as:") + "\n" + "\n".join(f"• {e[:160]}" for e in examples)
         return [Reply(text)], []
     best = scored[0][0][0]
-    chosen = [t for s, t in scored if s[0] >= best - 10][:_MAX_TARGETS]
+    chosen = [t for s, t in scored if s[0] >= best - 5][:_MAX_TARGETS]
     blocks = [_("Targets:")]
     for i, t in enumerate(chosen, start=1):
         when = f" ({t.time_frame})" if t.time_frame else ""

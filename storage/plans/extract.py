@@ -22,8 +22,7 @@ _PROJECT = re.compile(
     re.IGNORECASE,
 )
 _VALUE = re.compile(
-    r"((?:(?:trên|dưới|ít nhất|tối thiểu|tối đa|không quá|không dưới|đạt|tăng|giảm|hơn|khoảng|phấn đấu|"
-    r"cho)\s+)?[≥≤><]?\s*\d+(?:[.,]\d+)?\s*(?:%|người|điểm|đơn vị|xã|mô hình|chuyên án|vụ|cơ sở|lượt|lớp))",
+    r"((?:(?:trên|dưới|ít nhất|tối thiểu|tối đa|không quá|không dưới|đạt|tăng|giảm|hơn|khoảng|phấn đấu)\s+)?[≥≤><]?\s*\d+(?:[.,]\d+)?\s*(?:%|người|điểm|đơn vị|xã|mô hình|chuyên án|vụ|cơ sở|lượt|lớp))",
     re.IGNORECASE,
 )
 _DUE = re.compile(
