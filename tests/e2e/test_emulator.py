@@ -32,9 +32,7 @@ async def result(tg: Emulator, method: str, **params: Any) -> Any:
     return body["result"]
 
 
-KEYBOARD = {
-    "inline_keyboard": [[{"text": "Yes", "callback_data": "yes"}, {"text": "No", "callback_data": "no"}]]
-}
+KEYBOARD = {"inline_keyboard": [[{"text": "Yes", "callback_data": "yes"}, {"text": "No", "callback_data": "no"}]]}
 
 
 async def test_get_me_says_it_is_a_bot_with_the_tokens_id(tg: Emulator) -> None:
@@ -73,16 +71,10 @@ async def test_callback_query_keeps_chat_instance(tg: Emulator) -> None:
 async def test_edits_and_callback_answers_return_what_telegram_returns(tg: Emulator) -> None:
     """F4: editMessageText answers the edited Message, answerCallbackQuery and deleteMessage answer True."""
     sent = await result(tg, "sendMessage", chat_id=ALICE.id, text="Bước 1", reply_markup=KEYBOARD)
-    edited = await result(
-        tg, "editMessageText", chat_id=ALICE.id, message_id=sent["message_id"], text="Bước 2"
-    )
+    edited = await result(tg, "editMessageText", chat_id=ALICE.id, message_id=sent["message_id"], text="Bước 2")
     assert edited["text"] == "Bước 2" and "edit_date" in edited
-    assert (
-        "reply_markup" not in edited
-    )  # an edit that does not repeat the keyboard removes it, as on Telegram
-    status, body = await call(
-        tg, "editMessageText", chat_id=ALICE.id, message_id=sent["message_id"], text="Bước 2"
-    )
+    assert "reply_markup" not in edited  # an edit that does not repeat the keyboard removes it, as on Telegram
+    status, body = await call(tg, "editMessageText", chat_id=ALICE.id, message_id=sent["message_id"], text="Bước 2")
     assert status == 400 and "not modified" in body["description"]
     marked = await result(
         tg, "editMessageReplyMarkup", chat_id=ALICE.id, message_id=sent["message_id"], reply_markup=KEYBOARD
@@ -102,9 +94,7 @@ async def test_updates_stay_until_an_offset_confirms_them(tg: Emulator) -> None:
         await chat.send(text)
     first = await result(tg, "getUpdates")
     assert [u["message"]["text"] for u in first] == ["một", "hai", "ba"]
-    again = await result(
-        tg, "getUpdates", limit=2
-    )  # not confirmed: delivered again (a crashed bot loses nothing)
+    again = await result(tg, "getUpdates", limit=2)  # not confirmed: delivered again (a crashed bot loses nothing)
     assert [u["update_id"] for u in again] == [u["update_id"] for u in first[:2]]
     rest = await result(tg, "getUpdates", offset=first[0]["update_id"] + 1)
     assert [u["message"]["text"] for u in rest] == ["hai", "ba"]
@@ -181,13 +171,7 @@ async def test_webhook_sends_the_secret_and_retries_until_2xx(tg: Emulator) -> N
 
 async def test_photo_and_document_uploads_are_kept_for_the_test(tg: Emulator) -> None:
     """sendPhoto and sendDocument (multipart, as both frameworks upload) reach the chat with their bytes."""
-    png = (
-        b"\x89PNG\r\n\x1a\n"
-        + b"\x00\x00\x00\rIHDR"
-        + (640).to_bytes(4, "big")
-        + (480).to_bytes(4, "big")
-        + b"..."
-    )
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + (640).to_bytes(4, "big") + (480).to_bytes(4, "big") + b"..."
     form = aiohttp.FormData()
     form.add_field("chat_id", str(ALICE.id))
     form.add_field("caption", "Biểu đồ")

@@ -14,9 +14,7 @@ from tests.e2e.support.proxy import Fault, FaultProxy
 pytestmark = pytest.mark.e2e
 
 
-async def send(
-    proxy: FaultProxy, tg: Emulator, text: str, timeout: float = 5.0
-) -> tuple[int, dict[str, Any]]:
+async def send(proxy: FaultProxy, tg: Emulator, text: str, timeout: float = 5.0) -> tuple[int, dict[str, Any]]:
     """Call sendMessage through the proxy, with a client time-out as a bot has."""
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session:
         url = f"{proxy.url}/bot{tg.token}/sendMessage"
@@ -37,9 +35,7 @@ async def test_requests_pass_unchanged_without_faults(fault_proxy: FaultProxy, t
     assert [(e.method, e.fault, e.status) for e in fault_proxy.log] == [("sendMessage", None, 200)]
 
 
-async def test_429_carries_retry_after_and_is_spent_after_times(
-    fault_proxy: FaultProxy, tg: Emulator
-) -> None:
+async def test_429_carries_retry_after_and_is_spent_after_times(fault_proxy: FaultProxy, tg: Emulator) -> None:
     """A 429 looks like Telegram's flood answer; after ``times`` hits requests pass again."""
     fault = fault_proxy.inject(Fault("429", method="sendMessage", times=2, retry_after=3))
     for _ in range(2):

@@ -73,13 +73,7 @@ async def aiogram_echo(tg: Emulator) -> AsyncIterator[Bot]:
 @asynccontextmanager
 async def ptb_echo(tg: Emulator) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """A real python-telegram-bot Application polling the emulator."""
-    app = (
-        Application.builder()
-        .token(tg.token)
-        .base_url(f"{tg.url}/bot")
-        .base_file_url(f"{tg.url}/file/bot")
-        .build()
-    )
+    app = Application.builder().token(tg.token).base_url(f"{tg.url}/bot").base_file_url(f"{tg.url}/file/bot").build()
     keyboard = PtbMarkup([[PtbButton("Đúng", callback_data="yes")], [PtbButton("Sai", callback_data="no")]])
 
     async def start(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
@@ -88,9 +82,7 @@ async def ptb_echo(tg: Emulator) -> AsyncIterator[Application]:  # type: ignore[
 
     async def echo(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None
-        await update.effective_message.reply_text(
-            f"echo: {update.effective_message.text}", reply_markup=keyboard
-        )
+        await update.effective_message.reply_text(f"echo: {update.effective_message.text}", reply_markup=keyboard)
 
     async def pressed(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query

@@ -184,9 +184,7 @@ class Chat:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": _utf16_len(command)}]
         await self.emulator._post_update("/sendMessage", message)
 
-    async def send_document(
-        self, name: str, content: bytes, mime_type: str, caption: str | None = None
-    ) -> None:
+    async def send_document(self, name: str, content: bytes, mime_type: str, caption: str | None = None) -> None:
         """Send a file, as a user who attaches a document."""
         document = await self.emulator.upload(name, content, mime_type)
         message: dict[str, Any] = {
@@ -218,9 +216,7 @@ class Chat:
         raw = await self.emulator._get("/baocao/messages", chat_id=self.id)
         return [BotMessage.from_json(m) for m in raw]
 
-    async def new_messages(
-        self, count: int = 1, timeout: float = 10.0, settle: float = 0.2
-    ) -> list[BotMessage]:
+    async def new_messages(self, count: int = 1, timeout: float = 10.0, settle: float = 0.2) -> list[BotMessage]:
         """Wait for at least ``count`` messages not returned before, then ``settle`` seconds for more."""
         deadline = time.monotonic() + timeout
         fresh: list[BotMessage] = []

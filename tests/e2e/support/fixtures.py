@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import aiohttp
 import pytest
 
+from tests.e2e.support.bot_process import PG_HOST, PG_PORT, BotRunner
 from tests.e2e.support.client import Emulator
 from tests.e2e.support.emulator import EmulatorProcess, fresh_token, node_path, start_emulator
 from tests.e2e.support.proxy import FaultProxy
@@ -44,3 +47,28 @@ async def fault_proxy(emulator_process: EmulatorProcess) -> AsyncIterator[FaultP
     proxy = await FaultProxy(emulator_process.url).start()
     yield proxy
     await proxy.close()
+
+
+@pytest.fixture(params=["aiogram", "ptb"])
+def framework(request: pytest.FixtureRequest) -> str:
+    """Each bot test runs once per Telegram framework."""
+    return str(request.param)
+
+
+def require_postgres() -> None:
+    """Skip (fail under CI) when PostgreSQL is not listening on 127.0.0.1."""
+    try:
+        with socket.create_connection((PG_HOST, PG_PORT), timeout=1):
+            return
+    except OSError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL is not reachable under CI")
+        pytest.skip("PostgreSQL is not reachable")
+
+
+@pytest.fixture
+async def bots(tmp_path: Path, tg: Emulator) -> AsyncIterator[BotRunner]:
+    """Starts ``baocao run`` processes for this test; none outlives it."""
+    runner = BotRunner(tmp_path, tg)
+    yield runner
+    await runner.close()

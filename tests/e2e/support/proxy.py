@@ -160,9 +160,7 @@ class FaultProxy:
         assert self._session is not None
         body = await request.read()
         headers = {
-            k: v
-            for k, v in request.headers.items()
-            if k.lower() in ("content-type", "x-telegram-bot-api-secret-token")
+            k: v for k, v in request.headers.items() if k.lower() in ("content-type", "x-telegram-bot-api-secret-token")
         }
         async with self._session.request(
             request.method, f"{self.upstream}{request.path_qs}", data=body, headers=headers
