@@ -1,0 +1,141 @@
+"""CLI for operators and scripts: ``baocao summary`` (text, PNG, Excel) and ``baocao remind`` (what is due).
+
+Registered by ``bot.cli`` through ``COMMAND_MODULES``; also runnable alone as ``python -m bot.cli_groups``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from bot.settings import Settings
+from handlers.i18n import _, set_language
+from handlers.reminders import Planned, due_messages, write_due
+from handlers.summaries import SummaryError, build_summary
+from handlers.summary_chart import summary_png
+from handlers.summary_excel import summary_xlsx
+from handlers.summary_render import summary_text
+from storage.calendar import TZ, local, parse_period, period_of
+from storage.db import create_engine, session_factory
+from storage.migrate import upgrade
+from storage.models import Unit
+from storage.units import find_units
+
+AREA_KINDS = ("commune", "district", "province")
+
+
+async def _area(session: AsyncSession, name: str | None) -> Unit | str:
+    """The area named ``name``, or the only commune when no name is given; a message when neither works."""
+    if name:
+        matches = await find_units(session, name, kinds=AREA_KINDS)
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            return _("No commune, district or province matches “{name}”.").format(name=name)
+        return _("“{name}” matches several areas: {names}").format(
+            name=name, names=", ".join(u.name for u in matches))
+    communes = list((await session.scalars(select(Unit).where(Unit.kind == "commune").limit(2))).all())
+    if len(communes) == 1:
+        return communes[0]
+    return _("The database holds several communes (or none): name one with --area.")
+
+
+async def _summary(engine: AsyncEngine, args: argparse.Namespace) -> int:
+    now = dt.datetime.now(dt.UTC)
+    try:
+        period = parse_period(args.period) if args.period else period_of("month", local(now).date())
+    except ValueError:
+        print(_("Not a period: {code} (write 2026-11, 2026-Q4, 2026-H2 or 2026).").format(code=args.period),
+              file=sys.stderr)
+        return 2
+    async with session_factory(engine)() as session:
+        area = await _area(session, args.area)
+        if isinstance(area, str):
+            print(area, file=sys.stderr)
+            return 2
+        try:
+            summary = await build_summary(session, area, period, now)
+        except SummaryError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+    if args.png:
+        Path(args.png).write_bytes(summary_png(summary))
+    if args.xlsx:
+        Path(args.xlsx).write_bytes(summary_xlsx(summary))
+    if args.text or not (args.png or args.xlsx):
+        print(summary_text(summary))
+    return 0
+
+
+def _line(item: Planned) -> str:
+    first = item.text.splitlines()[0] if item.text else ""
+    return f"{item.transport}:{item.chat_id}\t{item.audience}\t{item.dedupe_key}\t{first}"
+
+
+async def _remind(engine: AsyncEngine, args: argparse.Namespace) -> int:
+    try:
+        moment = dt.datetime.strptime(args.at, "%Y-%m-%d %H:%M").replace(tzinfo=TZ).astimezone(dt.UTC)
+    except ValueError:
+        print(_("Write the moment as \"YYYY-MM-DD HH:MM\" (Vietnam time)."), file=sys.stderr)
+        return 2
+    sessions = session_factory(engine)
+    if args.dry_run:
+        async with sessions() as session:
+            planned = await due_messages(session, moment, with_chart=False)
+    else:
+        async with sessions() as session, session.begin():
+            planned = await write_due(session, moment)
+    for item in planned:
+        print(_line(item))
+    verb = _("would be sent") if args.dry_run else _("written to the outbox")
+    print(_("{count} messages {verb} at {moment}.").format(count=len(planned), verb=verb, moment=args.at),
+          file=sys.stderr)
+    return 0
+
+
+def _run(command: str, args: argparse.Namespace, settings: Settings) -> int:
+    async def go() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+            set_language(settings.language)
+            return await (_summary(engine, args) if command == "summary" else _remind(engine, args))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``summary`` and ``remind`` to the ``baocao`` command line."""
+    summary = subparsers.add_parser("summary", help=_("a period's summary for a commune: text, chart, Excel"))
+    summary.add_argument("--area", help=_("commune, district or province (optional with a single commune)"))
+    summary.add_argument("--period", help=_("2026-11, 2026-Q4, 2026-H2 or 2026 (default: this month)"))
+    summary.add_argument("--text", action="store_true", help=_("print the text (default without --png/--xlsx)"))
+    summary.add_argument("--png", metavar="FILE", help=_("write the chart to FILE"))
+    summary.add_argument("--xlsx", metavar="FILE", help=_("write the workbook to FILE"))
+    summary.set_defaults(handler=lambda args, settings: _run("summary", args, settings))
+    remind = subparsers.add_parser("remind", help=_("the reminders and summaries due at a moment"))
+    remind.add_argument("--at", required=True, help=_("\"YYYY-MM-DD HH:MM\", Vietnam time"))
+    remind.add_argument("--dry-run", action="store_true", help=_("list what would be sent; write nothing"))
+    remind.set_defaults(handler=lambda args, settings: _run("remind", args, settings))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the group commands alone (``python -m bot.cli_groups``)."""
+    top = argparse.ArgumentParser(prog="baocao")
+    register(top.add_subparsers(dest="command", required=True))
+    args = top.parse_args(argv)
+    result: int = args.handler(args, Settings.from_env())
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())
