@@ -15,10 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.vietnamese import fold
 from storage.models import Indicator, IndicatorSet, Invite, Unit
 from storage.people import create_invite
+from storage.plans import parse_plan, save_plan
 from storage.periods import PeriodSpec, month_of
 from storage.reports import save_report
 
 DATA = Path(__file__).with_name("demo_commune.json")
+# The demo commune's own plan (written for the demo, built like the seeds): questions have answers.
+PLAN = Path(__file__).with_name("demo_plan.md")
 PAST_MONTHS = 6
 INVITE_DAYS = 30
 
@@ -111,6 +114,7 @@ async def load_demo(session: AsyncSession, now: dt.datetime, today: dt.date) -> 
         session.add_all(_unit("agency", name, commune) for name in data["agencies"])
         await session.flush()
         indicator_set = await add_indicator_set(session, commune, data["indicator_set"])
+        await save_plan(session, parse_plan(PLAN.read_text(encoding="utf-8"), PLAN.name, commune.name), commune)
         await _past_reports(session, commune, indicator_set, data, now, today)
     hamlets = list((await session.execute(
         select(Unit).where(Unit.parent_id == commune.id, Unit.kind == "hamlet").order_by(Unit.id)
