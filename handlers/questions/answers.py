@@ -131,6 +131,7 @@ def _kind_label(kind: str) -> str:
         "year": _("Annual report"),
         "month": _("Monthly report"),
         "plan": _("Implementation plan and report"),
+        "final": _("Final report"),
     }.get(kind, _("Other deadline"))
 
 

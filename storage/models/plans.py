@@ -16,7 +16,7 @@ from storage.models.base import Base, utcnow
 
 ROLES = ("lead", "support")
 # Kinds of deadline the importer recognises; "other" keeps the prose.
-DEADLINE_KINDS = ("month", "quarter", "half", "year", "plan", "other")
+DEADLINE_KINDS = ("month", "quarter", "half", "year", "final", "plan", "other")
 
 
 class Plan(Base):

@@ -61,6 +61,8 @@ def split_units(text: str) -> list[ParsedUnit]:
             continue
         # A piece that does not open with a body's name continues the previous one ("Thể thao và Du lịch").
         folded_piece = fold(piece)
+        if folded_piece.startswith("cac ") and any(folded_piece.endswith(g) for g in vocab.generic_parts):
+            continue  # "… và các đơn vị có liên quan": nobody in particular
         loose_group = folded_piece.startswith("cac ") and not group_kinds(piece)
         if parts and (not starts_with_agency(piece) or len(piece.split()) < 2 or loose_group):
             sep = " và " if re.search(re.escape(parts[-1]) + r"\s+và\s+" + re.escape(piece), body) else ", "
