@@ -87,8 +87,12 @@ class BotState:
         return self.token.split(":", 1)[0]
 
 
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _ok(result: Any) -> web.Response:
-    return web.json_response({"ok": True, "result": result})
+    return web.json_response({"ok": True, "result": result}, dumps=_dumps)
 
 
 def _error(
@@ -96,7 +100,7 @@ def _error(
 ) -> web.Response:
     headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else None
     body = {"ok": False, "error_code": code, "description": description}
-    return web.json_response(body, status=http_status or code, headers=headers)
+    return web.json_response(body, status=http_status or code, headers=headers, dumps=_dumps)
 
 
 class ZaloTestServer:
@@ -123,6 +127,8 @@ class ZaloTestServer:
         """Listen on 127.0.0.1 (a free port unless one was given)."""
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_post("/test/send", self._test_send)
+        app.router.add_get("/test/sent", self._test_sent)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", self._port)
@@ -306,6 +312,28 @@ class ZaloTestServer:
         """Make the next calls lose their connection: before doing anything, or (``after_work``)
         after the message was delivered, which is how a sender ends up sending twice."""
         self._add_fault(token, method, Fault("drop_after" if after_work else "drop"), times)
+
+    async def _test_send(self, request: web.Request) -> web.Response:
+        """``POST /test/send {"token", "user_id", "text", "chat_id"?, "group"?}``: a user's message."""
+        body = json.loads(await request.read())
+        if body.get("token") not in self._bots:
+            return _error(404, "Not Found: unknown bot")
+        update = await self.send_text(
+            body["token"],
+            str(body["user_id"]),
+            str(body["text"]),
+            chat_id=body.get("chat_id"),
+            group=bool(body.get("group")),
+        )
+        return _ok(update)
+
+    async def _test_sent(self, request: web.Request) -> web.Response:
+        """``GET /test/sent?token=…&chat_id=…``: what the bot sent."""
+        token = request.query.get("token", "")
+        if token not in self._bots:
+            return _error(404, "Not Found: unknown bot")
+        sent = self.sent(token, request.query.get("chat_id"))
+        return _ok([{"chat_id": s.chat_id, "kind": s.kind, "text": s.text, "photo": s.photo_url} for s in sent])
 
     # ----- the API side ---------------------------------------------------------------------
 
