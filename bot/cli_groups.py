@@ -94,9 +94,11 @@ async def _remind(engine: AsyncEngine, args: argparse.Namespace) -> int:
             planned = await write_due(session, moment)
     for item in planned:
         print(_line(item))
-    verb = _("would be sent") if args.dry_run else _("written to the outbox")
-    print(_("{count} messages {verb} at {moment}.").format(count=len(planned), verb=verb, moment=args.at),
-          file=sys.stderr)
+    if args.dry_run:
+        done = _("{count} messages would be sent at {moment}.")
+    else:
+        done = _("{count} messages were written to the outbox at {moment}.")
+    print(done.format(count=len(planned), moment=args.at), file=sys.stderr)
     return 0
 
 

@@ -218,9 +218,19 @@ async def _commune_summaries(
     return planned
 
 
-async def due_messages(session: AsyncSession, now: dt.datetime, with_chart: bool = True) -> list[Planned]:
-    """Every reminder and summary due at ``now`` that is not in the outbox yet."""
-    communes = (await session.scalars(select(Unit).where(Unit.kind == "commune").order_by(Unit.id))).all()
+async def commune_ids(session: AsyncSession) -> list[int]:
+    """The ids of every commune (the scheduler decides one commune per transaction)."""
+    return list((await session.scalars(select(Unit.id).where(Unit.kind == "commune").order_by(Unit.id))).all())
+
+
+async def due_messages(
+    session: AsyncSession, now: dt.datetime, with_chart: bool = True, commune_id: int | None = None
+) -> list[Planned]:
+    """Every reminder and summary due at ``now`` (for one commune or all) that is not in the outbox yet."""
+    query = select(Unit).where(Unit.kind == "commune").order_by(Unit.id)
+    if commune_id is not None:
+        query = query.where(Unit.id == commune_id)
+    communes = (await session.scalars(query)).all()
     planned: list[Planned] = []
     for commune in communes:
         planned += await _commune_reminders(session, commune, now)
@@ -229,9 +239,11 @@ async def due_messages(session: AsyncSession, now: dt.datetime, with_chart: bool
     return [p for p in planned if p.dedupe_key not in existing]
 
 
-async def write_due(session: AsyncSession, now: dt.datetime, with_chart: bool = True) -> list[Planned]:
+async def write_due(
+    session: AsyncSession, now: dt.datetime, with_chart: bool = True, commune_id: int | None = None
+) -> list[Planned]:
     """Insert every due row (a row another worker wrote already is skipped); return those inserted."""
-    planned = await due_messages(session, now, with_chart)
+    planned = await due_messages(session, now, with_chart, commune_id)
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     written: list[Planned] = []
     for item in planned:
