@@ -16,6 +16,7 @@ from bot.background import Background, scheduler_tick, start_background
 from bot.sender import Deliver
 from bot.settings import Settings
 from handlers.dispatch import Clock, Core, utc_now
+from handlers.group_commands import group_command, make_code_command
 from handlers.messages import Reply
 from handlers.questions import Asker, answer_question
 from storage.db import create_engine, session_factory
@@ -65,7 +66,8 @@ async def build_app(settings: Settings, clock: Clock = utc_now, migrate: bool = 
             await upgrade(engine)
         sessions = session_factory(engine)
         core = Core(sessions=sessions, timezone=ZoneInfo(settings.timezone), clock=clock,
-                    questions=answer_for_member)
+                    questions=answer_for_member, group_handler=group_command,
+                    extra_handlers=[make_code_command])
         yield App(settings=settings, engine=engine, sessions=sessions, core=core)
     finally:
         await engine.dispose()
