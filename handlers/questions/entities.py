@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.questions.knowledge import Knowledge, UnitInfo
+from rapidfuzz.distance import Levenshtein
+
 from handlers.questions.matching import find_phrase, has_any, phrases, words_match
 from storage.models.units import Unit
 
@@ -68,13 +70,22 @@ def project_codes(norm: str) -> list[str]:
     return [m.group(1) for m in _MAIN.finditer(norm)][:1]
 
 
+def unit_word(typed: str, wanted: str) -> bool:
+    """Words of a unit's name: one slip allowed from four letters on ("cog an" is "cong an")."""
+    if typed == wanted:
+        return True
+    if len(wanted) >= 4 and len(typed) >= 3 and Levenshtein.distance(typed, wanted) <= 1:
+        return True
+    return words_match(typed, wanted)
+
+
 def _run_length(question: list[str], unit: tuple[str, ...]) -> int:
     """Longest run of the unit's words appearing in a row in the question (typos allowed)."""
     best = 0
     for i in range(len(question)):
         for j in range(len(unit)):
             n = 0
-            while i + n < len(question) and j + n < len(unit) and words_match(question[i + n], unit[j + n]):
+            while i + n < len(question) and j + n < len(unit) and unit_word(question[i + n], unit[j + n]):
                 n += 1
             best = max(best, n)
     return best
@@ -84,22 +95,23 @@ def match_units(norm: str, k: Knowledge, plan_ids: list[int]) -> list[UnitInfo]:
     """The agencies the question names, best first; several only when they match equally well."""
     stop = phrases().unit_stop_tokens
     question = [t for t in norm.split() if t not in stop]
-    scored: list[tuple[float, UnitInfo]] = []
+    scored: list[tuple[int, bool, UnitInfo]] = []
     wanted = set(plan_ids)
     for unit in k.units.values():
         if not (k.unit_plans.get(unit.id, set()) & wanted) or not unit.tokens:
             continue
         run = _run_length(question, unit.tokens)
-        if run >= _MIN_RUN or (run == len(unit.tokens) and run >= 1 and len(unit.tokens[0]) > 3):
-            # Longer runs win; among equal runs, the unit whose name is most fully covered.
-            scored.append((run + run / len(unit.tokens), unit))
+        whole = run == len(unit.tokens)
+        if run >= _MIN_RUN or (whole and len(unit.tokens[0]) > 3):
+            scored.append((run, whole, unit))
     if not scored:
         return []
-    scored.sort(key=lambda s: -s[0])
-    top = scored[0][0]
-    best = [u for s, u in scored if s >= top - 1e-9]
-    # The same name in several plans is one answer per plan; keep the nearest plan's first.
-    return best
+    top = max(run for run, _w, _u in scored)
+    best = [(whole, unit) for run, whole, unit in scored if run == top]
+    # Among equally long matches, a name the question covers entirely ("Công an xã") beats a longer one.
+    if any(whole for whole, _u in best):
+        best = [(whole, unit) for whole, unit in best if whole]
+    return [unit for _w, unit in best]
 
 
 def mentions_self(tokens: list[str]) -> bool:
