@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.messages import Reply
+from storage.cache import ConfigCache
 from storage.people import Member
 
 
@@ -36,6 +37,7 @@ class Context:
     member: Member
     now: dt.datetime
     timezone: ZoneInfo
+    cache: ConfigCache
 
     @property
     def local_now(self) -> dt.datetime:

@@ -26,7 +26,7 @@ from handlers.i18n import _, fmt_datetime
 from handlers.messages import Button, Reply
 from storage.models import Unit
 from storage.periods import PeriodSpec, month_of, parse_period
-from storage.reports import IndicatorView, indicator_set_for, latest_report, report_for
+from storage.reports import IndicatorView, latest_report, report_for
 
 NAME = "report"
 VERSION = 1
@@ -64,10 +64,9 @@ class ReportDialog:
     version = VERSION
 
     async def _indicators(self, ctx: Context, data: dict[str, Any]) -> list[IndicatorView]:
-        unit = await ctx.session.get(Unit, data["unit_id"])
-        assert unit is not None
-        found = await indicator_set_for(ctx.session, unit)
-        assert found is not None
+        found = await ctx.cache.form_of(ctx.session, data["unit_id"])
+        if found is None or found[0] != data["set_id"]:
+            raise LookupError("the unit's report form changed during the dialog")
         return found[1]
 
     async def start(self, ctx: Context, argument: str) -> Outcome:
@@ -76,14 +75,14 @@ class ReportDialog:
         unit = await ctx.session.get(Unit, member.unit_id)
         if unit is None or member.role not in ("reporter", "officer"):
             return Outcome([Reply(_("Only the reporter of a hamlet or an agency can file a report."))], None)
-        found = await indicator_set_for(ctx.session, unit)
+        found = await ctx.cache.form_of(ctx.session, unit.id)
         if found is None:
             return Outcome([Reply(_("No report form is configured for {unit} yet.").format(unit=unit.name))], None)
-        indicator_set, _indicators = found
+        set_id, _indicators = found
         today = ctx.local_now.date()
         current = month_of(today)
         data: dict[str, Any] = {
-            "unit_id": unit.id, "unit_name": unit.name, "set_id": indicator_set.id,
+            "unit_id": unit.id, "unit_name": unit.name, "set_id": set_id,
             "period": current.code, "current": current.code, "index": 0, "answers": {},
             "offered_period": False,
         }

@@ -27,6 +27,7 @@ from handlers.messages import Incoming, Reply
 from handlers.registration import how_to_register, register
 from handlers.report_view import view_report
 from handlers.vietnamese import fold, nfc
+from storage.cache import ConfigCache
 from storage.dialog_states import lock_state, store_state
 from storage.people import Member, find_member, looks_like_code
 from storage.reports import save_report
@@ -92,6 +93,7 @@ class Core:
     group_handler: TextHandler | None = None
     extra_handlers: list[TextHandler] = field(default_factory=list)
     dialogs: Mapping[str, Dialog] = field(default_factory=lambda: {"report": ReportDialog()})
+    cache: ConfigCache = field(default_factory=ConfigCache)
     _locks: _KeyLocks = field(default_factory=_KeyLocks)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
@@ -113,13 +115,13 @@ class Core:
             if not await claim_update(session, incoming.transport, incoming.update_id):
                 log.info("update %s:%s already applied", incoming.transport, incoming.update_id)
                 return []
-            member = await find_member(session, incoming.transport, incoming.user_id)
+            member = await find_member(session, incoming.transport, incoming.user_id, self.cache)
             set_language(member.language if member else DEFAULT_LANGUAGE)
             if incoming.chat_type == "group":
                 if self.group_handler is None:
                     return []
                 return await self.group_handler(session, incoming, member, now) or []
-            row = await lock_state(session, incoming.transport, incoming.chat_id, incoming.user_id)
+            row = await lock_state(session, incoming.transport, incoming.chat_id, incoming.user_id, now)
             state: State | None = None
             dialog = self.dialogs.get(row.dialog or "")
             replies: list[Reply] = []
@@ -133,8 +135,8 @@ class Core:
             for effect in outcome.effects:
                 await self._apply(session, effect, member, now)
             new = outcome.state
-            store_state(row, new.dialog if new else None, new.step if new else None,
-                        new.version if new else 1, new.data if new else {}, now)
+            await store_state(session, row, new.dialog if new else None, new.step if new else None,
+                              new.version if new else 1, new.data if new else {}, now)
             return replies + outcome.replies
 
     async def _apply(self, session: AsyncSession, effect: Effect, member: Member | None, now: dt.datetime) -> None:
@@ -146,7 +148,7 @@ class Core:
         raise TypeError(f"unknown effect {type(effect).__name__}")
 
     def _context(self, session: AsyncSession, member: Member, now: dt.datetime) -> Context:
-        return Context(session=session, member=member, now=now, timezone=self.timezone)
+        return Context(session=session, member=member, now=now, timezone=self.timezone, cache=self.cache)
 
     async def _route(
         self, session: AsyncSession, incoming: Incoming, member: Member | None, state: State | None,

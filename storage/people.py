@@ -6,8 +6,9 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 from enum import Enum
+from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Identity, Invite, Membership, Person, Unit
@@ -71,30 +72,39 @@ async def commune_of(session: AsyncSession, unit: Unit) -> int | None:
     return None
 
 
-async def find_member(session: AsyncSession, transport: str, external_id: str) -> Member | None:
+class CommuneLookup(Protocol):
+    """Something that knows which commune a unit is in (``ConfigCache`` caches it)."""
+
+    async def commune_of(self, session: AsyncSession, unit_id: int) -> int | None:
+        """Return the id of the commune the unit ``unit_id`` is in."""
+        ...
+
+
+# Looked up on every update: plain SQL, compiled once. Roles ordered as in ROLE_ORDER.
+_MEMBER = text(
+    "SELECT p.id AS person_id, p.language, u.id AS unit_id, u.name, u.kind, m.role "
+    "FROM identities i JOIN people p ON p.id = i.person_id "
+    "JOIN memberships m ON m.person_id = p.id JOIN units u ON u.id = m.unit_id "
+    "WHERE i.transport = :transport AND i.external_id = :external_id "
+    "ORDER BY CASE m.role WHEN 'admin' THEN 0 WHEN 'leader' THEN 1 WHEN 'officer' THEN 2 ELSE 3 END, "
+    "m.created_at DESC, m.id DESC LIMIT 1"
+)
+
+
+async def find_member(
+    session: AsyncSession, transport: str, external_id: str, communes: CommuneLookup | None = None
+) -> Member | None:
     """Return the registered person behind a transport's user id, or ``None``."""
-    rows = (
-        await session.execute(
-            select(Person, Membership, Unit)
-            .join(Identity, Identity.person_id == Person.id)
-            .join(Membership, Membership.person_id == Person.id)
-            .join(Unit, Unit.id == Membership.unit_id)
-            .where(Identity.transport == transport, Identity.external_id == external_id)
-            .order_by(Membership.created_at.desc(), Membership.id.desc())
-        )
-    ).all()
-    if not rows:
+    row = (await session.execute(_MEMBER, {"transport": transport, "external_id": external_id})).first()
+    if row is None:
         return None
-    person, membership, unit = min(rows, key=lambda r: ROLE_ORDER.index(r[1].role))
-    return Member(
-        person_id=person.id,
-        language=person.language,
-        unit_id=unit.id,
-        unit_name=unit.name,
-        unit_kind=unit.kind,
-        role=membership.role,
-        commune_id=await commune_of(session, unit),
-    )
+    if communes is not None:
+        commune_id = await communes.commune_of(session, row.unit_id)
+    else:
+        unit = await session.get(Unit, row.unit_id)
+        commune_id = await commune_of(session, unit) if unit is not None else None
+    return Member(person_id=row.person_id, language=row.language, unit_id=row.unit_id, unit_name=row.name,
+                  unit_kind=row.kind, role=row.role, commune_id=commune_id)
 
 
 async def create_invite(

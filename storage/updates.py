@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AppliedUpdate
+from storage.models.base import UtcDateTime, utcnow
+
+# Plain SQL that SQLite (3.35+) and PostgreSQL both speak: it is on every update's path, and
+# dialect-specific ``insert().on_conflict_do_nothing()`` statements are compiled anew on each call.
+_CLAIM = text(
+    "INSERT INTO applied_updates (transport, update_id, applied_at) VALUES (:transport, :update_id, :now) "
+    "ON CONFLICT (transport, update_id) DO NOTHING RETURNING update_id"
+).bindparams(bindparam("now", type_=UtcDateTime()))
 
 
 async def claim_update(session: AsyncSession, transport: str, update_id: str) -> bool:
     """Record ``update_id`` as applied; ``False`` when it already was (a redelivery)."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(AppliedUpdate)
-        .values(transport=transport, update_id=update_id)
-        .on_conflict_do_nothing(index_elements=["transport", "update_id"])
-        .returning(AppliedUpdate.update_id)
-    )
-    result = await session.execute(statement)
+    result = await session.execute(_CLAIM, {"transport": transport, "update_id": update_id, "now": utcnow()})
     return result.scalar_one_or_none() is not None
