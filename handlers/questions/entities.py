@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.questions.knowledge import Knowledge, UnitInfo
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from handlers.questions.matching import find_phrase, has_any, phrases, words_match
@@ -79,13 +80,32 @@ def unit_word(typed: str, wanted: str) -> bool:
     return words_match(typed, wanted)
 
 
-def _run_length(question: list[str], unit: tuple[str, ...]) -> int:
+def _word_matches(question: list[str], vocab: list[str]) -> dict[str, set[str]]:
+    """For each question word, the unit words it may stand for (C-speed scans of the vocabulary)."""
+    out: dict[str, set[str]] = {}
+    for typed in set(question):
+        found = {typed} if typed in vocab else set()
+        if len(typed) >= 3:
+            for word, _score, _i in process.extract(
+                typed, vocab, scorer=Levenshtein.distance, score_cutoff=1, limit=None
+            ):
+                if len(word) >= 4:
+                    found.add(word)
+        if len(typed) > 4:
+            for word, _score, _i in process.extract(typed, vocab, scorer=fuzz.ratio, score_cutoff=84, limit=None):
+                if len(word) > 4:
+                    found.add(word)
+        out[typed] = found
+    return out
+
+
+def _run_length(question: list[str], unit: tuple[str, ...], matches: dict[str, set[str]]) -> int:
     """Longest run of the unit's words appearing in a row in the question (typos allowed)."""
     best = 0
     for i in range(len(question)):
         for j in range(len(unit)):
             n = 0
-            while i + n < len(question) and j + n < len(unit) and unit_word(question[i + n], unit[j + n]):
+            while i + n < len(question) and j + n < len(unit) and unit[j + n] in matches[question[i + n]]:
                 n += 1
             best = max(best, n)
     return best
@@ -97,10 +117,12 @@ def match_units(norm: str, k: Knowledge, plan_ids: list[int]) -> list[UnitInfo]:
     question = [t for t in norm.split() if t not in stop]
     scored: list[tuple[int, bool, UnitInfo]] = []
     wanted = set(plan_ids)
+    matches = _word_matches(question, k.unit_vocabulary())
+    hit = set().union(*matches.values()) if matches else set()
     for unit in k.units.values():
-        if not (k.unit_plans.get(unit.id, set()) & wanted) or not unit.tokens:
+        if not unit.tokens or hit.isdisjoint(unit.tokens) or not (k.unit_plans.get(unit.id, set()) & wanted):
             continue
-        run = _run_length(question, unit.tokens)
+        run = _run_length(question, unit.tokens, matches)
         whole = run == len(unit.tokens)
         if run >= _MIN_RUN or (whole and len(unit.tokens[0]) > 3):
             scored.append((run, whole, unit))

@@ -120,6 +120,13 @@ class Knowledge:
     targets: dict[int, list[TargetInfo]] = field(default_factory=lambda: defaultdict(list))
     deadlines: dict[int, list[DeadlineInfo]] = field(default_factory=lambda: defaultdict(list))
     unit_plans: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    _vocabulary: list[str] | None = None
+
+    def unit_vocabulary(self) -> list[str]:
+        """Every word of every unit name (computed once per snapshot)."""
+        if self._vocabulary is None:
+            self._vocabulary = sorted({w for u in self.units.values() for w in u.tokens})
+        return self._vocabulary
 
 
 _CACHE: weakref.WeakKeyDictionary[Engine, tuple[tuple[int, int], Knowledge]] = weakref.WeakKeyDictionary()
