@@ -52,8 +52,9 @@ async def main(rounds: int) -> None:
         end = time.perf_counter()
         print(f"  {path.name}: {end - start:.3f} (parse {parsed_at - start:.3f}, save {end - parsed_at:.3f})")
     async with sessions() as session, session.begin():
-        hamlet = Unit(kind="hamlet", name="Xóm Tân Lập", folded_name="xom tan lap",
-                      parent_id=areas["000_3afe9e87286c643e.txt"])
+        hamlet = Unit(
+            kind="hamlet", name="Xóm Tân Lập", folded_name="xom tan lap", parent_id=areas["000_3afe9e87286c643e.txt"]
+        )
         session.add(hamlet)
         await session.flush()
         hamlet_id = hamlet.id
@@ -73,8 +74,10 @@ async def main(rounds: int) -> None:
                     times.append(time.perf_counter() - start)
     times.sort()
     p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
-    print(f"answers: {len(times)}; median {statistics.median(times) * 1000:.2f} ms; p99 {p99 * 1000:.2f} ms; "
-          f"max {times[-1] * 1000:.2f} ms")
+    print(
+        f"answers: {len(times)}; median {statistics.median(times) * 1000:.2f} ms; p99 {p99 * 1000:.2f} ms; "
+        f"max {times[-1] * 1000:.2f} ms"
+    )
     await engine.dispose()
 
 

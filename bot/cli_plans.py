@@ -43,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ask.add_argument("--role", default="leader", choices=("reporter", "officer", "leader", "admin"))
     ask.add_argument("--today", type=dt.date.fromisoformat, help=_("the date to answer for (YYYY-MM-DD)"))
     ask.add_argument("--json", action="store_true", help=_("print JSON (always on)"))
-    ask.add_argument("--batch", action="store_true", help=_("read JSON lines {\"q\", \"as\"} from stdin"))
+    ask.add_argument("--batch", action="store_true", help=_('read JSON lines {"q", "as"} from stdin'))
     ask.add_argument("question", nargs="?", default="")
     ask.set_defaults(handler=_ask_command)
 
@@ -59,8 +59,12 @@ def preview_text(plan: ParsedPlan) -> str:
         _("Units and their tasks:"),
     ]
     for name, c in plan.task_counts().items():
-        lines.append("  " + _("{name}: {n} (lead {lead}, support {support})").format(
-            name=name, n=c["lead"] + c["support"], lead=c["lead"], support=c["support"]))
+        lines.append(
+            "  "
+            + _("{name}: {n} (lead {lead}, support {support})").format(
+                name=name, n=c["lead"] + c["support"], lead=c["lead"], support=c["support"]
+            )
+        )
     lines.append(_("Targets: {n}").format(n=len(plan.targets)))
     for t in plan.targets[:10]:
         lines.append(f"  • {t.indicator[:100]}: {t.value}")
@@ -118,7 +122,9 @@ async def asker_unit(session: AsyncSession, area: Unit, name: str | None, cache:
         await session.flush()
         cache[name] = unit.id
         return unit.id
-    agencies = (await session.execute(select(Unit).where(Unit.parent_id == area.id, Unit.kind == AGENCY))).scalars().all()
+    agencies = (
+        (await session.execute(select(Unit).where(Unit.parent_id == area.id, Unit.kind == AGENCY))).scalars().all()
+    )
     choices = {a.id: unit_key(a.name) for a in agencies}
     best = process.extractOne(unit_key(name), choices, scorer=fuzz.WRatio)
     if best is None or best[1] < 70:
@@ -137,13 +143,17 @@ async def _ask(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         async with sessions() as session, session.begin():
             area = await find_or_create_area(session, parsed.area_name or "?")
             await save_plan(session, parsed, area)
-        items = [json.loads(line) for line in stdin if line.strip()] if args.batch else [
-            {"q": args.question, "as": args.unit}
-        ]
+        items = (
+            [json.loads(line) for line in stdin if line.strip()]
+            if args.batch
+            else [{"q": args.question, "as": args.unit}]
+        )
         cache: dict[str, int] = {}
         for item in items:
             async with sessions() as session, session.begin():
-                unit_id = await asker_unit(session, area, item.get("as") or args.unit if not args.batch else item.get("as"), cache)
+                unit_id = await asker_unit(
+                    session, area, item.get("as") or args.unit if not args.batch else item.get("as"), cache
+                )
                 answer = await answer_question(session, str(item.get("q", "")), Asker(unit_id, args.role), today)
             out = {
                 "intent": answer.intent,

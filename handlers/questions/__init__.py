@@ -93,8 +93,13 @@ def _led_projects(k: Knowledge, unit_id: int, plan_ids: list[int]) -> list[str]:
 def _kind_duties(k: Knowledge, kind: str, place: AskerPlace, plan_ids: list[int]) -> list[Duty]:
     scopes = set(place.area_ids) | {k.plans[pid].area_id for pid in plan_ids}
     wanted = set(plan_ids)
-    return [d for (knd, scope), ds in k.duties_by_kind.items() if knd == kind and scope in scopes for d in ds
-            if d.task.plan_id in wanted]
+    return [
+        d
+        for (knd, scope), ds in k.duties_by_kind.items()
+        if knd == kind and scope in scopes
+        for d in ds
+        if d.task.plan_id in wanted
+    ]
 
 
 def _assigned(k: Knowledge, text: str, place: AskerPlace, plan_ids: list[int]) -> Answer:
@@ -122,5 +127,7 @@ def _assigned(k: Knowledge, text: str, place: AskerPlace, plan_ids: list[int]) -
             label = {"hamlet": _("every hamlet"), "commune": _("every commune")}[kind]
             replies, tasks = answers.tasks_answer(k, label, duties, [])
             return Answer(intent, label, replies, tasks)
-    names = sorted({k.units[uid].name for pid in plan_ids[:1] for uid, ps in k.unit_plans.items() if pid in ps and uid in k.units})
+    names = sorted(
+        {k.units[uid].name for pid in plan_ids[:1] for uid, ps in k.unit_plans.items() if pid in ps and uid in k.units}
+    )
     return Answer(intent, None, answers.ask_which(text, names))

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.i18n import _, ngettext
 from handlers.messages import Button, Reply
 from handlers.questions.entities import AskerPlace, project_codes
-from handlers.questions.knowledge import Duty, Knowledge, TargetInfo
+from handlers.questions.knowledge import Duty, Knowledge, ProjectInfo, TargetInfo
 from handlers.questions.matching import normalize, phrases
 from handlers.questions.replies import cite, pack, project_label
 from storage.calendar import CalendarRules, period_of
@@ -42,11 +42,15 @@ def _task_block(n: int, duty: Duty) -> str:
     if duty.task.time_frame:
         lines.append("   " + _("Time: {time}").format(time=duty.task.time_frame))
     if duty.task.projects:
-        lines.append("   " + _("Project: {projects}").format(projects=", ".join(map(project_label, duty.task.projects))))
+        lines.append(
+            "   " + _("Project: {projects}").format(projects=", ".join(map(project_label, duty.task.projects)))
+        )
     return "\n".join(lines)
 
 
-def tasks_answer(k: Knowledge, unit_name: str, duties: list[Duty], led: list[str]) -> tuple[list[Reply], list[dict[str, object]]]:
+def tasks_answer(
+    k: Knowledge, unit_name: str, duties: list[Duty], led: list[str]
+) -> tuple[list[Reply], list[dict[str, object]]]:
     """The tasks of one unit, lead then support, grouped by plan, with the source of each plan."""
     by_plan: dict[int, list[Duty]] = defaultdict(list)
     seen: set[tuple[int, str]] = set()
@@ -62,7 +66,9 @@ def tasks_answer(k: Knowledge, unit_name: str, duties: list[Duty], led: list[str
         lead = [d for d in plan_duties if d.role == "lead"]
         support = [d for d in plan_duties if d.role != "lead"]
         blocks = [
-            ngettext("{unit}: {n} task", "{unit}: {n} tasks", len(plan_duties)).format(unit=unit_name, n=len(plan_duties))
+            ngettext("{unit}: {n} task", "{unit}: {n} tasks", len(plan_duties)).format(
+                unit=unit_name, n=len(plan_duties)
+            )
         ]
         if all(d.requested for d in plan_duties):
             blocks.append(_("(requested by the plan, not ordered)"))
@@ -135,7 +141,9 @@ def _kind_label(kind: str) -> str:
     }.get(kind, _("Other deadline"))
 
 
-def deadline_answer(k: Knowledge, plan_ids: list[int], kind: str | None, place: AskerPlace, today: dt.date) -> list[Reply]:
+def deadline_answer(
+    k: Knowledge, plan_ids: list[int], kind: str | None, place: AskerPlace, today: dt.date
+) -> list[Reply]:
     """Deadlines from the plan, and the commune's own calendar for the asker's commune."""
     replies: list[Reply] = []
     for pid in plan_ids:
@@ -153,7 +161,9 @@ def deadline_answer(k: Knowledge, plan_ids: list[int], kind: str | None, place: 
     if commune is not None:
         rules = CalendarRules.from_settings(commune.settings)
         spec = period_of(kind if kind in ("month", "quarter", "half", "year") else "month", today)
-        line = _("Calendar of {commune}: hamlets report for {period} by {hamlet}; the commune reports by {commune_day}.").format(
+        line = _(
+            "Calendar of {commune}: hamlets report for {period} by {hamlet}; the commune reports by {commune_day}."
+        ).format(
             commune=commune.name,
             period=spec.code,
             hamlet=f"{rules.hamlet_deadline(spec):%d/%m/%Y}",
@@ -170,7 +180,7 @@ def project_answer(k: Knowledge, plan_ids: list[int], question: str) -> tuple[li
     codes = project_codes(normalize(question))
     for pid in plan_ids:
         projects = k.projects.get(pid, {})
-        found = []
+        found: list[ProjectInfo] = []
         for code in codes:
             if code.startswith("*."):
                 found.extend(p for c, p in sorted(projects.items()) if c.endswith(code[1:]))
@@ -190,7 +200,9 @@ def project_answer(k: Knowledge, plan_ids: list[int], question: str) -> tuple[li
     return [Reply(_("The plan does not describe {project}.").format(project=label))], None
 
 
-async def status_answer(session: AsyncSession, place: AskerPlace, role: str | None, today: dt.date) -> tuple[list[Reply], str | None]:
+async def status_answer(
+    session: AsyncSession, place: AskerPlace, role: str | None, today: dt.date
+) -> tuple[list[Reply], str | None]:
     """Hamlets of the asker's commune with no report for this month (leaders, officers, admins)."""
     if role not in ("leader", "officer", "admin"):
         return [Reply(_("Only the commune's leaders and officers can see who has not reported."))], None
@@ -199,10 +211,14 @@ async def status_answer(session: AsyncSession, place: AskerPlace, role: str | No
         return [Reply(_("I do not know your commune yet."))], None
     spec = period_of("month", today)
     hamlets = (
-        await session.execute(
-            select(Unit).where(Unit.parent_id == commune.id, Unit.kind == "hamlet").order_by(Unit.name)
+        (
+            await session.execute(
+                select(Unit).where(Unit.parent_id == commune.id, Unit.kind == "hamlet").order_by(Unit.name)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     period = (await session.execute(select(Period).where(Period.code == spec.code))).scalar_one_or_none()
     reported: set[int] = set()
     if period is not None and hamlets:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.questions.knowledge import Knowledge, UnitInfo
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
-
 from handlers.questions.matching import find_phrase, has_any, phrases, words_match
 from storage.models.units import Unit
 
@@ -51,9 +50,7 @@ async def asker_place(session: AsyncSession, unit_id: int | None) -> AskerPlace:
 def relevant_plans(k: Knowledge, place: AskerPlace) -> list[int]:
     """Plans of the asker's areas (nearest first); every plan when the asker is unknown or has none."""
     ids = place.area_ids
-    plans = sorted(
-        (p for p in k.plans.values() if p.area_id in ids), key=lambda p: (ids.index(p.area_id), -p.id)
-    )
+    plans = sorted((p for p in k.plans.values() if p.area_id in ids), key=lambda p: (ids.index(p.area_id), -p.id))
     return [p.id for p in plans] if plans else sorted(k.plans, reverse=True)
 
 
@@ -92,7 +89,7 @@ def _word_matches(question: list[str], vocab: list[str]) -> dict[str, set[str]]:
                 if len(word) >= 4:
                     found.add(word)
         if len(typed) > 4:
-            for word, _score, _i in process.extract(typed, vocab, scorer=fuzz.ratio, score_cutoff=84, limit=None):
+            for word, _ratio, _i in process.extract(typed, vocab, scorer=fuzz.ratio, score_cutoff=84, limit=None):
                 if len(word) > 4:
                     found.add(word)
         out[typed] = found

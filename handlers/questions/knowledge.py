@@ -185,7 +185,9 @@ async def _load(session: AsyncSession) -> Knowledge:
             k.units[u.id] = UnitInfo(u.id, u.name, u.kind, u.parent_id, unit_tokens(u.name))
     for tg in (await session.execute(select(PlanTarget).order_by(PlanTarget.plan_id, PlanTarget.position))).scalars():
         k.targets[tg.plan_id].append(
-            TargetInfo(tg.plan_id, tg.indicator, tg.value, tg.time_frame, tg.section, tg.paragraph, normalize(tg.indicator))
+            TargetInfo(
+                tg.plan_id, tg.indicator, tg.value, tg.time_frame, tg.section, tg.paragraph, normalize(tg.indicator)
+            )
         )
     for d in (await session.execute(select(PlanDeadline).order_by(PlanDeadline.id))).scalars():
         k.deadlines[d.plan_id].append(DeadlineInfo(d.plan_id, d.kind, d.due, d.text))

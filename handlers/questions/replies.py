@@ -49,8 +49,6 @@ def cite(plan: PlanInfo) -> str:
     if plan.number:
         return _("According to Plan No. {number} of {issuer}").format(number=plan.number, issuer=plan.issuer)
     if plan.issued_text:
-        return _("According to the plan of {issuer}, month {month}").format(
-            issuer=plan.issuer, month=plan.issued_text
-        )
+        return _("According to the plan of {issuer}, month {month}").format(issuer=plan.issuer, month=plan.issued_text)
     title = plan.title if len(plan.title) <= 90 else plan.title[:89] + "…"
     return _("According to the plan of {issuer}: {title}").format(issuer=plan.issuer, title=title)

@@ -146,12 +146,8 @@ class ParsedPlan:
                 }
                 for name, c in self.task_counts().items()
             ],
-            "targets": [
-                {"indicator": t.indicator, "value": t.value, **asdict(t.source)} for t in self.targets
-            ],
-            "deadlines": [
-                {"kind": d.kind, "due": d.due, "text": d.text, **asdict(d.source)} for d in self.deadlines
-            ],
+            "targets": [{"indicator": t.indicator, "value": t.value, **asdict(t.source)} for t in self.targets],
+            "deadlines": [{"kind": d.kind, "due": d.due, "text": d.text, **asdict(d.source)} for d in self.deadlines],
             "projects": [
                 {"code": p.code, "name": p.name, "lead": p.lead.name if p.lead else None}
                 for p in self.projects.values()

@@ -63,9 +63,7 @@ _GIAO_LEAD = re.compile(r"\(giao\s+(.+?)\s+chủ trì", re.IGNORECASE)
 _NUMBER = re.compile(r"Số\s*(?:hiệu)?\s*[:|]?\s*(\d*)\s*/\s*([A-ZĐ]{2,}(?:-[A-ZĐ0-9]+)+)")
 _DATE = re.compile(r"ngày\s+(\d{1,2})?\s*tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
 _PLACE = re.compile(r"^([A-ZĐÀ-Ỹ][^\d,|]{1,40}),\s*ngày", re.UNICODE)
-_AREA = re.compile(
-    r"\b(tỉnh|xã|phường|huyện|thị trấn|thị xã|đặc khu)\s+((?:[A-ZĐ][\w’']*)(?:\s+[A-ZĐ][\w’']*){0,3})"
-)
+_AREA = re.compile(r"\b(tỉnh|xã|phường|huyện|thị trấn|thị xã|đặc khu)\s+((?:[A-ZĐ][\w’']*)(?:\s+[A-ZĐ][\w’']*){0,3})")
 _YEAR = re.compile(r"năm\s+(\d{4})", re.IGNORECASE)
 
 
@@ -155,11 +153,7 @@ def _read_header(plan: ParsedPlan, doc: Document, raw: str) -> None:
         kinds = Counter({k: c for k, c in found.items() if fold(k[1]) == fold(place)})
         if kinds:
             found = kinds
-    top = [
-        k
-        for k, _ in found.most_common()
-        if vocabulary().area_kinds.get(fold(k[0])) in ("province", "commune")
-    ]
+    top = [k for k, _ in found.most_common() if vocabulary().area_kinds.get(fold(k[0])) in ("province", "commune")]
     if top:
         plan.area_name = f"{top[0][0]} {top[0][1]}"
         plan.area_kind = area_kind(plan.area_name)
@@ -293,11 +287,7 @@ class _Walker:
         the project this item leads, and open that agency's block."""
         block = self.block
         assert block is not None
-        if (
-            line.level != block.task_level
-            or line.marker not in ("a", "1")
-            or block.last_marker in ("", "a", "1")
-        ):
+        if line.level != block.task_level or line.marker not in ("a", "1") or block.last_marker in ("", "a", "1"):
             return False
         if "chu tri" not in fold(line.body):
             return False

@@ -35,9 +35,7 @@ async def find_or_create_area(session: AsyncSession, name: str, parent_id: int |
 
 async def save_plan(session: AsyncSession, parsed: ParsedPlan, area: Unit) -> Plan:
     """Write ``parsed`` under ``area`` (agencies of the area are reused by name); the caller commits."""
-    existing = (
-        await session.execute(select(Unit).where(Unit.parent_id == area.id, Unit.kind == AGENCY))
-    ).scalars()
+    existing = (await session.execute(select(Unit).where(Unit.parent_id == area.id, Unit.kind == AGENCY))).scalars()
     agencies: dict[str, Unit] = {unit_key(u.name): u for u in existing}
 
     async def agency(unit: ParsedUnit) -> Unit:
@@ -67,7 +65,7 @@ async def save_plan(session: AsyncSession, parsed: ParsedPlan, area: Unit) -> Pl
     projects: dict[str, PlanProject] = {}
     for p in parsed.projects.values():
         lead = await agency(p.lead) if p.lead is not None and p.lead.kind is None else None
-        row = PlanProject(
+        project_row = PlanProject(
             plan_id=plan.id,
             code=p.code,
             name=p.name,
@@ -76,14 +74,14 @@ async def save_plan(session: AsyncSession, parsed: ParsedPlan, area: Unit) -> Pl
             section=p.source.section if p.source else "",
             paragraph=p.source.paragraph if p.source else 0,
         )
-        session.add(row)
-        projects[p.code] = row
+        session.add(project_row)
+        projects[p.code] = project_row
     await session.flush()
 
     tasks: list[tuple[PlanTask, list[tuple[ParsedUnit, str]]]] = []
     for position, t in enumerate(parsed.tasks, start=1):
         first = next((projects[c] for c in t.projects if c in projects), None)
-        row = PlanTask(
+        task_row = PlanTask(
             plan_id=plan.id,
             position=position,
             text=t.text,
@@ -93,8 +91,8 @@ async def save_plan(session: AsyncSession, parsed: ParsedPlan, area: Unit) -> Pl
             section=t.source.section,
             paragraph=t.source.paragraph,
         )
-        session.add(row)
-        tasks.append((row, [(a.unit, a.role) for a in t.assignments]))
+        session.add(task_row)
+        tasks.append((task_row, [(a.unit, a.role) for a in t.assignments]))
     await session.flush()
     for row, who in tasks:
         seen: set[tuple[str, str]] = set()
@@ -103,10 +101,8 @@ async def save_plan(session: AsyncSession, parsed: ParsedPlan, area: Unit) -> Pl
                 continue
             seen.add((unit.key, role))
             if unit.kind is None:
-                target = await agency(unit)
-                session.add(
-                    PlanAssignment(task_id=row.id, unit_id=target.id, role=role, requested=unit.requested)
-                )
+                holder = await agency(unit)
+                session.add(PlanAssignment(task_id=row.id, unit_id=holder.id, role=role, requested=unit.requested))
             else:
                 session.add(
                     PlanAssignment(
@@ -142,8 +138,6 @@ async def save_plan(session: AsyncSession, parsed: ParsedPlan, area: Unit) -> Pl
             )
         )
     for u in parsed.unplaced:
-        session.add(
-            PlanUnplaced(plan_id=plan.id, text=u.text, section=u.source.section, paragraph=u.source.paragraph)
-        )
+        session.add(PlanUnplaced(plan_id=plan.id, text=u.text, section=u.source.section, paragraph=u.source.paragraph))
     await session.flush()
     return plan

@@ -40,11 +40,7 @@ def read_tables(plan: ParsedPlan, regions: list[TableRegion]) -> None:
     """Add the targets and tasks of every recognised table to ``plan``."""
     for region in regions:
         header_at = next(
-            (
-                i
-                for i, row in enumerate(region.rows)
-                if len(row) >= 3 and fold(row[0]) in ("stt", "tt", "so tt")
-            ),
+            (i for i, row in enumerate(region.rows) if len(row) >= 3 and fold(row[0]) in ("stt", "tt", "so tt")),
             None,
         )
         if header_at is None:

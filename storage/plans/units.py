@@ -44,9 +44,7 @@ def clean_name(text: str) -> str:
 def group_kinds(text: str) -> list[str]:
     """The kinds of unit a phrase stands for ("UBND các xã, phường" → ["commune"])."""
     folded = fold(text)
-    return [
-        kind for kind, patterns in vocabulary().kind_groups.items() if any(p.search(folded) for p in patterns)
-    ]
+    return [kind for kind, patterns in vocabulary().kind_groups.items() if any(p.search(folded) for p in patterns)]
 
 
 def split_units(text: str) -> list[ParsedUnit]:

@@ -68,7 +68,11 @@ def test_001_scraped_page_tables_and_lost_heading(capsys: pytest.CaptureFixture[
     assert values["Số điểm tư vấn tiếp nhận cai nghiện tại các địa bàn cấp xã"] == "20 điểm"
     assert sum(1 for t in data["targets"] if t["section"].startswith("CHỈ TIÊU")) == 43
     assert [(d["kind"], d["due"]) for d in data["deadlines"]] == [
-        ("plan", "25/02/2026"), ("quarter", "15 tháng cuối quý"), ("half", "15/6"), ("year", "15/12")]
+        ("plan", "25/02/2026"),
+        ("quarter", "15 tháng cuối quý"),
+        ("half", "15/6"),
+        ("year", "15/12"),
+    ]
     projects = {p["code"]: p["lead"] for p in data["projects"]}
     assert projects["6"] == "Sở Y tế" and projects["7.4"] == "Liên đoàn Lao động tỉnh"
     # The duplicated opening block is read once: each project is defined once.
@@ -110,4 +114,7 @@ def test_004_drug_free_communes(capsys: pytest.CaptureFixture[str]) -> None:
     assert counts["UBND các xã, phường"] == (8, 0)
     assert counts["Bộ Tư lệnh Vùng Cảnh sát biển 3"] == (0, 1)
     assert [(d["kind"], d["due"]) for d in data["deadlines"]] == [
-        ("plan", "27/02/2026"), ("half", "15/6"), ("year", "15/12")]
+        ("plan", "27/02/2026"),
+        ("half", "15/6"),
+        ("year", "15/12"),
+    ]

@@ -39,7 +39,8 @@ async def test_save_and_load_a_plan(engine: AsyncEngine) -> None:
         assert {a.kind for a in agencies} == {"agency"}
         health = next(a for a in agencies if a.name == "Sở Y tế")
         rows = await session.execute(
-            select(PlanTask.text, PlanAssignment.role).join(PlanAssignment, PlanAssignment.task_id == PlanTask.id)
+            select(PlanTask.text, PlanAssignment.role)
+            .join(PlanAssignment, PlanAssignment.task_id == PlanTask.id)
             .where(PlanAssignment.unit_id == health.id)
         )
         texts = [r[0] for r in rows]
@@ -60,7 +61,9 @@ async def test_reimport_reuses_agencies(engine: AsyncEngine) -> None:
     await _import(engine, "003_d549ea4074743c8f.txt")
     await _import(engine, "003_d549ea4074743c8f.txt")
     async with session_factory(engine)() as session:
-        count = (await session.execute(select(func.count()).select_from(Unit).where(Unit.kind == "agency"))).scalar_one()
+        count = (
+            await session.execute(select(func.count()).select_from(Unit).where(Unit.kind == "agency"))
+        ).scalar_one()
         assert count == 16  # 17 headings, one of them "every district"
 
 
@@ -92,7 +95,9 @@ async def test_hamlet_gets_the_tasks_of_every_hamlet(engine: AsyncEngine) -> Non
 async def test_hamlets_missing_reports(engine: AsyncEngine) -> None:
     _plan, commune_id = await _import(engine, "000_3afe9e87286c643e.txt")
     async with session_factory(engine)() as session, session.begin():
-        hamlets = [Unit(kind="hamlet", name=f"Xóm {n}", folded_name=f"xom {n}", parent_id=commune_id) for n in (1, 2, 3)]
+        hamlets = [
+            Unit(kind="hamlet", name=f"Xóm {n}", folded_name=f"xom {n}", parent_id=commune_id) for n in (1, 2, 3)
+        ]
         session.add_all(hamlets)
         await session.flush()
         ids = [h.id for h in hamlets]
@@ -101,8 +106,14 @@ async def test_hamlets_missing_reports(engine: AsyncEngine) -> None:
     assert answer.intent == "report_status"
     assert "3/3" in answer.replies[0].text  # no period row yet: nobody reported
     async with session_factory(engine)() as session, session.begin():
-        period = Period(code="2026-11", kind="month", year=2026, number=11,
-                        starts_on=dt.date(2026, 11, 1), ends_on=dt.date(2026, 11, 30))
+        period = Period(
+            code="2026-11",
+            kind="month",
+            year=2026,
+            number=11,
+            starts_on=dt.date(2026, 11, 1),
+            ends_on=dt.date(2026, 11, 30),
+        )
         iset = IndicatorSet(owner_id=commune_id, code="pcmt", name="PCMT")
         session.add_all([period, iset])
         await session.flush()

@@ -77,11 +77,18 @@ def test_project_codes_and_deadline_kinds() -> None:
 
 def test_unit_lists_and_kinds_from_the_vocabulary() -> None:
     units = split_units("Sở Văn hóa, Thể thao và Du lịch, Đài Phát thanh - Truyền hình Đồng Nai, Báo Đồng Nai")
-    assert [u.name for u in units] == ["Sở Văn hóa, Thể thao và Du lịch", "Đài Phát thanh - Truyền hình Đồng Nai",
-                                       "Báo Đồng Nai"]
+    assert [u.name for u in units] == [
+        "Sở Văn hóa, Thể thao và Du lịch",
+        "Đài Phát thanh - Truyền hình Đồng Nai",
+        "Báo Đồng Nai",
+    ]
     assert [u.kind for u in split_units("Ban cán sự 54 xóm, bản.")] == ["hamlet"]
     assert [u.kind for u in split_units("UBND các xã, phường")] == ["commune"]
-    assert [u.kind for u in split_units("Các sở, ban, ngành, UBND cấp huyện, cấp xã")] == ["agency", "district", "commune"]
+    assert [u.kind for u in split_units("Các sở, ban, ngành, UBND cấp huyện, cấp xã")] == [
+        "agency",
+        "district",
+        "commune",
+    ]
     requested = split_units("Đề nghị Viện kiểm sát nhân dân tỉnh, Tòa án nhân dân tỉnh")
     assert [u.requested for u in requested] == [True, True]
     assert split_units("Các Sở, ngành và đơn vị có liên quan") == []
