@@ -119,7 +119,8 @@ class ReportDialog:
 
     def _ask(self, indicators: list[IndicatorView], data: dict[str, Any], prefix: str = "") -> Reply:
         indicator = indicators[data["index"]]
-        current = data.get("existing", {}).get(indicator.code) if data.get("existing") else None
+        # What was typed already (going back, editing, or the stored value of a correction).
+        current = data["answers"].get(indicator.code)
         text = question_text(indicator, data["index"] + 1, len(indicators), current, not indicator.required)
         return Reply(f"{prefix}\n{text}".strip())
 

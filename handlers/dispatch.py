@@ -198,6 +198,8 @@ class Core:
             return Outcome(await view_report(session, member, "", self.timezone), None)
         if says(text, "help"):
             return Outcome([help_reply(member)], None)
+        if says(text, "cancel"):
+            return Outcome([Reply(_("Nothing to cancel."))], None)
         if self.questions is not None and text:
             intent, replies = await self.questions(session, text, member, now.astimezone(self.timezone).date())
             if intent == "start_report":
