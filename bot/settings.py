@@ -15,6 +15,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     bot_token: str | None = None
     bot_api_url: str | None = None
+    bot_api_timeout: float | None = None  # seconds per Bot API request; None: the framework's default
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_host: str = "127.0.0.1"
@@ -38,6 +39,7 @@ class Settings:
             database_url=opt("DATABASE_URL") or DEFAULT_DATABASE_URL,
             bot_token=opt("BOT_TOKEN"),
             bot_api_url=opt("BOT_API_URL"),
+            bot_api_timeout=float(opt("BOT_API_TIMEOUT") or 0) or None,
             webhook_url=opt("WEBHOOK_URL"),
             webhook_secret=opt("WEBHOOK_SECRET"),
             webhook_host=opt("WEBHOOK_HOST") or "127.0.0.1",

@@ -42,9 +42,11 @@ TRANSPORT = "telegram"
 SEND_ATTEMPTS = 5
 
 
-def make_bot(token: str, api_url: str | None) -> Bot:
+def make_bot(token: str, api_url: str | None, timeout: float | None = None) -> Bot:
     """Create the Bot, pointed at a local Bot API server or emulator when ``api_url`` is set."""
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_url)) if api_url else AiohttpSession()
+    if timeout:
+        session.timeout = timeout
     return Bot(token=token, session=session, default=DefaultBotProperties())
 
 
@@ -202,7 +204,7 @@ async def run(app: App, webhook: bool = False) -> int:
     if not settings.bot_token:
         log.error("BOT_TOKEN is not set")
         return 2
-    bot = make_bot(settings.bot_token, settings.bot_api_url)
+    bot = make_bot(settings.bot_token, settings.bot_api_url, settings.bot_api_timeout)
     dispatcher = build_dispatcher(app.core)
     background = await app.start_background(TRANSPORT, TelegramDeliver(bot))
     try:

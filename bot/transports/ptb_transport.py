@@ -35,9 +35,13 @@ PtbApplication = Application[Any, Any, Any, Any, Any, Any]
 FAILED_UPDATES = "baocao_failed_updates"
 
 
-def make_application(token: str, api_url: str | None, concurrent: bool = True) -> PtbApplication:
+def make_application(
+    token: str, api_url: str | None, timeout: float | None = None, concurrent: bool = True
+) -> PtbApplication:
     """Build the PTB Application, pointed at a local Bot API server or emulator when ``api_url`` is set."""
     builder = Application.builder().token(token)
+    if timeout:
+        builder = builder.connect_timeout(timeout).read_timeout(timeout).write_timeout(timeout)
     if api_url:
         base = api_url.rstrip("/")
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
@@ -133,9 +137,7 @@ async def _send_attachment(
     return await bot.send_document(chat_id, upload, caption=caption, reply_markup=markup)
 
 
-def _sender(
-    bot: Bot, chat_id: str, text: str, markup: InlineKeyboardMarkup | None
-) -> Callable[[], Awaitable[Message]]:
+def _sender(bot: Bot, chat_id: str, text: str, markup: InlineKeyboardMarkup | None) -> Callable[[], Awaitable[Message]]:
     return lambda: bot.send_message(chat_id, text, reply_markup=markup)
 
 
@@ -236,7 +238,9 @@ async def run(app: App, webhook: bool = False) -> int:
     if not settings.bot_token:
         log.error("BOT_TOKEN is not set")
         return 2
-    application = build_application(app.core, make_application(settings.bot_token, settings.bot_api_url))
+    application = build_application(
+        app.core, make_application(settings.bot_token, settings.bot_api_url, settings.bot_api_timeout)
+    )
     async with application:  # initialize (getMe) ... shutdown
         background = await app.start_background(TRANSPORT, PtbDeliver(application.bot))
         try:

@@ -17,11 +17,15 @@ from tests.e2e.support.scenarios import expect, question_mark, register
 
 pytestmark = pytest.mark.e2e
 
+# The bot's per-request time-out (BOT_API_TIMEOUT): a hang outlasts it, a slow answer does not.
+CLIENT_TIMEOUT = 3.0
+
 CASES = {
     "429-send": lambda: Fault("429", method="sendMessage", retry_after=1),
     "500-send-twice": lambda: Fault("500", method="sendMessage", times=2),
     "drop-send": lambda: Fault("drop", method="sendMessage"),
     "slow-send": lambda: Fault("slow", method="sendMessage", delay=2.0),
+    "hang-send": lambda: Fault("hang", method="sendMessage", delay=CLIENT_TIMEOUT + 5),
     "500-poll-twice": lambda: Fault("500", method="getUpdates", times=2),
     "429-poll": lambda: Fault("429", method="getUpdates", retry_after=1),
     "poll-answer-lost": lambda: Fault("drop", method="getUpdates", after_upstream=True),
@@ -42,14 +46,18 @@ async def test_dialog_survives_the_fault(
 ) -> None:
     """Start a report through the fault: both messages arrive once and the next answer moves one step."""
     db = await bots.database()
-    bot = await bots.start(framework, db, api_url=fault_proxy.url)
+    env = {"BOT_API_TIMEOUT": str(CLIENT_TIMEOUT)}
+    bot = await bots.start(framework, db, api_url=fault_proxy.url, extra_env=env)
     chat = tg.private(User(5553000 + sorted(CASES).index(case), "Lan"))
     await register(chat, db)
     fault = fault_proxy.inject(CASES[case]())
     if fault.method == "getUpdates":
         await wait_hit(fault)  # the fault spoils the poll that carries (or precedes) the next message
+    sent_at = time.monotonic()
     await chat.send("báo cáo")
     _intro, first = await chat.new_messages(2, timeout=30)
+    if fault.kind == "hang":  # the bot's own time-out ended the wait, not the proxy letting go
+        assert time.monotonic() - sent_at < fault.delay, bot.log()
     expect(first, question_mark(1))
     expect(await chat.ask("5", timeout=30), question_mark(2))
     assert fault.hits == fault.times, (fault, fault_proxy.log)
