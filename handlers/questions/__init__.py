@@ -58,9 +58,14 @@ async def answer_question(session: AsyncSession, text: str, asker: Asker, today:
         return Answer(intent, None, [])
     if intent == "help":
         return Answer(intent, None, [help_reply(None)])
-    if intent == "unknown":
-        return Answer(intent, None, [not_understood()])
     place = await asker_place(session, asker.unit_id)
+    if intent == "unknown":
+        # A bare unit name ("CA xã?") asks what that unit does; anything else is not understood.
+        k = await knowledge(session)
+        short = len(normalize(text).split()) <= 6
+        if short and k.plans and match_units(normalize(text), k, relevant_plans(k, place)):
+            return _assigned(k, text, place, relevant_plans(k, place))
+        return Answer(intent, None, [not_understood()])
     if intent == "report_status":
         replies, unit = await answers.status_answer(session, place, asker.role, today)
         return Answer(intent, unit, replies)
@@ -102,6 +107,12 @@ def _kind_duties(k: Knowledge, kind: str, place: AskerPlace, plan_ids: list[int]
     ]
 
 
+def _kind_name(k: Knowledge, kind: str, plan_ids: list[int]) -> str | None:
+    """How the plan names every unit of a kind ("Ban cán sự 54 xóm, bản")."""
+    areas = {k.plans[pid].area_id for pid in plan_ids}
+    return next((name for (knd, scope), name in k.kind_names.items() if knd == kind and scope in areas), None)
+
+
 def _assigned(k: Knowledge, text: str, place: AskerPlace, plan_ids: list[int]) -> Answer:
     intent = "assigned_tasks"
     norm = normalize(text)
@@ -111,7 +122,13 @@ def _assigned(k: Knowledge, text: str, place: AskerPlace, plan_ids: list[int]) -
         return Answer(intent, None, answers.ask_which(text, sorted({u.name for u in named})))
     if named:
         unit = named[0]
-        duties = [d for u in named for d in k.duties_by_unit.get(u.id, []) if d.task.plan_id in set(plan_ids)]
+        wanted = set(plan_ids)
+        duties = [
+            d
+            for u in named
+            for d in (k.duties_by_kind.get(k.group_keys[u.id], []) if u.id < 0 else k.duties_by_unit.get(u.id, []))
+            if d.task.plan_id in wanted
+        ]
         replies, tasks = answers.tasks_answer(k, unit.name, duties, _led_projects(k, unit.id, plan_ids))
         return Answer(intent, unit.name, replies, tasks)
     own = place.unit
@@ -124,10 +141,15 @@ def _assigned(k: Knowledge, text: str, place: AskerPlace, plan_ids: list[int]) -
     for kind, said in (("hamlet", mentions_hamlet(tokens)), ("commune", mentions_commune(tokens))):
         if said:
             duties = _kind_duties(k, kind, place, plan_ids)
-            label = {"hamlet": _("every hamlet"), "commune": _("every commune")}[kind]
+            label = _kind_name(k, kind, plan_ids) or {"hamlet": _("every hamlet"), "commune": _("every commune")}[kind]
             replies, tasks = answers.tasks_answer(k, label, duties, [])
             return Answer(intent, label, replies, tasks)
     names = sorted(
-        {k.units[uid].name for pid in plan_ids[:1] for uid, ps in k.unit_plans.items() if pid in ps and uid in k.units}
+        {
+            k.units[uid].name
+            for pid in plan_ids[:1]
+            for uid, ps in k.unit_plans.items()
+            if pid in ps and uid in k.units and uid > 0
+        }
     )
     return Answer(intent, None, answers.ask_which(text, names))

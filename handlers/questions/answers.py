@@ -94,10 +94,12 @@ def ask_which(question: str, names: list[str]) -> list[Reply]:
 
 
 def _target_score(query: set[str], target: TargetInfo) -> tuple[float, float]:
+    """How much of the question the target covers, then how much of the target the question names."""
     words = set(target.norm.split())
-    total = sum(len(w) for w in query) or 1
-    cover = 100.0 * sum(len(w) for w in query & words) / total
-    return cover, fuzz.token_set_ratio(" ".join(sorted(query)), target.norm)
+    shared = sum(len(w) for w in query & words)
+    cover = 100.0 * shared / (sum(len(w) for w in query) or 1)
+    precision = 100.0 * shared / (sum(len(w) for w in words) or 1)
+    return cover + 0.2 * precision, precision
 
 
 def _query_words(question: str) -> set[str]:
@@ -125,7 +127,8 @@ def targets_answer(k: Knowledge, plan_ids: list[int], question: str) -> tuple[li
     blocks = [_("Targets:")]
     for i, t in enumerate(chosen, start=1):
         when = f" ({t.time_frame})" if t.time_frame else ""
-        blocks.append(f"{i}. {t.indicator}: {t.value}{when}")
+        value = f": {t.value}" if t.value and t.value not in t.indicator else ""
+        blocks.append(f"{i}. {t.indicator}{value}{when}")
     plan = k.plans[chosen[0].plan_id]
     return pack(blocks, cite(plan)), chosen
 

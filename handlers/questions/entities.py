@@ -96,41 +96,60 @@ def _word_matches(question: list[str], vocab: list[str]) -> dict[str, set[str]]:
     return out
 
 
-def _run_length(question: list[str], unit: tuple[str, ...], matches: dict[str, set[str]]) -> int:
-    """Longest run of the unit's words appearing in a row in the question (typos allowed)."""
-    best = 0
+def _run_length(question: list[str], unit: tuple[str, ...], matches: dict[str, set[str]]) -> tuple[int, bool]:
+    """Longest run of the unit's words appearing in a row in the question (typos allowed), and whether
+    such a run starts with the unit's first word (its head: "Sở …", "Trung tâm …")."""
+    best, at_head = 0, False
     for i in range(len(question)):
         for j in range(len(unit)):
             n = 0
             while i + n < len(question) and j + n < len(unit) and unit[j + n] in matches[question[i + n]]:
                 n += 1
-            best = max(best, n)
-    return best
+            if n > best or (n == best and j == 0 and n):
+                best, at_head = n, j == 0 or (at_head and n == best)
+    return best, at_head
 
 
 def match_units(norm: str, k: Knowledge, plan_ids: list[int]) -> list[UnitInfo]:
     """The agencies the question names, best first; several only when they match equally well."""
     stop = phrases().unit_stop_tokens
     question = [t for t in norm.split() if t not in stop]
-    scored: list[tuple[int, bool, UnitInfo]] = []
+    scored: list[tuple[int, bool, bool, int, UnitInfo]] = []
     wanted = set(plan_ids)
     matches = _word_matches(question, k.unit_vocabulary())
     hit = set().union(*matches.values()) if matches else set()
     for unit in k.units.values():
         if not unit.tokens or hit.isdisjoint(unit.tokens) or not (k.unit_plans.get(unit.id, set()) & wanted):
             continue
-        run = _run_length(question, unit.tokens, matches)
+        run, at_head = _run_length(question, unit.tokens, matches)
         whole = run == len(unit.tokens)
         if run >= _MIN_RUN or (whole and len(unit.tokens[0]) > 3):
-            scored.append((run, whole, unit))
+            scored.append((run, whole, at_head, len(hit.intersection(unit.tokens)), unit))
     if not scored:
         return []
-    top = max(run for run, _w, _u in scored)
-    best = [(whole, unit) for run, whole, unit in scored if run == top]
-    # Among equally long matches, a name the question covers entirely ("Công an xã") beats a longer one.
-    if any(whole for whole, _u in best):
-        best = [(whole, unit) for whole, unit in best if whole]
-    return [unit for _w, unit in best]
+    top = max(s[0] for s in scored)
+    best = [s for s in scored if s[0] == top]
+    # Among equally long matches, a name the question covers entirely ("Công an xã") beats a longer
+    # one, a match at the head of the name beats one inside it ("Sở Giáo dục" over "… cơ sở giáo dục"),
+    # then the name with more of its words in the question ("Đài … truyền hình" over "Báo").
+    for flag in (1, 2):
+        if any(s[flag] for s in best):
+            best = [s for s in best if s[flag]]
+    most = max(s[3] for s in best)
+    found: list[UnitInfo] = []
+    groups: set[tuple[str, int]] = set()
+    for s in best:
+        if s[3] != most:
+            continue
+        unit = s[4]
+        if unit.id < 0:
+            # Several names of one group ("UBND các xã, phường", "Ủy ban nhân dân các xã, phường") are one.
+            key = k.group_keys[unit.id]
+            if key in groups:
+                continue
+            groups.add(key)
+        found.append(unit)
+    return found
 
 
 def mentions_self(tokens: list[str]) -> bool:

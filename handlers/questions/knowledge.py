@@ -120,6 +120,9 @@ class Knowledge:
     targets: dict[int, list[TargetInfo]] = field(default_factory=lambda: defaultdict(list))
     deadlines: dict[int, list[DeadlineInfo]] = field(default_factory=lambda: defaultdict(list))
     unit_plans: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    kind_names: dict[tuple[str, int], str] = field(default_factory=dict)
+    # Names the plans give to every unit of a kind, matchable like units (negative ids).
+    group_keys: dict[int, tuple[str, int]] = field(default_factory=dict)
     _vocabulary: list[str] | None = None
 
     def unit_vocabulary(self) -> list[str]:
@@ -163,6 +166,7 @@ async def _load(session: AsyncSession) -> Knowledge:
         codes = tuple(c for c in (t.project_code or "").split(",") if c)
         tasks[t.id] = TaskInfo(t.id, t.plan_id, t.position, t.text, t.time_frame, codes, t.section, t.paragraph)
     unit_ids: set[int] = set()
+    groups: dict[tuple[str, tuple[str, int]], int] = {}
     assignments = (await session.execute(select(PlanAssignment).order_by(PlanAssignment.id))).scalars().all()
     for a in assignments:
         task = tasks.get(a.task_id)
@@ -175,6 +179,12 @@ async def _load(session: AsyncSession) -> Knowledge:
             unit_ids.add(a.unit_id)
         elif a.unit_kind and a.scope_id is not None:
             k.duties_by_kind[(a.unit_kind, a.scope_id)].append(duty)
+            if a.unit_name:
+                key = (a.unit_kind, a.scope_id)
+                k.kind_names.setdefault(key, a.unit_name)
+                group = groups.setdefault((a.unit_name, key), -(len(groups) + 1))
+                k.group_keys[group] = key
+                k.unit_plans[group].add(task.plan_id)
     for pr in (await session.execute(select(PlanProject))).scalars():
         k.projects[pr.plan_id][pr.code] = ProjectInfo(pr.plan_id, pr.code, pr.name, pr.lead_unit_id, pr.lead_name)
         if pr.lead_unit_id is not None:
@@ -183,6 +193,8 @@ async def _load(session: AsyncSession) -> Knowledge:
     if unit_ids:
         for u in (await session.execute(select(Unit).where(Unit.id.in_(unit_ids)))).scalars():
             k.units[u.id] = UnitInfo(u.id, u.name, u.kind, u.parent_id, unit_tokens(u.name))
+    for (name, (kind, _scope)), group in groups.items():
+        k.units[group] = UnitInfo(group, name, f"group:{kind}", None, unit_tokens(name))
     for tg in (await session.execute(select(PlanTarget).order_by(PlanTarget.plan_id, PlanTarget.position))).scalars():
         k.targets[tg.plan_id].append(
             TargetInfo(

@@ -82,6 +82,8 @@ class PlanAssignment(Base):
     unit_kind: Mapped[str | None] = mapped_column(String(20))
     # The area whose units of ``unit_kind`` are meant (the plan's area unless stated otherwise).
     scope_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    # The unit as the plan names it ("Ban cán sự 54 xóm, bản", "UBND các xã, phường").
+    unit_name: Mapped[str | None] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(10), default="lead")
     # "Đề nghị …": the plan requests it of a body it cannot order (Front, unions, courts).
     requested: Mapped[bool] = mapped_column(Boolean, default=False)

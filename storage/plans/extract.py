@@ -66,6 +66,14 @@ def target_values(text: str) -> list[str]:
     return [m.group(1).strip() for m in _VALUE.finditer(text)]
 
 
+_STATUS = re.compile(r"((?:xã|phường|địa bàn|đơn vị)[^;.]{0,40}?[“\"]?không (?:có )?ma túy[”\"]?)", re.IGNORECASE)
+
+
+def status_values(text: str) -> list[str]:
+    """Status targets ("xã “không ma túy”")."""
+    return [m.group(1).strip() for m in _STATUS.finditer(text)]
+
+
 def deadlines(text: str, year: int | None) -> list[tuple[str, str, dt.date | None]]:
     """Report deadlines in a paragraph: (kind, due as written, full date when given)."""
     vocab = vocabulary()

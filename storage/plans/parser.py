@@ -362,6 +362,8 @@ def _short(text: str, limit: int = 90) -> str:
 
 
 def _read_prose_targets(plan: ParsedPlan, lines: list[_Line]) -> None:
+    """Targets in prose: clauses with a quantity in target sections or near "chỉ tiêu", "phấn đấu";
+    under a "Chỉ tiêu …" heading every item is a target, a status ("xã không ma túy") included."""
     from storage.plans.parsed import ParsedTarget
 
     words = vocabulary().target_section_words
@@ -373,13 +375,19 @@ def _read_prose_targets(plan: ParsedPlan, lines: list[_Line]) -> None:
             continue
         if line.level in (NUMBER, SUBNUMBER) and len(line.body.split()) < 20:
             theme = line.para.text
-        in_targets = any(w in fold(section + " " + theme) for w in words)
-        for clause in re.split(r";\s*|(?<=[.])\s+(?=[A-ZĐ])", line.body):
+            continue
+        heading = fold(section + " " + theme)
+        in_targets = any(w in heading for w in words)
+        target_list = "chi tieu" in fold(theme or section) and line.level in (LETTER, DASH, PLUS)
+        clauses = re.split(r";\s*|(?<=[.])\s+(?=[A-ZĐ])", line.body)
+        if target_list and not all(extract.target_values(c) for c in clauses):
+            clauses = [line.body]  # one target told in several clauses
+        for clause in clauses:
             folded = fold(clause)
-            values = extract.target_values(clause)
-            if not values:
+            values = extract.target_values(clause) or (extract.status_values(clause) if in_targets else [])
+            if not values and not target_list:
                 continue
-            if not (in_targets or "chi tieu" in folded or "phan dau" in folded or "it nhat" in folded):
+            if not (target_list or in_targets or "chi tieu" in folded or "phan dau" in folded or "it nhat" in folded):
                 continue
             key = folded[:120]
             if key in seen:
@@ -389,7 +397,7 @@ def _read_prose_targets(plan: ParsedPlan, lines: list[_Line]) -> None:
             plan.targets.append(
                 ParsedTarget(
                     indicator=clause.strip(" ;.,"),
-                    value=values[0],
+                    value=values[0] if values else "",
                     source=Source(_short(" › ".join(p for p in (section, theme) if p)), line.para.number),
                     time_frame=f"năm {years[-1]}" if years else None,
                 )

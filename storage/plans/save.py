@@ -102,13 +102,18 @@ async def save_plan(session: AsyncSession, parsed: ParsedPlan, area: Unit) -> Pl
             seen.add((unit.key, role))
             if unit.kind is None:
                 holder = await agency(unit)
-                session.add(PlanAssignment(task_id=row.id, unit_id=holder.id, role=role, requested=unit.requested))
+                session.add(
+                    PlanAssignment(
+                        task_id=row.id, unit_id=holder.id, unit_name=unit.name, role=role, requested=unit.requested
+                    )
+                )
             else:
                 session.add(
                     PlanAssignment(
                         task_id=row.id,
                         unit_kind=unit.kind,
                         scope_id=area.id,
+                        unit_name=unit.name,
                         role=role,
                         requested=unit.requested,
                     )

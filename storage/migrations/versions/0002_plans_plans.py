@@ -121,6 +121,7 @@ def upgrade() -> None:
     sa.Column('unit_id', sa.Integer(), nullable=True),
     sa.Column('unit_kind', sa.String(length=20), nullable=True),
     sa.Column('scope_id', sa.Integer(), nullable=True),
+    sa.Column('unit_name', sa.String(length=300), nullable=True),
     sa.Column('role', sa.String(length=10), nullable=False),
     sa.Column('requested', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['scope_id'], ['units.id'], name=op.f('fk_plan_assignments_scope_id_units'), ondelete='CASCADE'),
