@@ -146,6 +146,8 @@ class OutboxSender:
         async with self._sessions() as session:
             query = select(func.count()).select_from(OutboxMessage)
             query = query.where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
+            if self._transport is not None:  # another transport's rows are not this sender's to wait for
+                query = query.where(OutboxMessage.transport == self._transport)
             return int(await session.scalar(query) or 0)
 
     async def drain(self, timeout: float = 600.0, idle_seconds: float = 0.05) -> SendStats:
