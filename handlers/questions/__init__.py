@@ -78,7 +78,8 @@ async def answer_question(session: AsyncSession, text: str, asker: Asker, today:
         return Answer(intent, None, replies)
     if intent == "deadline":
         kind = deadline_kind(normalize(text))
-        return Answer(intent, None, answers.deadline_answer(k, plan_ids, kind, place, today))
+        by_task = answers.task_time_answer(k, plan_ids, text) if kind is None else []
+        return Answer(intent, None, by_task or answers.deadline_answer(k, plan_ids, kind, place, today))
     if intent == "project_info":
         replies, lead = answers.project_answer(k, plan_ids, text)
         who = asks_who(normalize(text).split())

@@ -143,6 +143,28 @@ def _kind_label(kind: str) -> str:
     }.get(kind, _("Other deadline"))
 
 
+def task_time_answer(k: Knowledge, plan_ids: list[int], question: str) -> list[Reply]:
+    """When a task is due ("khi nào hoàn thành tuyên truyền Kết luận 132?"): the closest task's time frame."""
+    query = _query_words(question) - {"khi", "hoan", "thanh", "thuc", "hien", "trien", "khai", "han", "gio"}
+    if len(query) < 2:
+        return []
+    total = sum(len(w) for w in query)
+    best: tuple[float, int] | None = None
+    chosen = None
+    for pid in plan_ids:
+        for task, words in k.tasks.get(pid, []):
+            if not task.time_frame:
+                continue
+            cover = 100.0 * sum(len(w) for w in query & words) / total
+            if best is None or (cover, -task.position) > best:
+                best, chosen = (cover, -task.position), task
+    if chosen is None or best is None or best[0] < 60:
+        return []
+    text = chosen.text if len(chosen.text) <= 400 else chosen.text[:399] + "…"
+    block = _("Task: {task}").format(task=text) + "\n" + _("Time: {time}").format(time=chosen.time_frame)
+    return pack([block], cite(k.plans[chosen.plan_id]))
+
+
 def deadline_answer(
     k: Knowledge, plan_ids: list[int], kind: str | None, place: AskerPlace, today: dt.date
 ) -> list[Reply]:

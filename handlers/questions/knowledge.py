@@ -121,6 +121,7 @@ class Knowledge:
     deadlines: dict[int, list[DeadlineInfo]] = field(default_factory=lambda: defaultdict(list))
     unit_plans: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     kind_names: dict[tuple[str, int], str] = field(default_factory=dict)
+    tasks: dict[int, list[tuple[TaskInfo, frozenset[str]]]] = field(default_factory=lambda: defaultdict(list))
     # Names the plans give to every unit of a kind, matchable like units (negative ids).
     group_keys: dict[int, tuple[str, int]] = field(default_factory=dict)
     _vocabulary: list[str] | None = None
@@ -165,6 +166,7 @@ async def _load(session: AsyncSession) -> Knowledge:
     for t in (await session.execute(select(PlanTask).order_by(PlanTask.plan_id, PlanTask.position))).scalars():
         codes = tuple(c for c in (t.project_code or "").split(",") if c)
         tasks[t.id] = TaskInfo(t.id, t.plan_id, t.position, t.text, t.time_frame, codes, t.section, t.paragraph)
+        k.tasks[t.plan_id].append((tasks[t.id], frozenset(normalize(t.text).split())))
     unit_ids: set[int] = set()
     groups: dict[tuple[str, tuple[str, int]], int] = {}
     assignments = (await session.execute(select(PlanAssignment).order_by(PlanAssignment.id))).scalars().all()
