@@ -1,6 +1,7 @@
 """Everything the bot sends on Zalo: replies and outbox rows, fitted to what Zalo can show.
 
-Zalo has no buttons (they become numbered lines, see ``zalo_text``), no documents and photos only
+Zalo has no buttons (they become numbered lines in replies, and the words to type in pushed
+messages, see ``zalo_text``), no documents and photos only
 by URL, so an attachment is published on the bot's own web endpoint first (``FileLinks``) and sent
 as a photo (a picture) or as a link under the text (a spreadsheet). A text longer than Zalo's limit
 goes out as several messages.
@@ -75,13 +76,14 @@ class ZaloSender:
         photo_url: str | None = None,
         link_url: str | None = None,
         first_retry: RetryPolicy | None = None,
+        pushed: bool = False,
     ) -> str | None:
         """Send one reply's worth of messages in order; return the first message's id.
 
         ``first_retry`` governs the first message (``NO_RETRY`` for the outbox, whose sender
         schedules retries itself); later messages are retried here.
         """
-        pieces = reply_pieces(text, buttons)
+        pieces = reply_pieces(text, buttons, pushed=pushed)
         if link_url:
             pieces = _with_link(pieces, link_url)
         first_id: str | None = None
@@ -125,6 +127,7 @@ class ZaloSender:
             photo_url=photo_url,
             link_url=link_url,
             first_retry=NO_RETRY,
+            pushed=True,
         )
 
     async def __call__(self, message: OutboxMessage) -> str | None:

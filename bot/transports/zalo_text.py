@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from handlers.i18n import _
 from handlers.messages import Button
 
 ZALO_TEXT_LIMIT = 2000
@@ -102,6 +103,24 @@ def render_buttons(text: str, buttons: Sequence[Sequence[Button]]) -> str:
     return f"{body}\n\n" + "\n".join(lines) if body else "\n".join(lines)
 
 
-def reply_pieces(text: str, buttons: Sequence[Sequence[Button]], limit: int = ZALO_TEXT_LIMIT) -> list[str]:
-    """Return the messages one reply becomes on Zalo: buttons rendered as lines, then split."""
-    return split_text(render_buttons(text, buttons), limit)
+def render_typed(text: str, buttons: Sequence[Sequence[Button]]) -> str:
+    """Return ``text`` with every button appended as the words to type (“Gõ “Bắt đầu báo cáo””).
+
+    For pushed messages (reminders, summaries): no dialog is waiting for a number then, so a numbered
+    line could not be answered by its number; the label itself is what the user types.
+    """
+    flat = flatten_buttons(buttons)
+    if not flat:
+        return text
+    lines = [_("Type “{label}”").format(label=button.label) for button in flat]
+    body = text.rstrip()
+    return f"{body}\n\n" + "\n".join(lines) if body else "\n".join(lines)
+
+
+def reply_pieces(
+    text: str, buttons: Sequence[Sequence[Button]], limit: int = ZALO_TEXT_LIMIT, *, pushed: bool = False
+) -> list[str]:
+    """Return the messages one reply becomes on Zalo: buttons rendered as lines (numbered in a reply,
+    as words to type in a ``pushed`` message), then split."""
+    render = render_typed if pushed else render_buttons
+    return split_text(render(text, buttons), limit)

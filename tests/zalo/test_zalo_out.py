@@ -119,7 +119,7 @@ async def test_outbox_row_first_message_is_not_retried_here(
     assert zalo.calls(token, "sendMessage") == 1 and zalo.sent(token) == []
     message_id = await sender(row)
     [sent] = zalo.sent(token, "u1")
-    assert sent.text == "Nhắc: hạn báo cáo là ngày 20.\n\n1. Báo cáo ngay" and message_id == sent.message_id
+    assert sent.text == "Nhắc: hạn báo cáo là ngày 20.\n\nGõ “Báo cáo ngay”" and message_id == sent.message_id
 
 
 async def test_outbox_later_pieces_are_retried_here(

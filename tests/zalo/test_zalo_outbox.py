@@ -1,6 +1,6 @@
 """The outbox sender delivering on Zalo: the real sender, a real database (SQLite and PostgreSQL), the
 test server; a reminder with its button as a numbered line, a summary chart published and fetched by
-URL, a 429 waited out, and Telegram's rows left alone.
+URL, a 429 waited out, and Telegram's rows left alone; a pushed button is shown as the words to type.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from bot.sender import OutboxSender, SenderSettings
 from bot.transports.public_files import PublicFiles
 from bot.transports.zalo_api import ZaloBotApi
 from bot.transports.zalo_out import ZaloSender
+from conversations.vocabulary import says
+from handlers.i18n import _, set_language
 from storage.db import session_factory
 from storage.models.outbox import OutboxMessage
 from tests.zalo.server import ZaloTestServer
@@ -86,7 +88,8 @@ async def test_outbox_rows_reach_zalo_once(engine: AsyncEngine, zalo: ZaloTestSe
         stats = await sender.drain(timeout=30)
     assert stats.sent == 2 and stats.failed == 0
     [reminder] = zalo.sent(token, "u1")
-    assert reminder.text == "Bản Khe Ló chưa gửi báo cáo tháng 11/2026.\n\n1. Báo cáo ngay"
+    # A pushed message waits for no numbered answer: its button is shown as the words to type.
+    assert reminder.text == "Bản Khe Ló chưa gửi báo cáo tháng 11/2026.\n\nGõ “Báo cáo ngay”"
     [chart] = zalo.sent(token, "g1")
     assert chart.kind == "photo" and chart.photo == PNG and chart.text == "Biểu đồ tháng 11/2026"
     async with sessions() as session:
@@ -111,3 +114,10 @@ async def test_a_blocked_chat_fails_the_row_for_good(engine: AsyncEngine, zalo: 
         row = (await session.scalars(select(OutboxMessage))).one()
     assert row.failed_at is not None and row.last_error is not None and "403" in row.last_error
     assert zalo.sent(token) == []
+
+
+def test_the_reminders_button_label_typed_on_zalo_starts_the_report() -> None:
+    """Pins the typed equivalent of the reminder's only button: on Zalo the user types its label."""
+    for language in ("vi", "en"):
+        set_language(language)
+        assert says(_("Start the report"), "start_report"), language
