@@ -55,7 +55,7 @@ def preview_text(plan: ParsedPlan) -> str:
             number=plan.number or _("(no number)"),
             date=f"{plan.issued_on:%d/%m/%Y}" if plan.issued_on else (plan.issued_text or _("(no date)")),
         ),
-        _("Area: {area}").format(area=plan.area_name or "?"),
+        _("Plan area: {area}").format(area=plan.area_name or "?"),
         _("Units and their tasks:"),
     ]
     for name, c in plan.task_counts().items():

@@ -56,7 +56,7 @@ def preview(plan: ParsedPlan) -> str:
     date = f"{plan.issued_on:%d/%m/%Y}" if plan.issued_on else (plan.issued_text or _("(no date)"))
     lines = [
         _("Plan: {number}, issued {date}").format(number=plan.number or _("(no number)"), date=date),
-        _("Area: {area}").format(area=plan.area_name or "?"),
+        _("Plan area: {area}").format(area=plan.area_name or "?"),
         _("Units and their tasks:"),
     ]
     for name, c in plan.task_counts().items():
