@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import current_language
@@ -157,19 +157,16 @@ def _base(area_id: int, set_code: str, codes: list[str]) -> Any:
     )
 
 
-def _latest_per_hamlet(area_id: int, set_code: str, codes: list[str]) -> Any:
-    """Each hamlet's latest reported period start among ``codes``."""
+def _ranked(area_id: int, set_code: str, codes: list[str]) -> Any:
+    """Every value of the area's hamlets over ``codes``, ranked newest first per (hamlet, indicator)."""
+    newest_first = func.row_number().over(
+        partition_by=(Report.unit_id, Indicator.code), order_by=Period.starts_on.desc()
+    )
     return (
-        select(Report.unit_id.label("unit_id"), func.max(Period.starts_on).label("last"))
-        .join(Period, Period.id == Report.period_id)
-        .join(IndicatorSet, IndicatorSet.id == Report.set_id)
-        .where(
-            IndicatorSet.code == set_code,
-            Period.code.in_(codes),
-            Report.unit_id.in_(hamlet_ids(area_id, "subtree_latest")),
-        )
-        .group_by(Report.unit_id)
-        .subquery("latest")
+        _base(area_id, set_code, codes)
+        .add_columns(Report.unit_id.label("unit_id"), Indicator.code.label("code"),
+                     ReportValue.value.label("value"), newest_first.label("rank"))
+        .subquery("ranked")
     )
 
 
@@ -177,43 +174,28 @@ async def totals(
     session: AsyncSession, area_id: int, set_code: str, subs: list[PeriodSpec], stocks: set[str]
 ) -> dict[str, int | None]:
     """Totals per indicator code over ``subs``: flows summed, stocks from each hamlet's latest period."""
-    codes = [p.code for p in subs]
-    flows = _base(area_id, set_code, codes).add_columns(Indicator.code, func.sum(ReportValue.value))
-    flows = flows.where(Indicator.code.not_in(stocks)).group_by(Indicator.code)
-    latest = _latest_per_hamlet(area_id, set_code, codes)
-    stock_query = (
-        _base(area_id, set_code, codes)
-        .add_columns(Indicator.code, func.sum(ReportValue.value))
-        .join(latest, and_(latest.c.unit_id == Report.unit_id, latest.c.last == Period.starts_on))
-        .where(Indicator.code.in_(stocks))
-        .group_by(Indicator.code)
+    ranked = _ranked(area_id, set_code, [p.code for p in subs])
+    query = (
+        select(ranked.c.code, func.sum(ranked.c.value))
+        .where(or_(ranked.c.code.not_in(stocks), ranked.c.rank == 1))
+        .group_by(ranked.c.code)
     )
-    out: dict[str, int | None] = {}
-    for query in (flows, stock_query):
-        for code, value in (await session.execute(query)).all():
-            out[code] = None if value is None else int(value)
-    return out
+    return {code: None if value is None else int(value) for code, value in (await session.execute(query)).all()}
 
 
 async def per_hamlet(
     session: AsyncSession, area_id: int, set_code: str, subs: list[PeriodSpec], stocks: set[str]
 ) -> dict[int, dict[str, int | None]]:
     """Each hamlet's figures over ``subs`` (same combination rules as ``totals``)."""
-    codes = [p.code for p in subs]
-    flows = _base(area_id, set_code, codes)
-    flows = flows.add_columns(Report.unit_id, Indicator.code, func.sum(ReportValue.value))
-    flows = flows.where(Indicator.code.not_in(stocks)).group_by(Report.unit_id, Indicator.code)
-    latest = _latest_per_hamlet(area_id, set_code, codes)
-    stock_query = (
-        _base(area_id, set_code, codes)
-        .add_columns(Report.unit_id, Indicator.code, ReportValue.value)
-        .join(latest, and_(latest.c.unit_id == Report.unit_id, latest.c.last == Period.starts_on))
-        .where(Indicator.code.in_(stocks))
+    ranked = _ranked(area_id, set_code, [p.code for p in subs])
+    query = (
+        select(ranked.c.unit_id, ranked.c.code, func.sum(ranked.c.value))
+        .where(or_(ranked.c.code.not_in(stocks), ranked.c.rank == 1))
+        .group_by(ranked.c.unit_id, ranked.c.code)
     )
     out: dict[int, dict[str, int | None]] = defaultdict(dict)
-    for query in (flows, stock_query):
-        for unit_id, code, value in (await session.execute(query)).all():
-            out[unit_id][code] = None if value is None else int(value)
+    for unit_id, code, value in (await session.execute(query)).all():
+        out[unit_id][code] = None if value is None else int(value)
     return out
 
 

@@ -1,0 +1,244 @@
+"""How long a summary takes for a commune and for a province, and how long a broadcast to 3,321 groups takes.
+
+On a scratch PostgreSQL database (127.0.0.1, created here, dropped afterwards) it loads, with COPY:
+- one commune of 54 hamlets with 24 months of reports (12 indicators each);
+- one province of 500 communes × 40 hamlets with 13 months of reports (enough for the previous period
+  and the same period last year);
+then times ``build_summary`` (every SQL GROUP BY of a summary: totals, previous period, same period
+last year, per hamlet, 12 months of history, notes) and the text/PNG/xlsx rendering. Finally it
+writes one reminder row for each of 3,321 groups and times the real ``OutboxSender`` (real rate
+limiter at Telegram's limits, real database, an in-process Deliver that answers at once) until every
+row is marked sent, against the limit's own bound of 3,321 / 30 s.
+
+Run: ``.venv/bin/python -m benchmarks.groups_bench [--groups 3321] [--repeat 5]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import random
+import statistics
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+
+from bot.rate_limit import RateLimiter
+from bot.sender import OutboxSender
+from handlers.i18n import set_language
+from handlers.summaries import Summary, build_summary
+from handlers.summary_chart import summary_png
+from handlers.summary_excel import summary_xlsx
+from handlers.summary_render import summary_text
+from storage.calendar import TZ, months_in, parse_period
+from storage.db import create_engine, session_factory
+from storage.demo import demo_data
+from storage.migrate import upgrade
+from storage.models import OutboxMessage, Unit
+
+PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+NOW = dt.datetime(2026, 12, 2, 9, 0, tzinfo=TZ).astimezone(dt.UTC)
+
+
+class Loader:
+    """Writes units, sets, reports and values with COPY, handing out ids itself."""
+
+    def __init__(self, conn: asyncpg.Connection, months: dict[str, int]) -> None:
+        self.conn = conn
+        self.months = months  # period code -> id
+        self.next_id = {"units": 1, "indicator_sets": 1, "indicators": 1, "reports": 1, "report_values": 1}
+        self.rng = random.Random(1)
+        self.spec = demo_data()["indicator_set"]
+
+    def ids(self, table: str, n: int) -> range:
+        start = self.next_id[table]
+        self.next_id[table] += n
+        return range(start, start + n)
+
+    async def area(self, parent: int | None, communes: int, hamlets: int, months: list[str]) -> tuple[int, list[int]]:
+        """Load a province (or one commune when ``communes`` is 0) and its reports; return its id."""
+        units: list[tuple[Any, ...]] = []
+        sets: list[tuple[Any, ...]] = []
+        indicators: list[tuple[Any, ...]] = []
+        reports: list[tuple[Any, ...]] = []
+        values: list[tuple[Any, ...]] = []
+        codes = [i for i in self.spec["indicators"] if i.get("kind", "count") != "text"]
+        top_id = self.ids("units", 1)[0]
+        if communes:
+            units.append((top_id, parent, "province", f"Tỉnh Đo {top_id}", f"tinh do {top_id}", "{}"))
+            commune_ids = list(self.ids("units", communes))
+            units += [(c, top_id, "commune", f"Xã Đo {c}", f"xa do {c}", "{}") for c in commune_ids]
+        else:
+            units.append((top_id, parent, "commune", f"Xã Đo {top_id}", f"xa do {top_id}", "{}"))
+            commune_ids = [top_id]
+        at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        for commune in commune_ids:
+            set_id = self.ids("indicator_sets", 1)[0]
+            sets.append((set_id, commune, self.spec["code"], self.spec["name"], "hamlet", "month"))
+            ind_ids = list(self.ids("indicators", len(codes)))
+            for position, (ind_id, item) in enumerate(zip(ind_ids, codes, strict=True), start=1):
+                indicators.append((ind_id, set_id, position, item["code"], item["label"], item.get("label_en"),
+                                   item["question"], item.get("question_en"), item.get("measure", ""),
+                                   "count", True, "{}"))
+            hamlet_ids = list(self.ids("units", hamlets))
+            units += [(h, commune, "hamlet", f"Xóm {i}", f"xom {i}", "{}") for i, h in enumerate(hamlet_ids, 1)]
+            for hamlet in hamlet_ids:
+                for month in months:
+                    if self.rng.random() < 0.05:
+                        continue  # about one report in twenty is missing
+                    report_id = self.ids("reports", 1)[0]
+                    note = "Thiếu kinh phí tuyên truyền" if self.rng.random() < 0.02 else None
+                    reports.append((report_id, hamlet, set_id, self.months[month], 1, at, at, note))
+                    for ind_id in ind_ids:
+                        values.append((self.ids("report_values", 1)[0], report_id, ind_id, self.rng.randint(0, 30)))
+        units_cols = ["id", "parent_id", "kind", "name", "folded_name", "settings"]
+        await self.conn.copy_records_to_table("units", records=units, columns=units_cols)
+        await self.conn.copy_records_to_table(
+            "indicator_sets", records=sets, columns=["id", "owner_id", "code", "name", "unit_kind", "period_kind"])
+        await self.conn.copy_records_to_table("indicators", records=indicators, columns=[
+            "id", "set_id", "position", "code", "label", "label_en", "question", "question_en", "measure", "kind",
+            "required", "rules"])
+        await self.conn.copy_records_to_table("reports", records=reports, columns=[
+            "id", "unit_id", "set_id", "period_id", "revision", "submitted_at", "updated_at", "note"])
+        await self.conn.copy_records_to_table(
+            "report_values", records=values, columns=["id", "report_id", "indicator_id", "value"])
+        print(f"  loaded {len(units):,} units, {len(reports):,} reports, {len(values):,} values")
+        return top_id, commune_ids
+
+
+async def timed(label: str, repeat: int, work: Callable[[], Awaitable[Any]]) -> Any:
+    samples, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = await work()
+        samples.append(time.perf_counter() - start)
+    print(f"  {label}: median {statistics.median(samples) * 1000:,.0f} ms, "
+          f"min {min(samples) * 1000:,.0f} ms (n={repeat})")
+    return result
+
+
+async def bench(url: str, raw_dsn: dict[str, Any], groups: int, repeat: int) -> None:
+    engine = create_engine(url)
+    await upgrade(engine)
+    sessions = session_factory(engine)
+    set_language("vi")
+    conn = await asyncpg.connect(**raw_dsn)
+    try:
+        month_codes = [m.code for y in ("2024", "2025", "2026") for m in months_in(parse_period(y))]
+        month_codes = month_codes[month_codes.index("2024-12"): month_codes.index("2026-11") + 1]
+        periods = []
+        for i, code in enumerate(month_codes, start=1):
+            spec = parse_period(code)
+            periods.append((i, spec.code, spec.kind, spec.year, spec.number, spec.starts_on, spec.ends_on))
+        await conn.copy_records_to_table("periods", records=periods,
+                                         columns=["id", "code", "kind", "year", "number", "starts_on", "ends_on"])
+        loader = Loader(conn, {code: i for i, code, *_rest in periods})
+        print("commune: 54 hamlets × 24 months")
+        commune_id, _c = await loader.area(None, 0, 54, month_codes)
+        print("province: 500 communes × 40 hamlets × 13 months")
+        t0 = time.perf_counter()
+        province_id, _cs = await loader.area(None, 500, 40, month_codes[-13:])
+        print(f"  (load took {time.perf_counter() - t0:,.0f} s)")
+        for table in ("units", "periods", "indicator_sets", "indicators", "reports", "report_values"):
+            await conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                               f"(SELECT max(id) FROM {table}))")
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+
+    for label, area_id in (("commune (54 hamlets, 24 months)", commune_id),
+                           ("province (500 communes × 40 hamlets)", province_id)):
+        print(label)
+        async with sessions() as session:
+            area = await session.get(Unit, area_id)
+            assert area is not None
+
+            async def one(area: Unit = area, session: Any = session) -> Summary:
+                return await build_summary(session, area, parse_period("2026-11"), NOW)
+
+            summary: Summary = await timed("summary 2026-11 (SQL)", repeat, one)
+
+            async def quarter(area: Unit = area, session: Any = session) -> Summary:
+                return await build_summary(session, area, parse_period("2026-Q3"), NOW)
+
+            await timed("summary 2026-Q3 (SQL)", repeat, quarter)
+        print(f"  reported {summary.reported:,}/{summary.expected:,}; nghien total {summary.totals.get('nghien'):,}")
+
+        async def render(summary: Summary = summary) -> None:
+            summary_text(summary)
+
+        await timed("text", repeat, render)
+
+        async def png(summary: Summary = summary) -> None:
+            summary_png(summary)
+
+        await timed("PNG", max(1, repeat // 2), png)
+
+        async def xlsx(summary: Summary = summary) -> None:
+            summary_xlsx(summary)
+
+        await timed("xlsx", 1, xlsx)
+
+    print(f"sender: one reminder to each of {groups:,} groups, Telegram limits (30/s, 1/s per chat, 20/min per group)")
+    async with sessions() as session, session.begin():
+        session.add_all(
+            OutboxMessage(transport="telegram", chat_id=str(-1_000_000 - i), chat_type="group",
+                          text="Nhắc việc: hạn nộp báo cáo tháng 11/2026 là ngày 25/11/2026.",
+                          dedupe_key=f"bench:{i}")
+            for i in range(groups)
+        )
+    delivered: list[float] = []
+
+    async def deliver(message: OutboxMessage) -> str:
+        delivered.append(time.monotonic())
+        return str(len(delivered))
+
+    sender = OutboxSender(sessions, deliver, RateLimiter())
+    start = time.perf_counter()
+    stats = await sender.drain(timeout=3600)
+    elapsed = time.perf_counter() - start
+    bound = groups / 30
+    print(f"  sent {stats.sent:,} (pending {await sender.pending()}) in {elapsed:,.1f} s; "
+          f"the limit's bound is {bound:,.1f} s ({elapsed / bound:.3f}× the bound); "
+          f"peak in any 1 s window: {max_in_window(delivered, 1.0)} messages")
+    await engine.dispose()
+
+
+def max_in_window(times: list[float], window: float) -> int:
+    """The largest number of deliveries inside any ``window`` seconds."""
+    best, left = 0, 0
+    for right, moment in enumerate(times):
+        while moment - times[left] >= window:
+            left += 1
+        best = max(best, right - left + 1)
+    return best
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--groups", type=int, default=3321)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database (to EXPLAIN queries)")
+    args = parser.parse_args()
+    name = f"baocao_bench_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(database="postgres", **PG)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    try:
+        url = f"postgresql+asyncpg://{PG['user']}@{PG['host']}:{PG['port']}/{name}"
+        await bench(url, {"database": name, **PG}, args.groups, args.repeat)
+    finally:
+        if args.keep:
+            print(f"kept database {name}")
+        else:
+            admin = await asyncpg.connect(database="postgres", **PG)
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
