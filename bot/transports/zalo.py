@@ -161,6 +161,10 @@ def _files(settings: Settings) -> PublicFiles | None:
     return PublicFiles(directory, settings.public_base_url)
 
 
+async def _healthz(_: web.Request) -> web.Response:
+    return web.Response(text="ok")
+
+
 async def _serve(app: web.Application, host: str, port: int) -> web.AppRunner:
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
@@ -203,6 +207,7 @@ async def run(app: App, webhook: bool = False, stop: asyncio.Event | None = None
         sender = ZaloSender(api, files)
         bot = ZaloBot(app.core, api, sender)
         web_app = web.Application()
+        web_app.router.add_get("/healthz", _healthz)
         if files is not None:
             files.add_routes(web_app)
         if webhook:
