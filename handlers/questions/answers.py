@@ -102,12 +102,15 @@ def _target_score(query: set[str], target: TargetInfo) -> tuple[float, float]:
 
 
 def _query_words(question: str) -> set[str]:
+    """The content words of a question: synonyms applied, question phrasing ("tỷ lệ", "bao nhiêu") removed."""
     p = phrases()
-    norm = normalize(question)
+    norm = f" {normalize(question)} "
     for word, replacement in p.synonyms.items():
-        norm = norm.replace(word, replacement)
+        norm = norm.replace(f" {word} ", f" {replacement} ")
+    for phrase in sorted((n for n in p.question_noise if " " in n), key=len, reverse=True):
+        norm = norm.replace(f" {phrase} ", " ")
     noise = p.question_noise
-    return {w for w in norm.split() if w not in noise and len(w) > 1 and not w.isdigit()}
+    return {w for w in norm.split() if w not in noise and (len(w) > 1 or w == "y") and not w.isdigit()}
 
 
 def targets_answer(k: Knowledge, plan_ids: list[int], question: str) -> tuple[list[Reply], list[TargetInfo]]:

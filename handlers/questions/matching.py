@@ -80,7 +80,7 @@ def phrases() -> Phrases:
 
 def normalize(text: str) -> str:
     """Fold, drop punctuation and spell out abbreviations: "TYT xã?" → "tram y te xa"."""
-    folded = fold(text).replace("&", " & ")
+    folded = fold(text).replace("&", " ")
     folded = _NON_WORD.sub(" ", folded)
     folded = re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", folded)  # "da5" → "da 5"
     folded = " ".join(w.strip(".") for w in folded.split() if w.strip("."))

@@ -379,7 +379,7 @@ def _read_prose_targets(plan: ParsedPlan, lines: list[_Line]) -> None:
         heading = fold(section + " " + theme)
         in_targets = any(w in heading for w in words)
         target_list = "chi tieu" in fold(theme or section) and line.level in (LETTER, DASH, PLUS)
-        clauses = re.split(r";\s*|(?<=[.])\s+(?=[A-ZĐ])", line.body)
+        clauses = [c for c in re.split(r";\s*|(?<=[.])\s+(?=[A-ZĐ])", line.body) if c.strip(" .;,")]
         if target_list and not all(extract.target_values(c) for c in clauses):
             clauses = [line.body]  # one target told in several clauses
         for clause in clauses:
