@@ -8,6 +8,7 @@ sender per bot token, or give each a share of ``per_second``).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
@@ -34,6 +35,9 @@ class RateLimiter:
         self._last: dict[str, float] = {}
         self._group_slots: dict[str, deque[float]] = {}
         self._paused_until: dict[str, float] = {}
+        # Actual send moments of the last ``per_second`` messages: a late wake-up (a busy event loop)
+        # could otherwise bunch booked slots into more than ``per_second`` sends in one second.
+        self._sent: deque[float] = deque(maxlen=max(1, int(self.limits.per_second)))
 
     def now(self) -> float:
         """Return the limiter's clock."""
@@ -59,6 +63,12 @@ class RateLimiter:
             slots = self._group_slots.setdefault(chat, deque(maxlen=self.limits.group_limit))
             slots.append(slot)
         return slot
+
+    async def pace(self) -> None:
+        """Wait until one more send keeps every one-second window within ``per_second``; record it."""
+        while len(self._sent) == self._sent.maxlen and self._clock() - self._sent[0] < 1.0:
+            await asyncio.sleep(self._sent[0] + 1.0 - self._clock())
+        self._sent.append(self._clock())
 
     def pause(self, chat: str, seconds: float) -> None:
         """Keep ``chat`` silent for ``seconds`` (Telegram's 429 ``retry_after``)."""

@@ -181,6 +181,7 @@ class OutboxSender:
         delay = slot - self.limiter.now()
         if delay > 0:
             await asyncio.sleep(delay)
+        await self.limiter.pace()
         stats = SendStats()
         # A claim that ran out while we waited may already be someone else's: never deliver it here.
         if row.claimed_until is None or self._now() >= row.claimed_until - dt.timedelta(seconds=1):

@@ -6,6 +6,7 @@ import asyncio
 import collections
 import datetime as dt
 import itertools
+import time
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -169,3 +170,28 @@ async def test_quiet_hours_hold_every_row(engine: AsyncEngine) -> None:
         session_factory(engine), fake, RateLimiter(FAST), quiet=CalendarRules().is_quiet, now=lambda: morning
     )
     assert (await sender.run_once()).sent == 2
+
+
+async def test_a_busy_event_loop_never_bunches_sends_past_the_global_rate(engine: AsyncEngine) -> None:
+    # 20/s in all; the fake transport sometimes blocks the whole loop (as a slow commit would), so
+    # booked slots wake up late together: the limiter must still keep every 1-second window at 20.
+    await _enqueue(engine, 70)
+    fake = FakeDeliver()
+    blocked = {"n": 0}
+
+    def block_sometimes(count: int) -> None:
+        if count % 9 == 0:
+            time.sleep(0.12)
+            blocked["n"] += 1
+
+    fake.on_delivery = block_sometimes
+    limits = Limits(per_second=20.0, chat_interval=0.0, group_limit=10_000, group_window=1.0)
+    sender = OutboxSender(session_factory(engine), fake, RateLimiter(limits), SenderSettings(batch=25))
+    await sender.drain(timeout=60)
+    times = sorted(t for t, _ in fake.delivered)
+    assert len(times) == 70 and blocked["n"] >= 5
+    left = 0
+    for right, moment in enumerate(times):
+        while moment - times[left] >= 1.0:
+            left += 1
+        assert right - left + 1 <= 20
