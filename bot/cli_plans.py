@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import _
+from handlers.questions.replies import deadline_label
 from handlers.questions import Asker, answer_question
 from handlers.vietnamese import fold
 from storage.db import create_engine, session_factory
@@ -70,7 +71,7 @@ def preview_text(plan: ParsedPlan) -> str:
         lines.append(f"  • {t.indicator[:100]}: {t.value}")
     lines.append(_("Deadlines: {n}").format(n=len(plan.deadlines)))
     for d in plan.deadlines:
-        lines.append(f"  • {d.kind}: {d.due}")
+        lines.append(f"  • {deadline_label(d.kind)}: {d.due}")
     lines.append(_("Unplaced paragraphs: {n}").format(n=len(plan.unplaced)))
     for u in plan.unplaced:
         lines.append(f"  ¶{u.source.paragraph}: {u.text[:100]}")

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import Context, Effect, Outcome, State
 from handlers.i18n import _
+from handlers.questions.replies import deadline_label
 from handlers.messages import Button, Reply
 from handlers.vietnamese import fold
 from storage.models.units import AGENCY, Unit
@@ -69,7 +70,7 @@ def preview(plan: ParsedPlan) -> str:
     lines.append(_("Targets: {n}").format(n=len(plan.targets)))
     lines.append(_("Deadlines: {n}").format(n=len(plan.deadlines)))
     for d in plan.deadlines:
-        lines.append(f"• {d.due}: {d.text[:80]}")
+        lines.append(f"• {deadline_label(d.kind)}: {d.due}")
     lines.append(_("Unplaced paragraphs: {n}").format(n=len(plan.unplaced)))
     for u in plan.unplaced[:5]:
         lines.append(f"• ¶{u.source.paragraph}: {u.text[:80]}")

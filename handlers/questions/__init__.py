@@ -29,6 +29,7 @@ from handlers.questions.intents import INTENTS, detect_intent
 from handlers.questions.knowledge import Duty, Knowledge, knowledge
 from handlers.questions.matching import normalize
 from handlers.questions.replies import project_label
+from storage.models.units import Unit
 
 __all__ = ["INTENTS", "Answer", "Asker", "answer_question"]
 
@@ -67,6 +68,8 @@ async def answer_question(session: AsyncSession, text: str, asker: Asker, today:
             return _assigned(k, text, place, relevant_plans(k, place))
         return Answer(intent, None, [not_understood()])
     if intent == "report_status":
+        if not any(u.kind == "commune" for u in place.chain):
+            place = await _plan_commune(session, place)
         replies, unit = await answers.status_answer(session, place, asker.role, today)
         return Answer(intent, unit, replies)
     k = await knowledge(session)
@@ -85,6 +88,16 @@ async def answer_question(session: AsyncSession, text: str, asker: Asker, today:
         who = asks_who(normalize(text).split())
         return Answer(intent, lead if who else None, replies)
     return _assigned(k, text, place, plan_ids)
+
+
+async def _plan_commune(session: AsyncSession, place: AskerPlace) -> AskerPlace:
+    """An asker outside any commune, where every plan is one commune's: that commune is meant."""
+    k = await knowledge(session)
+    areas = {p.area_id for p in k.plans.values()}
+    if len(areas) != 1:
+        return place
+    area = await session.get(Unit, areas.pop())
+    return AskerPlace(place.unit, (*place.chain, area)) if area is not None and area.kind == "commune" else place
 
 
 def _led_projects(k: Knowledge, unit_id: int, plan_ids: list[int]) -> list[str]:

@@ -13,7 +13,7 @@ from handlers.messages import Button, Reply
 from handlers.questions.entities import AskerPlace, project_codes
 from handlers.questions.knowledge import Duty, Knowledge, ProjectInfo, TargetInfo
 from handlers.questions.matching import normalize, phrases
-from handlers.questions.replies import cite, pack, project_label
+from handlers.questions.replies import cite, deadline_label, pack, period_label, project_label
 from storage.calendar import CalendarRules, period_of
 from storage.models.reports import Period, Report
 from storage.models.units import Unit
@@ -135,17 +135,6 @@ def targets_answer(k: Knowledge, plan_ids: list[int], question: str) -> tuple[li
     return pack(blocks, cite(plan)), chosen
 
 
-def _kind_label(kind: str) -> str:
-    return {
-        "quarter": _("Quarterly report"),
-        "half": _("Six-month report"),
-        "year": _("Annual report"),
-        "month": _("Monthly report"),
-        "plan": _("Implementation plan and report"),
-        "final": _("Final report"),
-    }.get(kind, _("Other deadline"))
-
-
 def task_time_answer(k: Knowledge, plan_ids: list[int], question: str) -> list[Reply]:
     """When a task is due ("khi nào hoàn thành tuyên truyền Kết luận 132?"): the closest task's time frame."""
     query = _query_words(question) - {"khi", "hoan", "thanh", "thuc", "hien", "trien", "khai", "han", "gio"}
@@ -181,7 +170,7 @@ def deadline_answer(
             continue
         blocks = [_("Report deadlines:")]
         for d in chosen:
-            blocks.append("• " + _("{what}: before {due}").format(what=_kind_label(d.kind), due=d.due))
+            blocks.append("• " + _("{what}: before {due}").format(what=deadline_label(d.kind), due=d.due))
         replies.extend(pack(blocks, cite(k.plans[pid])))
         break
     commune = next((u for u in place.chain if u.kind == "commune"), None)
@@ -192,7 +181,7 @@ def deadline_answer(
             "Calendar of {commune}: hamlets report for {period} by {hamlet}; the commune reports by {commune_day}."
         ).format(
             commune=commune.name,
-            period=spec.code,
+            period=period_label(spec.kind, spec.year, spec.number),
             hamlet=f"{rules.hamlet_deadline(spec):%d/%m/%Y}",
             commune_day=f"{rules.commune_deadline(spec):%d/%m/%Y}",
         )
@@ -237,6 +226,7 @@ async def status_answer(
     if commune is None:
         return [Reply(_("I do not know your commune yet."))], None
     spec = period_of("month", today)
+    label = period_label(spec.kind, spec.year, spec.number)
     hamlets = (
         (
             await session.execute(
@@ -258,12 +248,12 @@ async def status_answer(
         return [Reply(_("{commune} has no hamlet registered.").format(commune=commune.name))], commune.name
     if not missing:
         text = _("All {n} hamlets of {commune} have reported for {period}.").format(
-            n=len(hamlets), commune=commune.name, period=spec.code
+            n=len(hamlets), commune=commune.name, period=label
         )
         return [Reply(text)], commune.name
     blocks = [
         _("{missing}/{total} hamlets of {commune} have not reported for {period}:").format(
-            missing=len(missing), total=len(hamlets), commune=commune.name, period=spec.code
+            missing=len(missing), total=len(hamlets), commune=commune.name, period=label
         )
     ]
     blocks.append("\n".join(f"{i}. {h.name}" for i, h in enumerate(missing, start=1)))

@@ -52,3 +52,26 @@ def cite(plan: PlanInfo) -> str:
         return _("According to the plan of {issuer}, month {month}").format(issuer=plan.issuer, month=plan.issued_text)
     title = plan.title if len(plan.title) <= 90 else plan.title[:89] + "…"
     return _("According to the plan of {issuer}: {title}").format(issuer=plan.issuer, title=title)
+
+
+def period_label(kind: str, year: int, number: int) -> str:
+    """ "tháng 11/2026", "quý 4/2026", "6 tháng đầu năm 2026", "năm 2026"."""
+    if kind == "month":
+        return _("month {month}/{year}").format(month=f"{number:02d}", year=year)
+    if kind == "quarter":
+        return _("quarter {quarter}/{year}").format(quarter=number, year=year)
+    if kind == "half":
+        return (_("first half of {year}") if number == 1 else _("second half of {year}")).format(year=year)
+    return _("year {year}").format(year=year)
+
+
+def deadline_label(kind: str) -> str:
+    """What a deadline of ``kind`` is for, as users say it."""
+    return {
+        "quarter": _("Quarterly report"),
+        "half": _("Six-month report"),
+        "year": _("Annual report"),
+        "month": _("Monthly report"),
+        "plan": _("Implementation plan and report"),
+        "final": _("Final report"),
+    }.get(kind, _("Other deadline"))
