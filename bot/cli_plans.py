@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import _
-from handlers.questions.replies import deadline_label
 from handlers.questions import Asker, answer_question
+from handlers.questions.replies import deadline_label
 from handlers.vietnamese import fold
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import Context, Effect, Outcome, State
 from handlers.i18n import _
-from handlers.questions.replies import deadline_label
 from handlers.messages import Button, Reply
+from handlers.questions.replies import deadline_label
 from handlers.vietnamese import fold
 from storage.models.units import AGENCY, Unit
 from storage.plans import ParsedPlan, parse_plan, save_plan
