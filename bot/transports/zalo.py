@@ -45,9 +45,16 @@ class ZaloBot:
     """One bot on Zalo: feeds events to the core and sends back its replies."""
 
     def __init__(
-        self, core: Handler, api: ZaloBotApi, sender: ZaloSender, *, concurrency: int = MAX_CONCURRENT
+        self,
+        core: Handler,
+        api: ZaloBotApi,
+        sender: ZaloSender,
+        *,
+        concurrency: int = MAX_CONCURRENT,
+        bot_name: str | None = None,
     ) -> None:
         self.core = core
+        self.bot_name = bot_name
         self.api = api
         self.sender = sender
         self._slots = asyncio.Semaphore(concurrency)
@@ -70,7 +77,7 @@ class ZaloBot:
 
     async def process(self, update: Mapping[str, Any]) -> None:
         """Apply one Zalo event and send the replies (nothing for events that are no user message)."""
-        incoming = parse_update(update)
+        incoming = parse_update(update, self.bot_name)
         if incoming is None:
             log.info("ignored a Zalo event of kind %s", update.get("event_name"))
             return
@@ -205,7 +212,7 @@ async def run(app: App, webhook: bool = False, stop: asyncio.Event | None = None
             return 2
         log.info("running as Zalo bot %s (%s)", me.account_name, me.id)
         sender = ZaloSender(api, files)
-        bot = ZaloBot(app.core, api, sender)
+        bot = ZaloBot(app.core, api, sender, bot_name=me.account_name)
         web_app = web.Application()
         web_app.router.add_get("/healthz", _healthz)
         if files is not None:

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from handlers.messages import ChatType, Incoming
+from handlers.vietnamese import fold, nfc
 
 TRANSPORT = "zalo"
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
@@ -52,9 +53,23 @@ def _user_name(sender: Mapping[str, Any]) -> str | None:
     return None
 
 
-def parse_update(update: Mapping[str, Any]) -> Incoming | None:
+def strip_mention(text: str, bot_name: str | None) -> str:
+    """Drop a leading "@<bot name>" (how a group member addresses the bot), whatever the case or accents."""
+    if not bot_name:
+        return text
+    text = nfc(text).lstrip()
+    mention = nfc("@" + bot_name.strip())
+    if len(text) >= len(mention) and fold(text[: len(mention)]) == fold(mention):
+        rest = text[len(mention) :]
+        if not rest or not rest[0].isalnum():  # "@Báo cáo bot" is not "@Báo cáo"
+            return rest.lstrip(" ,:;-\u00a0")
+    return text
+
+
+def parse_update(update: Mapping[str, Any], bot_name: str | None = None) -> Incoming | None:
     """Return the ``Incoming`` an event stands for, or None for an event that is not a user's
-    message (unknown kinds, or one missing its sender or chat)."""
+    message (unknown kinds, or one missing its sender or chat). In a group, a leading mention of
+    ``bot_name`` is dropped so "@Báo cáo /tonghop" reads as "/tonghop"."""
     event = update.get("event_name")
     message = update.get("message")
     if event not in EVENTS or not isinstance(message, Mapping):
@@ -74,6 +89,8 @@ def parse_update(update: Mapping[str, Any]) -> Incoming | None:
     if event == TEXT_EVENT:
         raw = message.get("text")
         text = raw if isinstance(raw, str) and raw.strip() else None
+        if text is not None and _chat_type(chat) == "group":
+            text = strip_mention(text, bot_name) or None
     return Incoming(
         transport=TRANSPORT,
         update_id=update_id,

@@ -421,3 +421,24 @@ async def test_webhook_secret_and_url_are_checked(zalo: ZaloTestServer, bot: tup
     assert not secret_matches({SECRET_HEADER: "abc"}, "")
     assert not secret_matches({}, "abcdefgh")
     assert secret_matches({SECRET_HEADER: "abcdefgh"}, "abcdefgh")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("@Báo cáo /tonghop", "/tonghop"),
+        ("@bao cao, /tonghop 11/2026", "/tonghop 11/2026"),
+        ("@Báo cáo", None),
+        ("@Báo cáoXYZ /tonghop", "@Báo cáoXYZ /tonghop"),  # another name that starts the same
+        ("/tonghop", "/tonghop"),
+    ],
+)
+def test_a_group_mention_of_the_bot_is_dropped(text: str, expected: str | None) -> None:
+    update: dict[str, Any] = {
+        "event_name": "message.text.received",
+        "message": {"message_id": "m", "from": {"id": "u"}, "chat": {"id": "g", "chat_type": "GROUP"}, "text": text},
+    }
+    incoming = parse_update(update, bot_name="Báo cáo")
+    assert incoming is not None and incoming.text == expected
+    private = {**update, "message": {**update["message"], "chat": {"id": "u", "chat_type": "PRIVATE"}}}
+    assert (parse_update(private, bot_name="Báo cáo") or incoming).text == text  # only in groups

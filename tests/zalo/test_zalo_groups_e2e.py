@@ -12,9 +12,9 @@ import aiohttp
 import pytest
 
 from tests.e2e.support.bot_process import create_database
-from tests.e2e.support.scenarios import expect, vi
+from tests.e2e.support.scenarios import vi
 from tests.zalo.bot_process import BotProcess, free_port, wait_for
-from tests.zalo.chat_adapter import ZaloChat
+from tests.zalo.chat_adapter import ZaloChat, ZaloMessage
 from tests.zalo.server import ZaloTestServer
 
 pytestmark = pytest.mark.e2e
@@ -31,6 +31,13 @@ NOT_BOUND = (
 )
 _BIND = re.compile(r"/ketnoi ([A-Z0-9]{6})")
 _LINK = re.compile(r"(http://127\.0\.0\.1:\d+/files/\S+)")
+
+
+def expect(message: ZaloMessage, *parts: str) -> ZaloMessage:
+    """Check that every part occurs in the message's text."""
+    missing = [p for p in parts if p not in message.text]
+    assert not missing, f"{missing} not in the bot's message:\n{message.text}"
+    return message
 
 
 @pytest.fixture

@@ -199,3 +199,33 @@ async def test_a_picture_reply_is_published_and_fetched_by_zalo(zalo: ZaloTestSe
     finally:
         await runner.cleanup()
     assert photo.photo == b"\x89PNG.." and photo.photo_type == "image/png" and photo.text == "Biểu đồ"
+
+
+async def test_polling_throughput_with_one_event_per_get_updates(zalo: ZaloTestServer) -> None:
+    """Measures the transport's own cost: 300 messages from 30 users, echoed, through the test server.
+
+    Zalo hands out one event per getUpdates call, so a poller pays one HTTP round trip per event;
+    the figure printed is what one process reaches on 127.0.0.1 (the core here costs nothing).
+    """
+    token = zalo.add_bot()
+    core = EchoCore()
+    users, per_user = 30, 10
+    async with ZaloBotApi(token, zalo.base_url) as api:
+        bot = ZaloBot(core, api, ZaloSender(api))
+        for n in range(per_user):
+            for u in range(users):
+                await zalo.send_text(token, f"u{u}", f"tin {n}")
+        stop = asyncio.Event()
+        started = asyncio.get_running_loop().time()
+        polling = asyncio.create_task(bot.run_polling(stop, poll_timeout=1))
+        for u in range(users):
+            await zalo.wait_sent(token, f"u{u}", per_user, timeout=60)
+        elapsed = asyncio.get_running_loop().time() - started
+        stop.set()
+        await asyncio.wait_for(polling, 5)
+    rate = users * per_user / elapsed
+    print(f"\nZalo polling: {users * per_user} events in {elapsed:.2f}s = {rate:.0f} events/s")
+    for u in range(users):  # each chat's answers in the order its messages were sent
+        texts = [m.text or "" for m in zalo.sent(token, f"u{u}")]
+        assert [t.split("\n")[0] for t in texts] == [f"echo: tin {n}" for n in range(per_user)]
+    assert rate > 20
