@@ -23,6 +23,7 @@ from handlers.questions.entities import (
     mentions_commune,
     mentions_hamlet,
     mentions_self,
+    names_only,
     relevant_plans,
 )
 from handlers.questions.intents import INTENTS, detect_intent
@@ -63,9 +64,11 @@ async def answer_question(session: AsyncSession, text: str, asker: Asker, today:
     if intent == "unknown":
         # A bare unit name ("CA xã?") asks what that unit does; anything else is not understood.
         k = await knowledge(session)
-        short = len(normalize(text).split()) <= 6
-        if short and k.plans and match_units(normalize(text), k, relevant_plans(k, place)):
-            return _assigned(k, text, place, relevant_plans(k, place))
+        if k.plans:
+            plan_ids = relevant_plans(k, place)
+            found = match_units(normalize(text), k, plan_ids)
+            if len(found) == 1 and names_only(normalize(text), found[0], k):
+                return _assigned(k, text, place, plan_ids)
         return Answer(intent, None, [not_understood()])
     if intent == "report_status":
         if not any(u.kind == "commune" for u in place.chain):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.questions.knowledge import Knowledge, UnitInfo
 from handlers.questions.matching import find_phrase, has_any, phrases, words_match
 from storage.models.units import Unit
+from storage.plans.vocabulary import vocabulary
 
 _SUB_OF = re.compile(r"\btieu du an\s*(\d+)\s*(?:cua|thuoc|trong)?\s*(?:du an|da)\s*(\d+)")
 _MAIN_SUB = re.compile(r"\b(?:du an|da)\s*(\d+)\s*(?:tieu du an|tda)\s*(\d+)")
@@ -96,18 +98,29 @@ def _word_matches(question: list[str], vocab: list[str]) -> dict[str, set[str]]:
     return out
 
 
-def _run_length(question: list[str], unit: tuple[str, ...], matches: dict[str, set[str]]) -> tuple[int, bool]:
-    """Longest run of the unit's words appearing in a row in the question (typos allowed), and whether
-    such a run starts with the unit's first word (its head: "Sở …", "Trung tâm …")."""
-    best, at_head = 0, False
+@cache
+def _head_words() -> frozenset[str]:
+    """One-word heads of body names (sở, trạm, phòng, ban…) that tell bodies apart."""
+    heads = {h.strip() for h in vocabulary().agency_heads if " " not in h.strip()}
+    return frozenset(heads - {"cac", "cap", "ca"})
+
+
+def _run_length(question: list[str], unit: tuple[str, ...], matches: dict[str, set[str]]) -> tuple[int, bool, bool]:
+    """Longest run of the unit's words appearing in a row in the question (typos allowed); whether
+    such a run starts with the unit's first word (its head: "Sở …", "Trung tâm …"); and whether the
+    body word typed just before the run contradicts the name ("Sở y tế" is not "Trạm y tế")."""
+    best, at_head, start = 0, False, (0, 0)
     for i in range(len(question)):
         for j in range(len(unit)):
             n = 0
             while i + n < len(question) and j + n < len(unit) and unit[j + n] in matches[question[i + n]]:
                 n += 1
             if n > best or (n == best and j == 0 and n):
-                best, at_head = n, j == 0 or (at_head and n == best)
-    return best, at_head
+                best, at_head, start = n, j == 0 or (at_head and n == best), (i, j)
+    i, j = start
+    before = question[i - 1] if i > 0 else ""
+    clash = j > 0 and before in _head_words() and not (matches.get(before, set()) & set(unit))
+    return best, at_head, clash
 
 
 def match_units(norm: str, k: Knowledge, plan_ids: list[int]) -> list[UnitInfo]:
@@ -121,8 +134,10 @@ def match_units(norm: str, k: Knowledge, plan_ids: list[int]) -> list[UnitInfo]:
     for unit in k.units.values():
         if not unit.tokens or hit.isdisjoint(unit.tokens) or not (k.unit_plans.get(unit.id, set()) & wanted):
             continue
-        run, at_head = _run_length(question, unit.tokens, matches)
+        run, at_head, clash = _run_length(question, unit.tokens, matches)
         whole = run == len(unit.tokens)
+        if clash:
+            continue
         if run >= _MIN_RUN or (whole and len(unit.tokens[0]) > 3):
             scored.append((run, whole, at_head, len(hit.intersection(unit.tokens)), unit))
     if not scored:
@@ -150,6 +165,14 @@ def match_units(norm: str, k: Knowledge, plan_ids: list[int]) -> list[UnitInfo]:
             groups.add(key)
         found.append(unit)
     return found
+
+
+def names_only(norm: str, unit: UnitInfo, k: Knowledge) -> bool:
+    """Tell whether every word of the question belongs to the unit's name ("CA xã?" is just a name)."""
+    stop = phrases().unit_stop_tokens
+    question = [t for t in norm.split() if t not in stop]
+    matches = _word_matches(question, k.unit_vocabulary())
+    return bool(question) and all(matches[t] & set(unit.tokens) for t in question)
 
 
 def mentions_self(tokens: list[str]) -> bool:

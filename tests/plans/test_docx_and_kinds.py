@@ -76,3 +76,11 @@ async def test_agency_asker_gets_its_own_tasks() -> None:
     answer = await _ask_one("001_6a0687a21b1995cc.txt", "đơn vị tôi phải làm gì", unit="Sở Y tế")
     assert answer["unit"] == "Sở Y tế"
     assert "Dự án 6" in str(answer["answer"])
+
+
+async def test_a_body_the_plan_does_not_name_gets_no_confident_answer() -> None:
+    # The commune plan has "Trạm y tế xã" but no "Sở Y tế": asking for the latter must not answer the former.
+    answer = await _ask_one("000_3afe9e87286c643e.txt", "Sở Y tế làm gì")
+    assert answer["unit"] is None and answer["tasks"] == []
+    unknown = await _ask_one("002_1f02651bb9e2d91e.txt", "ai là chủ tịch xã")
+    assert unknown["intent"] == "unknown" and unknown["tasks"] == []
