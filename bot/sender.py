@@ -15,7 +15,7 @@ import datetime as dt
 import logging
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -28,6 +28,10 @@ from storage.models.base import utcnow
 from storage.models.outbox import OutboxMessage
 
 log = logging.getLogger(__name__)
+
+
+# Given the rows just claimed, the ids of those no longer worth sending (a report filed meanwhile).
+Obsolete = Callable[[AsyncSession, list[OutboxMessage]], Awaitable[set[int]]]
 
 
 class Deliver(Protocol):
@@ -81,10 +85,12 @@ class OutboxSender:
         now: Callable[[], dt.datetime] = utcnow,
         worker_id: str | None = None,
         transport: str | None = None,
+        obsolete: Obsolete | None = None,
     ) -> None:
         self._sessions = sessions
         # A process running Telegram and Zalo has one sender per transport, each for its own rows.
         self._transport = transport
+        self._obsolete = obsolete
         self._deliver = deliver
         self.limiter = limiter or RateLimiter()
         self.settings = settings or SenderSettings()
@@ -111,6 +117,13 @@ class OutboxSender:
             if self._transport is not None:
                 query = query.where(OutboxMessage.transport == self._transport)
             rows = list((await session.scalars(query)).all())
+            if self._obsolete is not None and rows:
+                # A reminder decided an hour ago may be moot now: its report came in while it queued.
+                dropped = await self._obsolete(session, rows)
+                for row in rows:
+                    if row.id in dropped:
+                        row.failed_at, row.last_error = now, "obsolete: no longer due"
+                rows = [row for row in rows if row.id not in dropped]
             until = now + dt.timedelta(seconds=self.settings.lease_seconds)
             for row in rows:
                 row.claimed_until = until

@@ -28,7 +28,7 @@ from handlers.summaries import build_summary
 from handlers.summary_chart import summary_png
 from handlers.summary_render import summary_text
 from storage.calendar import CalendarRules, PeriodSpec, following, local, period_of, previous
-from storage.models import GroupBinding, Identity, Membership, OutboxMessage, Person, Unit
+from storage.models import GroupBinding, Identity, Membership, OutboxMessage, Period, Person, Report, Unit
 
 START_REPORT_BUTTON = "report:start"
 
@@ -257,3 +257,21 @@ async def write_due(
         if getattr(result, "rowcount", 0):
             written.append(item)
     return written
+
+
+async def obsolete_reminders(session: AsyncSession, rows: list[OutboxMessage]) -> set[int]:
+    """Of ``rows`` about to be sent, the private reminders whose hamlet has filed that period since."""
+    wanted: dict[tuple[int, str], list[int]] = {}
+    for row in rows:
+        parts = row.dedupe_key.split(":")
+        if parts[:2] == ["remind", "private"] and row.unit_id is not None:
+            wanted.setdefault((row.unit_id, parts[2]), []).append(row.id)
+    if not wanted:
+        return set()
+    query = (
+        select(Report.unit_id, Period.code)
+        .join(Period, Period.id == Report.period_id)
+        .where(Report.unit_id.in_({u for u, _p in wanted}), Period.code.in_({p for _u, p in wanted}))
+    )
+    filed = {(unit_id, code) for unit_id, code in (await session.execute(query)).all()}
+    return {row_id for key, ids in wanted.items() if key in filed for row_id in ids}

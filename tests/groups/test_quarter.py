@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.rate_limit import Limits, RateLimiter
 from bot.sender import OutboxSender
-from handlers.reminders import due_messages, write_due
+from handlers.reminders import due_messages, obsolete_reminders, write_due
 from storage.calendar import TZ, CalendarRules, local
 from storage.db import create_engine, session_factory
 from storage.models import OutboxMessage, Unit
@@ -158,3 +158,23 @@ async def test_nothing_is_decided_in_the_quiet_hours(engine: AsyncEngine) -> Non
         assert await due_messages(session, early, with_chart=False) == []
         day = dt.datetime(2026, 11, 22, 20, 59, tzinfo=TZ).astimezone(dt.UTC)
         assert len(await due_messages(session, day, with_chart=False)) == 1 + 3  # group + 3 reporters
+
+
+async def test_a_queued_reminder_is_dropped_when_the_report_comes_in_first(engine: AsyncEngine) -> None:
+    day = dt.datetime(2026, 11, 22, 8, 0, tzinfo=TZ).astimezone(dt.UTC)
+    async with session_factory(engine)() as session, session.begin():
+        built = await build_commune(session, hamlets=2)
+        written = await write_due(session, day, with_chart=False)
+    assert sorted(p.dedupe_key.split(":")[1] for p in written) == ["group", "private", "private"]
+    # Xóm 1 files while the reminders still wait in the outbox
+    async with session_factory(engine)() as session, session.begin():
+        await file_report(session, built, built.hamlets[0], "2026-11", random_values(random.Random(1)), day)
+    fake = FakeDeliver()
+    sender = OutboxSender(session_factory(engine), fake, RateLimiter(FAST), obsolete=obsolete_reminders,
+                          now=lambda: day)
+    await sender.drain(timeout=10)
+    assert sorted(m.chat_id for _, m in fake.delivered) == sorted(
+        [HAMLETS_CHAT, built.reporter_chat[built.hamlets[1].id]])
+    async with session_factory(engine)() as session:
+        dropped = (await session.scalars(select(OutboxMessage).where(OutboxMessage.failed_at.is_not(None)))).all()
+    assert [(r.unit_id, r.last_error) for r in dropped] == [(built.hamlets[0].id, "obsolete: no longer due")]
