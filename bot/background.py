@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sender import Deliver, OutboxSender
+from handlers.reminders import obsolete_reminders
 from storage.calendar import CalendarRules
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,8 @@ def start_background(
 ) -> Background:
     """Start the outbox sender for ``transport`` (and the scheduler tick when one is given)."""
     background = Background()
-    sender = OutboxSender(sessions, deliver, transport=transport, quiet=CalendarRules().is_quiet)
+    sender = OutboxSender(sessions, deliver, transport=transport, quiet=CalendarRules().is_quiet,
+                          obsolete=obsolete_reminders)
     background.tasks.append(asyncio.create_task(sender.run_forever(background.stop_event)))
     if tick is not None:
         background.tasks.append(asyncio.create_task(_tick_forever(tick, background.stop_event)))
