@@ -30,7 +30,7 @@ from tests.zalo.chat_adapter import ZaloChat
 from tests.zalo.server import ZaloTestServer
 
 if TYPE_CHECKING:
-    from tests.e2e.support.client import Chat
+    from tests.e2e.support.client import BotMessage, Chat
 
 pytestmark = pytest.mark.e2e
 
@@ -65,4 +65,22 @@ async def test_register_report_and_view_on_zalo(zalo: ZaloTestServer, tmp_path: 
     finally:
         code = await bot.stop()
         await drop_database(db)
+    assert code == 0, bot.log()
+
+
+async def test_a_question_about_the_units_tasks_on_zalo(zalo: ZaloTestServer, tmp_path: Path) -> None:
+    """A registered reporter asks in plain Vietnamese what the hamlet was assigned, and gets the tasks."""
+    db = await create_database("sqlite", tmp_path)
+    token = zalo.add_bot()
+    env = {"DATABASE_URL": db.url, "ZALO_BOT_TOKEN": token, "ZALO_API_URL": zalo.base_url, "BAOCAO_LANGUAGE": "vi"}
+    bot = await BotProcess(env, tmp_path / "bot.log").start()
+    try:
+        chat = ZaloChat(zalo, token, "zalo-lan")
+        expect(cast("BotMessage", await chat.ask(db.codes.hamlets[HAMLET])), HAMLET)
+        answer = await chat.ask("đơn vị tôi được giao nhiệm vụ gì?", timeout=30)
+        lines = answer.text.splitlines()
+        assert lines[0].startswith(HAMLET), answer.text
+        assert any(line.startswith("1. ") for line in lines), answer.text  # the tasks, numbered
+    finally:
+        code = await bot.stop()
     assert code == 0, bot.log()
