@@ -8,6 +8,7 @@ from functools import cache
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
+from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.questions.knowledge import Knowledge, UnitInfo
@@ -37,16 +38,18 @@ class AskerPlace:
 
 
 async def asker_place(session: AsyncSession, unit_id: int | None) -> AskerPlace:
-    """Load the asker's unit and its ancestors (a handful of primary-key reads)."""
+    """Load the asker's unit and its ancestors in one query (a recursive walk up ``parent_id``)."""
     if unit_id is None:
         return AskerPlace(None, ())
-    chain: list[Unit] = []
-    current = await session.get(Unit, unit_id)
-    unit = current
-    while current is not None and len(chain) < 8:
-        chain.append(current)
-        current = await session.get(Unit, current.parent_id) if current.parent_id is not None else None
-    return AskerPlace(unit, tuple(chain))
+    up = select(Unit.id, Unit.parent_id, literal(0).label("depth")).where(Unit.id == unit_id).cte(recursive=True)
+    up = up.union_all(
+        select(Unit.id, Unit.parent_id, (up.c.depth + 1).label("depth"))
+        .join(up, Unit.id == up.c.parent_id)
+        .where(up.c.depth < 8)
+    )
+    rows = await session.execute(select(Unit, up.c.depth).join(up, Unit.id == up.c.id).order_by(up.c.depth))
+    chain = tuple(row[0] for row in rows)
+    return AskerPlace(chain[0] if chain else None, chain)
 
 
 def relevant_plans(k: Knowledge, place: AskerPlace) -> list[int]:

@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from handlers.vietnamese import fold
 from storage.plans.vocabulary import vocabulary
@@ -112,4 +112,16 @@ def find_phrase(tokens: list[str], phrase: tuple[str, ...]) -> int:
 
 def has_any(tokens: list[str], candidates: tuple[tuple[str, ...], ...]) -> bool:
     """Tell whether any of the phrases occurs in ``tokens``."""
-    return any(find_phrase(tokens, p) >= 0 for p in candidates)
+    windows: dict[int, list[str]] = {}
+    for phrase in candidates:
+        n = len(phrase)
+        if n not in windows:
+            windows[n] = [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+        joined = " ".join(phrase)
+        if joined in windows[n]:
+            return True
+        # Only phrases with a long word may be matched with a typo.
+        if any(len(w) > _SHORT for w in phrase) and windows[n]:
+            if process.extractOne(joined, windows[n], scorer=fuzz.ratio, score_cutoff=_CUTOFF) is not None:
+                return True
+    return False
