@@ -121,7 +121,7 @@ def has_any(tokens: list[str], candidates: tuple[tuple[str, ...], ...]) -> bool:
         if joined in windows[n]:
             return True
         # Only phrases with a long word may be matched with a typo.
-        if any(len(w) > _SHORT for w in phrase) and windows[n]:
-            if process.extractOne(joined, windows[n], scorer=fuzz.ratio, score_cutoff=_CUTOFF) is not None:
-                return True
+        fuzzy = any(len(w) > _SHORT for w in phrase) and windows[n]
+        if fuzzy and process.extractOne(joined, windows[n], scorer=fuzz.ratio, score_cutoff=_CUTOFF) is not None:
+            return True
     return False
