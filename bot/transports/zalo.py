@@ -208,7 +208,8 @@ async def run(app: App, webhook: bool = False, stop: asyncio.Event | None = None
         try:
             me = await api.get_me()
         except ZaloApiError as exc:
-            log.error("Zalo refused the bot token: %s", exc)
+            reason = "could not reach the Zalo Bot API" if exc.retryable else "Zalo refused the bot token"
+            log.error("%s: %s", reason, exc)
             return 2
         log.info("running as Zalo bot %s (%s)", me.account_name, me.id)
         sender = ZaloSender(api, files)

@@ -13,6 +13,7 @@ rarely makes the sender repeat the first part.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -21,6 +22,8 @@ from bot.transports.zalo_api import NO_RETRY, RetryPolicy, ZaloBotApi
 from bot.transports.zalo_text import ZALO_TEXT_LIMIT, reply_pieces, utf16_len
 from handlers.messages import Attachment, Button, Reply
 from storage.models.outbox import OutboxMessage
+
+log = logging.getLogger(__name__)
 
 FOLLOW_UP_RETRY = RetryPolicy(attempts=5, base_delay=0.5, max_delay=10.0)
 """Retries for the second and later messages of one reply."""
@@ -101,12 +104,17 @@ class ZaloSender:
         return first_id
 
     async def send_reply(self, default_chat: str, reply: Reply) -> str | None:
-        """Send a core ``Reply`` (to its own chat if it names one)."""
+        """Send a core ``Reply`` (to its own chat if it names one); without a file endpoint an
+        attachment is left out and the text still goes."""
         chat_id = reply.chat_id or default_chat
         photo_url = link_url = None
         if reply.attachment is not None:
-            url = await self._attachment_url(reply.attachment)
-            photo_url, link_url = (url, None) if reply.attachment.kind == "photo" else (None, url)
+            try:
+                url = await self._attachment_url(reply.attachment)
+            except Permanent as exc:
+                log.warning("attachment %s not sent on Zalo: %s", reply.attachment.name, exc)
+            else:
+                photo_url, link_url = (url, None) if reply.attachment.kind == "photo" else (None, url)
         return await self.send(chat_id, reply.text, reply.buttons, photo_url=photo_url, link_url=link_url)
 
     async def deliver(self, message: OutboxMessage) -> str | None:

@@ -162,3 +162,13 @@ async def test_outbox_photo_by_reference_and_a_blocked_chat(
 async def test_without_a_file_endpoint_an_attachment_is_a_permanent_failure() -> None:
     with pytest.raises(Permanent, match="PUBLIC_BASE_URL"):
         await NoFileLinks().link("a.png", PNG, "photo")
+
+
+async def test_without_a_file_endpoint_a_reply_still_sends_its_text(
+    setup: tuple[ZaloTestServer, str, ZaloSender, LocalFiles],
+) -> None:
+    zalo, token, sender, _ = setup
+    bare = ZaloSender(sender.api)
+    await bare.send_reply("g1", Reply("Biểu đồ tháng 6", attachment=Attachment("c.png", PNG, "photo")))
+    [message] = zalo.sent(token, "g1")
+    assert message.kind == "text" and message.text == "Biểu đồ tháng 6"
