@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.vietnamese import fold
@@ -34,7 +34,17 @@ async def find_or_create_area(session: AsyncSession, name: str, parent_id: int |
 
 
 async def save_plan(session: AsyncSession, parsed: ParsedPlan, area: Unit) -> Plan:
-    """Write ``parsed`` under ``area`` (agencies of the area are reused by name); the caller commits."""
+    """Write ``parsed`` under ``area`` (agencies of the area are reused by name); the caller commits.
+
+    Importing the same plan again (same area and number, or same file when it has no number)
+    replaces the earlier import instead of doubling every task.
+    """
+    same = (
+        Plan.number == parsed.number
+        if parsed.number
+        else (Plan.number.is_(None) & (Plan.source_name == parsed.source_name))
+    )
+    await session.execute(delete(Plan).where(Plan.area_id == area.id, same))
     existing = (await session.execute(select(Unit).where(Unit.parent_id == area.id, Unit.kind == AGENCY))).scalars()
     agencies: dict[str, Unit] = {unit_key(u.name): u for u in existing}
 

@@ -65,6 +65,10 @@ async def test_reimport_reuses_agencies(engine: AsyncEngine) -> None:
             await session.execute(select(func.count()).select_from(Unit).where(Unit.kind == "agency"))
         ).scalar_one()
         assert count == 16  # 17 headings, one of them "every district"
+        plans = (await session.execute(select(func.count()).select_from(Plan))).scalar_one()
+        tasks = (await session.execute(select(func.count()).select_from(PlanTask))).scalar_one()
+        assert plans == 1  # the second import replaced the first
+        assert tasks == 33  # one import's worth (the preview's task counts add up to 33)
 
 
 async def test_long_answer_is_split_and_cites_the_plan(engine: AsyncEngine) -> None:
