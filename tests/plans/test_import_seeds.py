@@ -118,3 +118,21 @@ def test_004_drug_free_communes(capsys: pytest.CaptureFixture[str]) -> None:
         ("half", "15/6"),
         ("year", "15/12"),
     ]
+
+
+def test_import_saves_into_the_database_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    db = tmp_path / "baocao.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{db}")
+    seed = shared_dir() / "seeds" / "003_d549ea4074743c8f.txt"
+    assert main(["import-plan", str(seed), "--area", "tỉnh Trà Vinh"]) == 0
+    assert "Tỉnh đoàn: 1" in capsys.readouterr().out
+    with sqlite3.connect(db) as conn:
+        plans = conn.execute("SELECT number, issuer FROM plans").fetchall()
+        agencies = conn.execute("SELECT count(*) FROM units WHERE kind = 'agency'").fetchone()
+        area = conn.execute("SELECT kind FROM units WHERE name = 'tỉnh Trà Vinh'").fetchone()
+    assert plans == [("95/KH-UBND", "UBND tỉnh Trà Vinh")]
+    assert agencies == (16,) and area == ("province",)
