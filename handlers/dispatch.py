@@ -29,7 +29,7 @@ from handlers.report_view import view_report
 from handlers.vietnamese import fold, nfc
 from storage.cache import ConfigCache
 from storage.dialog_states import lock_state, store_state
-from storage.people import Member, find_member, looks_like_code
+from storage.people import Member, looks_like_code
 from storage.reports import save_report
 from storage.units import find_units
 from storage.updates import claim_update
@@ -115,7 +115,7 @@ class Core:
             if not await claim_update(session, incoming.transport, incoming.update_id):
                 log.info("update %s:%s already applied", incoming.transport, incoming.update_id)
                 return []
-            member = await find_member(session, incoming.transport, incoming.user_id, self.cache)
+            member = await self.cache.member(session, incoming.transport, incoming.user_id)
             set_language(member.language if member else DEFAULT_LANGUAGE)
             if incoming.chat_type == "group":
                 if self.group_handler is None:
@@ -159,9 +159,11 @@ class Core:
         if member is None:
             code = argument if command == "start" and argument else (text if looks_like_code(text) else "")
             if code:
+                self.cache.forget_member(incoming.transport, incoming.user_id)
                 return Outcome(await register(session, incoming, code, now), None)
             return Outcome([how_to_register()], None)
         if command == "start" and argument:
+            self.cache.forget_member(incoming.transport, incoming.user_id)
             return Outcome(await register(session, incoming, argument, now), state)
         if command in CANCEL_COMMANDS:
             return Outcome([Reply(_("Cancelled. Nothing was saved.") if state else _("Nothing to cancel."))], None)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Unit
-from storage.people import commune_of
+from storage.people import Member, commune_of, find_member
 from storage.reports import IndicatorView, indicator_set_for
 
 DEFAULT_TTL_SECONDS = 30.0
@@ -28,11 +28,30 @@ class ConfigCache:
         self._clock = clock
         self._communes: dict[int, tuple[float, int | None]] = {}
         self._forms: dict[int, tuple[float, tuple[int, list[IndicatorView]] | None]] = {}
+        self._members: dict[tuple[str, str], tuple[float, Member]] = {}
 
     def clear(self) -> None:
         """Forget everything (after this process changed the configuration)."""
         self._communes.clear()
         self._forms.clear()
+        self._members.clear()
+
+    def forget_member(self, transport: str, external_id: str) -> None:
+        """Drop what is known of one sender (they just registered or changed role)."""
+        self._members.pop((transport, external_id), None)
+
+    async def member(self, session: AsyncSession, transport: str, external_id: str) -> Member | None:
+        """Return the registered person behind a sender; only found members are cached, so a
+        registration made by another worker is seen at once."""
+        now = self._clock()
+        key = (transport, external_id)
+        hit = self._members.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        found = await find_member(session, transport, external_id, self)
+        if found is not None:
+            self._members[key] = (now + self._ttl, found)
+        return found
 
     async def commune_of(self, session: AsyncSession, unit_id: int) -> int | None:
         """Return the id of the commune the unit ``unit_id`` is in."""
