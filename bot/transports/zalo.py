@@ -92,6 +92,7 @@ class ZaloBot:
 
     def _spawn(self, update: Mapping[str, Any]) -> None:
         async def run() -> None:
+            """Handle one event within the concurrency limit, logging (not raising) failures."""
             async with self._slots:
                 try:
                     await self.process(update)
@@ -145,6 +146,7 @@ class ZaloBot:
             raise ValueError("the webhook secret token must be 8-256 characters")
 
         async def receive(request: web.Request) -> web.Response:
+            """One POST from Zalo: check the secret, apply the event, answer 200."""
             if not secret_matches(request.headers, secret):
                 return web.json_response({"ok": False, "description": "Unauthorized"}, status=401)
             try:

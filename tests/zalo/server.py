@@ -25,82 +25,16 @@ import json
 import time
 import uuid
 from collections import deque
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
 
 from bot.transports.zalo_text import ZALO_TEXT_LIMIT, utf16_len
+from tests.zalo.server_shapes import LOOPBACK_HOSTS, SECRET_HEADER, BotState, Fault, FaultKind, Sent, error, ok
 
-SECRET_HEADER = "X-Bot-Api-Secret-Token"
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-FaultKind = Literal["error", "timeout", "drop", "drop_after"]
-
-
-@dataclass(frozen=True)
-class Fault:
-    """What the next call of a method does instead of its normal work."""
-
-    kind: FaultKind
-    error_code: int = 500
-    description: str = "Internal Server Error"
-    delay: float = 0.0
-    retry_after: float | None = None
-
-
-@dataclass(frozen=True)
-class Sent:
-    """One message a bot sent: a text, or a photo by URL with its caption (and its bytes if fetched)."""
-
-    chat_id: str
-    message_id: str
-    kind: Literal["text", "photo"]
-    text: str | None = None
-    photo_url: str | None = None
-    photo: bytes | None = None
-    photo_type: str | None = None
-
-
-@dataclass
-class BotState:
-    """Everything the server holds for one token."""
-
-    token: str
-    name: str
-    pending: deque[dict[str, Any]] = field(default_factory=deque)
-    arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
-    webhook_url: str = ""
-    webhook_secret: str = ""
-    webhook_task: asyncio.Task[None] | None = None
-    webhook_answers: list[int] = field(default_factory=list)
-    sent: list[Sent] = field(default_factory=list)
-    actions: list[tuple[str, str]] = field(default_factory=list)
-    calls: list[str] = field(default_factory=list)
-    chats: dict[str, str] = field(default_factory=dict)
-    faults: dict[str, deque[Fault | None]] = field(default_factory=dict)
-
-    @property
-    def bot_id(self) -> str:
-        """The id part of the token."""
-        return self.token.split(":", 1)[0]
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _ok(result: Any) -> web.Response:
-    return web.json_response({"ok": True, "result": result}, dumps=_dumps)
-
-
-def _error(
-    code: int, description: str, *, http_status: int | None = None, retry_after: float | None = None
-) -> web.Response:
-    headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else None
-    body = {"ok": False, "error_code": code, "description": description}
-    return web.json_response(body, status=http_status or code, headers=headers, dumps=_dumps)
+__all__ = ["BotState", "Fault", "FaultKind", "Sent", "ZaloTestServer"]
 
 
 class ZaloTestServer:
@@ -317,7 +251,7 @@ class ZaloTestServer:
         """``POST /test/send {"token", "user_id", "text", "chat_id"?, "group"?}``: a user's message."""
         body = json.loads(await request.read())
         if body.get("token") not in self._bots:
-            return _error(404, "Not Found: unknown bot")
+            return error(404, "Not Found: unknown bot")
         update = await self.send_text(
             body["token"],
             str(body["user_id"]),
@@ -325,15 +259,15 @@ class ZaloTestServer:
             chat_id=body.get("chat_id"),
             group=bool(body.get("group")),
         )
-        return _ok(update)
+        return ok(update)
 
     async def _test_sent(self, request: web.Request) -> web.Response:
         """``GET /test/sent?token=…&chat_id=…``: what the bot sent."""
         token = request.query.get("token", "")
         if token not in self._bots:
-            return _error(404, "Not Found: unknown bot")
+            return error(404, "Not Found: unknown bot")
         sent = self.sent(token, request.query.get("chat_id"))
-        return _ok([{"chat_id": s.chat_id, "kind": s.kind, "text": s.text, "photo": s.photo_url} for s in sent])
+        return ok([{"chat_id": s.chat_id, "kind": s.kind, "text": s.text, "photo": s.photo_url} for s in sent])
 
     # ----- the API side ---------------------------------------------------------------------
 
@@ -348,7 +282,7 @@ class ZaloTestServer:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         bot = self._bots.get(request.match_info["token"])
         if bot is None:
-            return _error(401, "Unauthorized")
+            return error(401, "Unauthorized")
         method = request.match_info["method"]
         bot.calls.append(method)
         params: dict[str, Any] = dict(request.query)
@@ -364,7 +298,7 @@ class ZaloTestServer:
             return await self._apply_fault(request, fault)
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
-            return _error(404, "Not Found: method not found")
+            return error(404, "Not Found: method not found")
         response: web.StreamResponse = await (
             handler(request, bot, params) if method == "getUpdates" else handler(bot, params)
         )
@@ -374,27 +308,28 @@ class ZaloTestServer:
 
     async def _apply_fault(self, request: web.Request, fault: Fault) -> web.StreamResponse:
         if fault.kind == "error":
-            return _error(fault.error_code, fault.description, retry_after=fault.retry_after)
+            return error(fault.error_code, fault.description, retry_after=fault.retry_after)
         if fault.kind == "timeout":
             await asyncio.sleep(fault.delay)
-            return _error(fault.error_code, fault.description)
+            return error(fault.error_code, fault.description)
         transport = request.transport
         if transport is not None:
             transport.abort()
         raise ConnectionResetError("connection dropped by fault injection")
 
     async def _api_getMe(self, bot: BotState, params: dict[str, Any]) -> web.Response:
-        return _ok({"id": bot.bot_id, "account_name": bot.name, "account_type": "BASIC", "can_join_groups": True})
+        return ok({"id": bot.bot_id, "account_name": bot.name, "account_type": "BASIC", "can_join_groups": True})
 
     async def _api_getUpdates(self, request: web.Request, bot: BotState, params: dict[str, Any]) -> web.Response:
         if bot.webhook_url:
-            return _error(409, "Conflict: can't use getUpdates while a webhook is set; use deleteWebhook first")
+            return error(409, "Conflict: can't use getUpdates while a webhook is set; use deleteWebhook first")
         try:
             timeout = min(max(float(params.get("timeout", 30)), 0.0), 60.0)
         except ValueError:
-            return _error(400, "Bad Request: timeout must be a number")
+            return error(400, "Bad Request: timeout must be a number")
 
         def gone() -> bool:
+            """Whether the poller hung up."""
             return request.transport is None or request.transport.is_closing()
 
         # A poller that went away (killed, or cancelled on shutdown) must not take an event with it.
@@ -403,14 +338,14 @@ class ZaloTestServer:
             while not bot.pending:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    return _error(408, "Request timeout", http_status=200)
+                    return error(408, "Request timeout", http_status=200)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(bot.arrived.wait(), min(left, 0.1))
                 if gone():
                     raise ConnectionResetError("the poller went away")
             if gone():
                 raise ConnectionResetError("the poller went away")
-            return _ok(bot.pending.popleft())
+            return ok(bot.pending.popleft())
 
     async def _api_setWebhook(self, bot: BotState, params: dict[str, Any]) -> web.Response:
         url = str(params.get("url", ""))
@@ -418,37 +353,37 @@ class ZaloTestServer:
         parts = urlsplit(url)
         # Real Zalo wants HTTPS; plain HTTP is accepted only on the loopback address, for tests.
         if not (parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)):
-            return _error(400, "Bad Request: webhook url must be https")
+            return error(400, "Bad Request: webhook url must be https")
         if not 8 <= len(secret) <= 256:
-            return _error(400, "Bad Request: secret_token must be 8-256 characters")
+            return error(400, "Bad Request: secret_token must be 8-256 characters")
         bot.webhook_url, bot.webhook_secret = url, secret
         if bot.webhook_task is None or bot.webhook_task.done():
             bot.webhook_task = asyncio.create_task(self._deliver(bot))
         async with bot.arrived:
             bot.arrived.notify_all()
-        return _ok({"url": url, "updated_at": int(time.time() * 1000)})
+        return ok({"url": url, "updated_at": int(time.time() * 1000)})
 
     async def _api_deleteWebhook(self, bot: BotState, params: dict[str, Any]) -> web.Response:
         bot.webhook_url = bot.webhook_secret = ""
         if bot.webhook_task is not None:
             bot.webhook_task.cancel()
             bot.webhook_task = None
-        return _ok({"url": "", "updated_at": int(time.time() * 1000)})
+        return ok({"url": "", "updated_at": int(time.time() * 1000)})
 
     async def _api_getWebhookInfo(self, bot: BotState, params: dict[str, Any]) -> web.Response:
-        return _ok({"url": bot.webhook_url, "has_custom_certificate": False})
+        return ok({"url": bot.webhook_url, "has_custom_certificate": False})
 
     def _check_chat(self, bot: BotState, params: dict[str, Any]) -> str | web.Response:
         chat_id = str(params.get("chat_id", ""))
         if chat_id not in bot.chats:
-            return _error(400, "Bad Request: chat not found")
+            return error(400, "Bad Request: chat not found")
         return chat_id
 
     def _check_text(self, text: object, what: str) -> web.Response | None:
         if not isinstance(text, str):
-            return _error(400, f"Bad Request: {what} must be a string")
+            return error(400, f"Bad Request: {what} must be a string")
         if utf16_len(text) > ZALO_TEXT_LIMIT:
-            return _error(400, f"Bad Request: {what} is too long")
+            return error(400, f"Bad Request: {what} is too long")
         return None
 
     async def _api_sendMessage(self, bot: BotState, params: dict[str, Any]) -> web.Response:
@@ -457,13 +392,13 @@ class ZaloTestServer:
             return chat_id
         text = params.get("text")
         problem = self._check_text(text, "text") or (
-            None if str(text).strip() else _error(400, "Bad Request: text is empty")
+            None if str(text).strip() else error(400, "Bad Request: text is empty")
         )
         if problem is not None:
             return problem
         sent = Sent(chat_id=chat_id, message_id=uuid.uuid4().hex[:20], kind="text", text=str(text))
         bot.sent.append(sent)
-        return _ok({"message_id": sent.message_id, "date": int(time.time() * 1000)})
+        return ok({"message_id": sent.message_id, "date": int(time.time() * 1000)})
 
     async def _api_sendPhoto(self, bot: BotState, params: dict[str, Any]) -> web.Response:
         chat_id = self._check_chat(bot, params)
@@ -475,7 +410,7 @@ class ZaloTestServer:
             return problem
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            return _error(400, "Bad Request: photo must be an http(s) URL")
+            return error(400, "Bad Request: photo must be an http(s) URL")
         content: bytes | None = None
         content_type: str | None = None
         if parts.hostname in LOOPBACK_HOSTS:  # only ever fetch from this machine
@@ -483,10 +418,10 @@ class ZaloTestServer:
             try:
                 async with self._http.get(url, timeout=aiohttp.ClientTimeout(total=10)) as answer:
                     if answer.status != 200:
-                        return _error(400, f"Bad Request: failed to get photo (HTTP {answer.status})")
+                        return error(400, f"Bad Request: failed to get photo (HTTP {answer.status})")
                     content, content_type = await answer.read(), answer.content_type
             except (aiohttp.ClientError, TimeoutError):
-                return _error(400, "Bad Request: failed to get photo")
+                return error(400, "Bad Request: failed to get photo")
         sent = Sent(
             chat_id=chat_id,
             message_id=uuid.uuid4().hex[:20],
@@ -497,7 +432,7 @@ class ZaloTestServer:
             photo_type=content_type,
         )
         bot.sent.append(sent)
-        return _ok({"message_id": sent.message_id, "date": int(time.time() * 1000)})
+        return ok({"message_id": sent.message_id, "date": int(time.time() * 1000)})
 
     async def _api_sendChatAction(self, bot: BotState, params: dict[str, Any]) -> web.Response:
         chat_id = self._check_chat(bot, params)
@@ -505,9 +440,9 @@ class ZaloTestServer:
             return chat_id
         action = str(params.get("action", ""))
         if action not in ("typing", "upload_photo"):
-            return _error(400, "Bad Request: unknown action")
+            return error(400, "Bad Request: unknown action")
         bot.actions.append((chat_id, action))
-        return _ok(True)
+        return ok(True)
 
     async def _deliver(self, bot: BotState) -> None:
         """POST each pending event to the webhook, oldest first, until it answers 200."""

@@ -248,6 +248,7 @@ async def test_photo_by_url_is_fetched_from_the_bot_endpoint(zalo: ZaloTestServe
     token, api = bot
 
     async def chart(_: web.Request) -> web.Response:
+        """The bot's chart."""
         return web.Response(body=PNG, content_type="image/png")
 
     app = web.Application()
@@ -376,6 +377,7 @@ async def test_webhook_gets_events_with_the_secret_and_redelivers_until_accepted
     refused_once: list[bool] = []
 
     async def hook(request: web.Request) -> web.Response:
+        """The bot's webhook: refuses a wrong secret, fails the first delivery."""
         if not secret_matches(request.headers, secret):
             return web.Response(status=401)
         if not refused_once:  # the bot is restarting: the first delivery fails

@@ -37,6 +37,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 async def zalo() -> AsyncIterator[ZaloTestServer]:
+    """A fresh Zalo test server."""
     async with ZaloTestServer() as server:
         yield server
 

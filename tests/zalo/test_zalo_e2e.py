@@ -58,6 +58,7 @@ class Demo:
 
 @pytest.fixture
 async def demo(tmp_path: Path) -> Demo:
+    """The demo commune in a fresh SQLite file, and one hamlet's form and last figures."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'baocao.db'}"
     engine = create_engine(url)
     try:
@@ -90,6 +91,7 @@ async def demo(tmp_path: Path) -> Demo:
 
 @pytest.fixture
 async def zalo() -> AsyncIterator[ZaloTestServer]:
+    """A fresh Zalo test server."""
     # Webhook deliveries keep being retried for a minute: long enough for a restart.
     async with ZaloTestServer(webhook_attempts=300, webhook_retry_delay=0.2) as server:
         yield server

@@ -42,6 +42,7 @@ def expect(message: ZaloMessage, *parts: str) -> ZaloMessage:
 
 @pytest.fixture
 async def zalo() -> AsyncIterator[ZaloTestServer]:
+    """A fresh Zalo test server."""
     async with ZaloTestServer() as server:
         yield server
 

@@ -26,6 +26,7 @@ class LocalFiles:
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
+        """Serve on a free port of 127.0.0.1."""
         app = web.Application()
         app.router.add_get("/f/{name}", self._serve)
         self._runner = web.AppRunner(app, access_log=None)
@@ -34,6 +35,7 @@ class LocalFiles:
         self.base = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
 
     async def stop(self) -> None:
+        """Stop serving."""
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -42,6 +44,7 @@ class LocalFiles:
         return web.Response(body=content, content_type="image/png" if kind == "photo" else "application/octet-stream")
 
     async def link(self, name: str, content: bytes, kind: str) -> str:
+        """Publish ``content``; return its URL."""
         key = f"{len(self.files)}-{name}"
         self.files[key] = (content, kind)
         return f"{self.base}/f/{key}"
@@ -49,6 +52,7 @@ class LocalFiles:
 
 @pytest.fixture
 async def setup() -> AsyncIterator[tuple[ZaloTestServer, str, ZaloSender, LocalFiles]]:
+    """A server with a bot and two chats, a sender for it, and a file endpoint."""
     files = LocalFiles()
     await files.start()
     async with ZaloTestServer() as zalo:

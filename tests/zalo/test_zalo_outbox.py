@@ -29,12 +29,14 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x02" * 40
 
 @pytest.fixture
 async def zalo() -> AsyncIterator[ZaloTestServer]:
+    """A fresh Zalo test server."""
     async with ZaloTestServer() as server:
         yield server
 
 
 @pytest.fixture
 async def files(tmp_path: Path) -> AsyncIterator[PublicFiles]:
+    """The file endpoint, really served on 127.0.0.1."""
     public = PublicFiles(tmp_path / "files", "http://127.0.0.1:1")
     app = web.Application()
     public.add_routes(app)

@@ -33,6 +33,7 @@ USER = "zalo-reporter-khelo"
 
 @pytest.fixture
 async def zalo() -> AsyncIterator[ZaloTestServer]:
+    """A fresh Zalo test server."""
     async with ZaloTestServer() as server:
         yield server
 

@@ -46,6 +46,7 @@ class EchoCore:
 
 @pytest.fixture
 async def zalo() -> AsyncIterator[ZaloTestServer]:
+    """A fresh Zalo test server."""
     async with ZaloTestServer(webhook_retry_delay=0.05) as server:
         yield server
 
