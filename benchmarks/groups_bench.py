@@ -157,10 +157,15 @@ async def bench(url: str, raw_dsn: dict[str, Any], groups: int, repeat: int) -> 
             area = await session.get(Unit, area_id)
             assert area is not None
 
+            async def text_only(area: Unit = area, session: Any = session) -> Summary:
+                return await build_summary(session, area, parse_period("2026-11"), NOW, per_hamlet_values=False)
+
+            await timed("summary 2026-11 for text and chart (SQL)", repeat, text_only)
+
             async def one(area: Unit = area, session: Any = session) -> Summary:
                 return await build_summary(session, area, parse_period("2026-11"), NOW)
 
-            summary: Summary = await timed("summary 2026-11 (SQL)", repeat, one)
+            summary: Summary = await timed("summary 2026-11 with per-hamlet figures (SQL)", repeat, one)
 
             async def quarter(area: Unit = area, session: Any = session) -> Summary:
                 return await build_summary(session, area, parse_period("2026-Q3"), NOW)

@@ -61,7 +61,7 @@ async def _summary(engine: AsyncEngine, args: argparse.Namespace) -> int:
             print(area, file=sys.stderr)
             return 2
         try:
-            summary = await build_summary(session, area, period, now)
+            summary = await build_summary(session, area, period, now, per_hamlet_values=bool(args.xlsx))
         except SummaryError as exc:
             print(exc, file=sys.stderr)
             return 2

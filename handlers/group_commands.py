@@ -27,7 +27,7 @@ from handlers.summary_chart import summary_png
 from handlers.summary_excel import summary_xlsx
 from handlers.summary_render import summary_text
 from handlers.vietnamese import fold
-from storage.calendar import CalendarRules, PeriodSpec, local, parse_period, period_of, previous
+from storage.calendar import CalendarRules, PeriodSpec, calendar_for, local, parse_period, period_of, previous
 from storage.models import GroupBindCode, GroupBinding, Unit
 from storage.people import Member
 
@@ -137,9 +137,9 @@ async def _report(session: AsyncSession, binding: GroupBinding, argument: str, n
             return [Reply(_("I do not understand the period “{text}”. Write for example 11/2026, 2026-11, "
                             "quý 4/2026 or 2026.").format(text=argument))]
     else:
-        period = default_period(CalendarRules.from_settings(commune.settings), set_row.period_kind, now)
+        period = default_period(await calendar_for(session, commune), set_row.period_kind, now)
     try:
-        summary = await build_summary(session, commune, period, now)
+        summary = await build_summary(session, commune, period, now, per_hamlet_values=excel)
     except SummaryError:
         return [Reply(_("This period is shorter than the hamlets' reporting period; ask for a longer one."))]
     if excel:

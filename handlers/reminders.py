@@ -27,7 +27,7 @@ from handlers.reporting_scope import area_hamlets, filed_reports, hamlet_set, pe
 from handlers.summaries import build_summary
 from handlers.summary_chart import summary_png
 from handlers.summary_render import summary_text
-from storage.calendar import CalendarRules, PeriodSpec, following, local, period_of, previous
+from storage.calendar import CalendarRules, PeriodSpec, calendar_for, following, local, period_of, previous
 from storage.models import GroupBinding, Identity, Membership, OutboxMessage, Period, Person, Report, Unit
 
 START_REPORT_BUTTON = "report:start"
@@ -151,7 +151,7 @@ async def _existing(session: AsyncSession, keys: list[str]) -> set[str]:
 
 
 async def _commune_reminders(session: AsyncSession, commune: Unit, now: dt.datetime) -> list[Planned]:
-    rules = CalendarRules.from_settings(commune.settings)
+    rules = await calendar_for(session, commune)
     hamlet_set_row = await hamlet_set(session, commune)
     if hamlet_set_row is None:
         return []
@@ -190,7 +190,7 @@ async def _commune_reminders(session: AsyncSession, commune: Unit, now: dt.datet
 async def _commune_summaries(
     session: AsyncSession, commune: Unit, now: dt.datetime, with_chart: bool
 ) -> list[Planned]:
-    rules = CalendarRules.from_settings(commune.settings)
+    rules = await calendar_for(session, commune)
     hamlet_set_row = await hamlet_set(session, commune)
     if hamlet_set_row is None:
         return []
@@ -206,7 +206,7 @@ async def _commune_summaries(
             continue
         for key, binding in todo:
             with language(binding.language):
-                summary = await build_summary(session, commune, period, now)
+                summary = await build_summary(session, commune, period, now, per_hamlet_values=False)
                 text = summary_text(summary)
                 png = await asyncio.to_thread(summary_png, summary) if with_chart else None
             planned.append(Planned(

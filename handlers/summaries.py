@@ -15,12 +15,20 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import current_language
 from handlers.reporting_scope import area_hamlets, filed_reports, hamlet_ids, hamlet_set
-from storage.calendar import CalendarRules, PeriodSpec, local, months_in, period_of, previous, same_last_year
+from storage.calendar import (
+    PeriodSpec,
+    calendar_for,
+    local,
+    months_in,
+    period_of,
+    previous,
+    same_last_year,
+)
 from storage.models import Indicator, IndicatorSet, Period, Report, ReportValue, Unit
 
 _DATA = Path(__file__).with_name("summary_indicators.json")
@@ -157,37 +165,50 @@ def _base(area_id: int, set_code: str, codes: list[str]) -> Any:
     )
 
 
-def _ranked(area_id: int, set_code: str, codes: list[str]) -> Any:
-    """Every value of the area's hamlets over ``codes``, ranked newest first per (hamlet, indicator)."""
+def _ranked(area_id: int, set_code: str, groups: dict[str, list[str]]) -> Any:
+    """Every value of the area's hamlets in ``groups`` (label -> period codes), ranked newest first
+    per (group, hamlet, indicator), so stocks take the latest month and flows sum, in one scan."""
+    label = case(*((Period.code.in_(codes), name) for name, codes in groups.items()))
     newest_first = func.row_number().over(
-        partition_by=(Report.unit_id, Indicator.code), order_by=Period.starts_on.desc()
+        partition_by=(label, Report.unit_id, Indicator.code), order_by=Period.starts_on.desc()
     )
+    every_code = sorted({code for codes in groups.values() for code in codes})
     return (
-        _base(area_id, set_code, codes)
-        .add_columns(Report.unit_id.label("unit_id"), Indicator.code.label("code"),
+        _base(area_id, set_code, every_code)
+        .add_columns(label.label("grp"), Report.unit_id.label("unit_id"), Indicator.code.label("code"),
                      ReportValue.value.label("value"), newest_first.label("rank"))
         .subquery("ranked")
     )
+
+
+async def grouped_totals(
+    session: AsyncSession, area_id: int, set_code: str, groups: dict[str, list[PeriodSpec]], stocks: set[str]
+) -> dict[str, dict[str, int | None]]:
+    """Totals per indicator code for each group of periods (the period, the previous one, last year's)."""
+    ranked = _ranked(area_id, set_code, {name: [p.code for p in subs] for name, subs in groups.items()})
+    query = (
+        select(ranked.c.grp, ranked.c.code, func.sum(ranked.c.value))
+        .where(or_(ranked.c.code.not_in(stocks), ranked.c.rank == 1))
+        .group_by(ranked.c.grp, ranked.c.code)
+    )
+    out: dict[str, dict[str, int | None]] = {name: {} for name in groups}
+    for name, code, value in (await session.execute(query)).all():
+        out[name][code] = None if value is None else int(value)
+    return out
 
 
 async def totals(
     session: AsyncSession, area_id: int, set_code: str, subs: list[PeriodSpec], stocks: set[str]
 ) -> dict[str, int | None]:
     """Totals per indicator code over ``subs``: flows summed, stocks from each hamlet's latest period."""
-    ranked = _ranked(area_id, set_code, [p.code for p in subs])
-    query = (
-        select(ranked.c.code, func.sum(ranked.c.value))
-        .where(or_(ranked.c.code.not_in(stocks), ranked.c.rank == 1))
-        .group_by(ranked.c.code)
-    )
-    return {code: None if value is None else int(value) for code, value in (await session.execute(query)).all()}
+    return (await grouped_totals(session, area_id, set_code, {"p": subs}, stocks))["p"]
 
 
 async def per_hamlet(
     session: AsyncSession, area_id: int, set_code: str, subs: list[PeriodSpec], stocks: set[str]
 ) -> dict[int, dict[str, int | None]]:
     """Each hamlet's figures over ``subs`` (same combination rules as ``totals``)."""
-    ranked = _ranked(area_id, set_code, [p.code for p in subs])
+    ranked = _ranked(area_id, set_code, {"p": [p.code for p in subs]})
     query = (
         select(ranked.c.unit_id, ranked.c.code, func.sum(ranked.c.value))
         .where(or_(ranked.c.code.not_in(stocks), ranked.c.rank == 1))
@@ -262,9 +283,13 @@ def derived_figures(
 
 
 async def build_summary(
-    session: AsyncSession, area: Unit, period: PeriodSpec, now: dt.datetime, history_months: int = 12
+    session: AsyncSession, area: Unit, period: PeriodSpec, now: dt.datetime, history_months: int = 12,
+    per_hamlet_values: bool = True,
 ) -> Summary:
-    """Compute the summary of ``period`` for ``area`` (a commune, or a province/district) at ``now``."""
+    """Compute the summary of ``period`` for ``area`` (a commune, or a province/district) at ``now``.
+
+    ``per_hamlet_values`` fills each hamlet's figures (the workbook needs them; the text and chart do not).
+    """
     hamlet_set_row = await hamlet_set(session, area)
     if hamlet_set_row is None:
         raise SummaryError(f"no hamlet indicator set for {area.name}")
@@ -272,7 +297,7 @@ async def build_summary(
     indicators = await indicators_of(session, hamlet_set_row)
     stocks = {i.code for i in indicators if i.stock}
     set_code = hamlet_set_row.code
-    rules = CalendarRules.from_settings(area.settings)
+    rules = await calendar_for(session, area)
     today = local(now).date()
 
     filed = await filed_reports(session, area.id, set_code, subs)
@@ -281,7 +306,7 @@ async def build_summary(
         by_hamlet[item.unit_id].append((item.period_code, item.submitted_at))
     deadline_ends = {p.code: rules.deadline_end(p) for p in subs}
     expected_subs = [p for p in subs if p.starts_on <= today] or subs[:1]
-    values = await per_hamlet(session, area.id, set_code, subs, stocks)
+    values = await per_hamlet(session, area.id, set_code, subs, stocks) if per_hamlet_values else {}
     hamlets: list[HamletStatus] = []
     for unit in await area_hamlets(session, area.id):
         reports = by_hamlet.get(unit.id, [])
@@ -293,10 +318,11 @@ async def build_summary(
         hamlets.append(HamletStatus(unit.id, unit.name, status, len(done), len(expected_subs), last,
                                     dict(values.get(unit.id, {}))))
 
-    now_totals = await totals(session, area.id, set_code, subs, stocks)
     kind = hamlet_set_row.period_kind
-    prev_totals = await totals(session, area.id, set_code, sub_periods(previous(period), kind), stocks)
-    ly_totals = await totals(session, area.id, set_code, sub_periods(same_last_year(period), kind), stocks)
+    groups = {"now": subs, "previous": sub_periods(previous(period), kind),
+              "last_year": sub_periods(same_last_year(period), kind)}
+    all_totals = await grouped_totals(session, area.id, set_code, groups, stocks)
+    now_totals, prev_totals, ly_totals = all_totals["now"], all_totals["previous"], all_totals["last_year"]
     targets = dict(summary_data()["targets"])
     targets.update((area.settings or {}).get("targets") or {})
     months: list[PeriodSpec] = []

@@ -20,7 +20,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.models.plans import Plan, PlanDeadline
 from storage.models.reports import Period
+from storage.models.units import Unit
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _CODE = re.compile(r"^(\d{4})(?:-(?:(\d{1,2})|Q([1-4])|H([12])))?$")
@@ -221,3 +223,44 @@ async def ensure_period(session: AsyncSession, code: str) -> Period:
     period = await session.scalar(select(Period).where(Period.code == spec.code))
     assert period is not None
     return period
+
+
+_DAY_MONTH = re.compile(r"(\d{1,2})\s*/\s*(\d{1,2})")
+_LEADING_DAY = re.compile(r"^\s*(\d{1,2})\b")
+
+
+def _plan_overrides(deadlines: list[tuple[str, str]]) -> dict[str, Any]:
+    """Calendar keys stated by plans' deadlines ``(kind, due)``, the first plan listed winning."""
+    out: dict[str, Any] = {}
+    for kind, due in deadlines:
+        day_month = _DAY_MONTH.search(due)
+        if kind == "half" and day_month and "half_deadline" not in out:
+            out["half_deadline"] = f"{int(day_month.group(1))}/{int(day_month.group(2))}"
+        elif kind == "year" and day_month and "year_deadline" not in out:
+            out["year_deadline"] = f"{int(day_month.group(1))}/{int(day_month.group(2))}"
+        elif kind == "quarter" and "quarter_day" not in out:
+            leading = _LEADING_DAY.match(due)
+            if leading and 1 <= int(leading.group(1)) <= 28:
+                out["quarter_day"] = int(leading.group(1))
+    return out
+
+
+async def calendar_for(session: AsyncSession, area: Unit) -> CalendarRules:
+    """The calendar of ``area``: domain defaults, then its and its parents' plans, then its own settings."""
+    chain: list[int] = []
+    current: Unit | None = area
+    while current is not None and len(chain) < 10:
+        chain.append(current.id)
+        current = await session.get(Unit, current.parent_id) if current.parent_id is not None else None
+    query = (
+        select(PlanDeadline.kind, PlanDeadline.due, Plan.area_id)
+        .join(Plan, Plan.id == PlanDeadline.plan_id)
+        .where(Plan.area_id.in_(chain), PlanDeadline.kind.in_(("quarter", "half", "year")))
+        .order_by(Plan.issued_on.desc().nulls_last(), Plan.id.desc())
+    )
+    rows = (await session.execute(query)).all()
+    # The nearest area's plans first (a commune's own plan over its province's).
+    rows = sorted(rows, key=lambda r: chain.index(r[2]))
+    calendar = dict(_plan_overrides([(kind, due) for kind, due, _area in rows]))
+    calendar.update((area.settings or {}).get("calendar") or {})
+    return CalendarRules.from_settings({"calendar": calendar})
