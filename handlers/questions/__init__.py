@@ -69,6 +69,10 @@ async def answer_question(session: AsyncSession, text: str, asker: Asker, today:
             found = match_units(normalize(text), k, plan_ids)
             if len(found) == 1 and names_only(normalize(text), found[0], k):
                 return _assigned(k, text, place, plan_ids)
+            # A target named without any question words ("số điểm tư vấn cai nghiện").
+            if answers.best_target_cover(k, plan_ids, text) >= 85:
+                replies, _targets = answers.targets_answer(k, plan_ids, text)
+                return Answer("targets", None, replies)
         return Answer(intent, None, [not_understood()])
     if intent == "report_status":
         if not any(u.kind == "commune" for u in place.chain):

@@ -110,7 +110,21 @@ def _query_words(question: str) -> set[str]:
     for phrase in sorted((n for n in p.question_noise if " " in n), key=len, reverse=True):
         norm = norm.replace(f" {phrase} ", " ")
     noise = p.question_noise
-    return {w for w in norm.split() if w not in noise and (len(w) > 1 or w == "y") and not w.isdigit()}
+    # Years stay ("năm 2027" picks the 2027 list); other bare numbers are what is asked, not a clue.
+    return {w for w in norm.split() if w not in noise and (len(w) > 1 or w == "y") and (not w.isdigit() or len(w) == 4)}
+
+
+def best_target_cover(k: Knowledge, plan_ids: list[int], question: str) -> float:
+    """How well the best target covers the question's words (0–100), for questions with no phrasing."""
+    query = _query_words(question)
+    if len(query) < 3:
+        return 0.0
+    total = sum(len(w) for w in query)
+    best = 0.0
+    for pid in plan_ids:
+        for t in k.targets.get(pid, []):
+            best = max(best, 100.0 * sum(len(w) for w in query & set(t.norm.split())) / total)
+    return best
 
 
 def targets_answer(k: Knowledge, plan_ids: list[int], question: str) -> tuple[list[Reply], list[TargetInfo]]:
@@ -202,6 +216,8 @@ def project_answer(k: Knowledge, plan_ids: list[int], question: str) -> tuple[li
                 found.extend(p for c, p in sorted(projects.items()) if c.endswith(code[1:]))
             elif code in projects:
                 found.append(projects[code])
+                # A project led through its sub-projects: list them with their leads.
+                found.extend(p for c, p in sorted(projects.items()) if c.startswith(code + "."))
         if not found:
             continue
         blocks = []

@@ -22,7 +22,7 @@ _PROJECT = re.compile(
     re.IGNORECASE,
 )
 _QUALIFIER = r"(?:(?:trên|dưới|ít nhất|tối thiểu|tối đa|không quá|không dưới|đạt|tăng|giảm|hơn|khoảng|phấn đấu)\s+)?"
-_MEASURE = r"(?:%|người|điểm|đơn vị|xã|mô hình|chuyên án|vụ|cơ sở|lượt|lớp)"
+_MEASURE = r"(?:%|người|điểm|đơn vị|địa bàn|xã|phường|mô hình|chuyên án|vụ|cơ sở|lượt|lớp|trạm|trường)"
 _VALUE = re.compile(r"(" + _QUALIFIER + r"[≥≤><]?\s*\d+(?:[.,]\d+)?\s*" + _MEASURE + r")", re.IGNORECASE)
 _DUE = re.compile(
     r"trước ngày\s+(\d{1,2}(?:\s*/\s*\d{1,2}(?:\s*/\s*\d{4})?|\s+tháng cuối (?:quý|năm)|\s+hằng tháng|\s+hàng tháng)?)",
