@@ -31,8 +31,9 @@ from handlers.questions.knowledge import Duty, Knowledge, knowledge
 from handlers.questions.matching import normalize
 from handlers.questions.replies import project_label
 from storage.models.units import Unit
+from storage.people import Member
 
-__all__ = ["INTENTS", "Answer", "Asker", "answer_question"]
+__all__ = ["INTENTS", "Answer", "Asker", "answer_question", "question_handler"]
 
 
 @dataclass(frozen=True)
@@ -174,3 +175,9 @@ def _assigned(k: Knowledge, text: str, place: AskerPlace, plan_ids: list[int]) -
         }
     )
     return Answer(intent, None, answers.ask_which(text, names))
+
+
+async def question_handler(session: AsyncSession, text: str, member: Member, today: dt.date) -> tuple[str, list[Reply]]:
+    """``answer_question`` in the shape of the dispatcher's ``QuestionHandler`` (``Core.questions``)."""
+    answer = await answer_question(session, text, Asker(member.unit_id, member.role), today)
+    return answer.intent, answer.replies

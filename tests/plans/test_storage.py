@@ -128,3 +128,23 @@ async def test_hamlets_missing_reports(engine: AsyncEngine) -> None:
     text = answer.replies[0].text
     assert "2/3" in text and "Xóm 1" in text and "Xóm 3" in text and "Xóm 2" not in text
     assert refused.intent == "report_status" and "Xóm 1" not in refused.replies[0].text
+
+
+async def test_dispatcher_shape(engine: AsyncEngine) -> None:
+    from handlers.questions import question_handler
+    from storage.people import Member
+
+    _plan, commune_id = await _import(engine, "000_3afe9e87286c643e.txt")
+    member = Member(
+        person_id=1,
+        language="vi",
+        unit_id=commune_id,
+        unit_name="xã Quỳ Hợp",
+        unit_kind="commune",
+        role="leader",
+        commune_id=commune_id,
+    )
+    async with session_factory(engine)() as session:
+        intent, replies = await question_handler(session, "MTTQ xã làm gì", member, TODAY)
+    assert intent == "assigned_tasks"
+    assert replies[0].text.startswith("Ủy ban mặt trận Tổ quốc Việt Nam xã Quý Hợp")
