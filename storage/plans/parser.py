@@ -9,14 +9,13 @@ heading (recovered from the project the plan says that agency leads) all fall ou
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 from handlers.vietnamese import fold
 from storage.plans import extract
-from storage.plans.document import Document, Paragraph, parse_document
+from storage.plans.document import Paragraph, parse_document
+from storage.plans.header import area_kind, read_header
 from storage.plans.parsed import (
     ParsedAssignment,
     ParsedDeadline,
@@ -60,10 +59,6 @@ _QUOTED_PROJECT = re.compile(
     re.IGNORECASE,
 )
 _GIAO_LEAD = re.compile(r"\(giao\s+(.+?)\s+chủ trì", re.IGNORECASE)
-_NUMBER = re.compile(r"Số\s*(?:hiệu)?\s*[:|]?\s*(\d*)\s*/\s*([A-ZĐ]{2,}(?:-[A-ZĐ0-9]+)+)")
-_DATE = re.compile(r"ngày\s+(\d{1,2})?\s*tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
-_PLACE = re.compile(r"^([A-ZĐÀ-Ỹ][^\d,|]{1,40}),\s*ngày", re.UNICODE)
-_AREA = re.compile(r"\b(tỉnh|xã|phường|huyện|thị trấn|thị xã|đặc khu)\s+((?:[A-ZĐ][\w’']*)(?:\s+[A-ZĐ][\w’']*){0,3})")
 _YEAR = re.compile(r"năm\s+(\d{4})", re.IGNORECASE)
 
 
@@ -100,7 +95,7 @@ def parse_plan(raw: str, source_name: str, area_name: str | None = None) -> Pars
     """Parse the text of a plan; ``area_name`` overrides the area the plan names for itself."""
     doc = parse_document(raw)
     plan = ParsedPlan(source_name=source_name)
-    _read_header(plan, doc, raw)
+    read_header(plan, doc, raw)
     if area_name:
         plan.area_name = area_name
         plan.area_kind = area_kind(area_name) or plan.area_kind
@@ -112,51 +107,6 @@ def parse_plan(raw: str, source_name: str, area_name: str | None = None) -> Pars
     _read_deadlines(plan, lines)
     read_tables(plan, doc.tables)
     return plan
-
-
-def area_kind(name: str) -> str | None:
-    """The kind of an area from the word its name opens with ("tỉnh Nghệ An" → "province")."""
-    folded = fold(name)
-    kinds = vocabulary().area_kinds
-    for word in sorted(kinds, key=len, reverse=True):
-        if folded.startswith(word + " "):
-            return kinds[word]
-    return None
-
-
-def _read_header(plan: ParsedPlan, doc: Document, raw: str) -> None:
-    head = "\n".join(doc.head)
-    m = _NUMBER.search(head)
-    if m and m.group(1):
-        plan.number = f"{m.group(1)}/{m.group(2)}"
-    d = _DATE.search(head)
-    if d:
-        if d.group(1):
-            try:
-                plan.issued_on = dt.date(int(d.group(3)), int(d.group(2)), int(d.group(1)))
-            except ValueError:
-                plan.issued_on = None
-        if plan.issued_on is None:
-            plan.issued_text = f"{int(d.group(2)):02d}/{d.group(3)}"
-    for i, para in enumerate(doc.paragraphs[:12]):
-        folded = fold(para.text)
-        if folded == "ke hoach" and i + 1 < len(doc.paragraphs):
-            plan.title = doc.paragraphs[i + 1].text
-            break
-        if folded.startswith("ke hoach ") and len(folded) > 30:
-            plan.title = re.sub(r"^Kế hoạch\s+(số\s+)?[\d/A-ZĐ-]*\s*", "", para.text, flags=re.IGNORECASE)
-            break
-    place = next((pm.group(1).strip() for line in doc.head if (pm := _PLACE.match(line.strip("| ")))), None)
-    text = raw[:200_000]
-    found = Counter((m.group(1).lower(), m.group(2)) for m in _AREA.finditer(text))
-    if place:
-        kinds = Counter({k: c for k, c in found.items() if fold(k[1]) == fold(place)})
-        if kinds:
-            found = kinds
-    top = [k for k, _ in found.most_common() if vocabulary().area_kinds.get(fold(k[0])) in ("province", "commune")]
-    if top:
-        plan.area_name = f"{top[0][0]} {top[0][1]}"
-        plan.area_kind = area_kind(plan.area_name)
 
 
 def _read_projects(plan: ParsedPlan, lines: list[_Line]) -> None:

@@ -16,8 +16,8 @@ from storage.models.plans import (
     PlanUnplaced,
 )
 from storage.models.units import AGENCY, Unit
+from storage.plans.header import area_kind
 from storage.plans.parsed import ParsedPlan, ParsedUnit
-from storage.plans.parser import area_kind
 from storage.plans.units import unit_key
 
 
