@@ -134,7 +134,7 @@ class BotProcess:
     framework: str
     proc: subprocess.Popen[bytes]
     log_path: Path
-    webhook_url: str | None = None
+    webhook_url: str | None = None  # where this worker listens (not necessarily what Telegram calls)
     started_at: float = field(default_factory=time.monotonic)
 
     def log(self) -> str:
@@ -202,10 +202,15 @@ class BotRunner:
         db: Database,
         api_url: str | None = None,
         webhook_secret: str | None = None,
+        public_url: str | None = None,
         extra_env: dict[str, str] | None = None,
         wait: bool = True,
     ) -> BotProcess:
-        """Start ``baocao run --framework <framework>`` (``--webhook`` when a secret is given)."""
+        """Start ``baocao run --framework <framework>`` (``--webhook`` when a secret is given).
+
+        The webhook listens on a free port; ``public_url`` is the URL registered with Telegram
+        (a balancer in front of several workers), the worker's own URL by default.
+        """
         env = {
             **os.environ,
             "BOT_TOKEN": self.tg.token,
@@ -221,7 +226,7 @@ class BotRunner:
             webhook_url = f"http://127.0.0.1:{port}/telegram"
             env.update(
                 {
-                    "WEBHOOK_URL": webhook_url,
+                    "WEBHOOK_URL": public_url or webhook_url,
                     "WEBHOOK_SECRET": webhook_secret,
                     "WEBHOOK_HOST": "127.0.0.1",
                     "WEBHOOK_PORT": str(port),
