@@ -23,6 +23,7 @@ from conversations.vocabulary import says
 from handlers.access import may_report
 from handlers.help import help_reply, not_understood
 from handlers.i18n import DEFAULT_LANGUAGE, _, set_language
+from handlers.linking import LINK_COMMANDS, link_account, offer_link_code
 from handlers.messages import Incoming, Reply
 from handlers.registration import how_to_register, register
 from handlers.report_view import view_report
@@ -46,6 +47,8 @@ VIEW_COMMANDS = frozenset({"xem", "view"})
 HELP_COMMANDS = frozenset({"help", "giup"})
 CANCEL_COMMANDS = frozenset({"huy", "cancel"})
 START_REPORT_BUTTON = "report:start"
+# "/lienket CODE" from a new account links it; "/start CODE" registers (both accept either code).
+START_COMMANDS = frozenset({"start"}) | LINK_COMMANDS
 
 
 def utc_now() -> dt.datetime:
@@ -157,7 +160,7 @@ class Core:
         text = nfc(incoming.text or "").strip()
         command, argument = split_command(text)
         if member is None:
-            code = argument if command == "start" and argument else (text if looks_like_code(text) else "")
+            code = argument if command in START_COMMANDS and argument else (text if looks_like_code(text) else "")
             if code:
                 self.cache.forget_member(incoming.transport, incoming.user_id)
                 return Outcome(await register(session, incoming, code, now), None)
@@ -165,6 +168,12 @@ class Core:
         if command == "start" and argument:
             self.cache.forget_member(incoming.transport, incoming.user_id)
             return Outcome(await register(session, incoming, argument, now), state)
+        if command in LINK_COMMANDS:
+            if argument:
+                linked = await link_account(session, incoming, argument, now)
+                return Outcome(linked or [Reply(_("The code {code} is not correct. Please check it and send it "
+                                                  "again.").format(code=argument))], state)
+            return Outcome(await offer_link_code(session, member, now), state)
         if command in CANCEL_COMMANDS:
             return Outcome([Reply(_("Cancelled. Nothing was saved.") if state else _("Nothing to cancel."))], None)
         if command in REPORT_COMMANDS or incoming.button == START_REPORT_BUTTON:

@@ -16,6 +16,7 @@ def help_reply(member: Member | None) -> Reply:
         _("• Questions about the plan, e.g. “đơn vị tôi được giao nhiệm vụ gì?”, "
           "“chỉ tiêu năm nay là bao nhiêu?”, “khi nào nộp báo cáo quý?”"),
         _("• /huy or “hủy”: stop what you are doing"),
+        _("• /lienket: use the bot from both Telegram and Zalo"),
     ]
     if member is not None and member.role in ("leader", "admin"):
         lines.append(_("• “xóm nào chưa báo cáo?”: hamlets that have not reported yet"))

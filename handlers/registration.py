@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import _
+from handlers.linking import link_account
 from handlers.messages import Incoming, Reply
 from storage.people import InviteProblem, redeem_invite
 
@@ -36,6 +37,9 @@ async def register(
     """Redeem ``code`` for the sender; each kind of failure gets its own answer."""
     outcome = await redeem_invite(session, code, incoming.transport, incoming.user_id, incoming.user_name, now)
     if outcome is InviteProblem.UNKNOWN:
+        linked = await link_account(session, incoming, code, now)
+        if linked is not None:
+            return linked
         return [Reply(_("The code {code} is not correct. Please check it and send it again.").format(code=code))]
     if outcome is InviteProblem.USED:
         return [Reply(_("The code {code} has already been used. Please ask the commune police for a new one.")

@@ -11,7 +11,7 @@ from typing import Protocol
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Identity, Invite, Membership, Person, Unit
+from storage.models import Identity, Invite, LinkCode, Membership, Person, Unit
 
 # No 0/O, 1/I/L: codes are read aloud and typed on small keyboards.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -191,3 +191,46 @@ async def ensure_member(
     if exists is None:
         session.add(Membership(person_id=identity.person_id, unit_id=unit_id, role=role, created_at=now))
         await session.flush()
+
+
+class LinkProblem(Enum):
+    """Why a link code did not add this account to a person."""
+
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+    ALREADY_REGISTERED = "already_registered"
+
+
+async def create_link_code(session: AsyncSession, person_id: int, now: dt.datetime, valid_for: dt.timedelta) -> str:
+    """Create a one-time code that adds another transport's account to ``person_id``."""
+    code = new_code()
+    session.add(LinkCode(code=code, person_id=person_id, created_at=now, expires_at=now + valid_for))
+    await session.flush()
+    return code
+
+
+async def redeem_link_code(
+    session: AsyncSession, code: str, transport: str, external_id: str, now: dt.datetime
+) -> int | LinkProblem:
+    """Attach this transport's account to the person who asked for ``code``; returns their person id."""
+    link = (
+        await session.execute(select(LinkCode).where(LinkCode.code == normalise_code(code)).with_for_update())
+    ).scalar_one_or_none()
+    if link is None:
+        return LinkProblem.UNKNOWN
+    if link.used_at is not None:
+        return LinkProblem.USED
+    if link.expires_at <= now:
+        return LinkProblem.EXPIRED
+    existing = (
+        await session.execute(
+            select(Identity).where(Identity.transport == transport, Identity.external_id == external_id)
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        return LinkProblem.ALREADY_REGISTERED
+    session.add(Identity(person_id=link.person_id, transport=transport, external_id=external_id))
+    link.used_at = now
+    await session.flush()
+    return link.person_id

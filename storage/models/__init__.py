@@ -5,7 +5,7 @@ from storage.models.dialogs import AppliedUpdate, DialogState
 from storage.models.groups import GroupBindCode, GroupBinding
 from storage.models.indicators import Indicator, IndicatorSet
 from storage.models.outbox import OutboxMessage
-from storage.models.people import Identity, Invite, Membership, Person
+from storage.models.people import Identity, Invite, LinkCode, Membership, Person
 from storage.models.plans import Plan, PlanAssignment, PlanDeadline, PlanProject, PlanTarget, PlanTask, PlanUnplaced
 from storage.models.reports import Period, Report, ReportRevision, ReportValue
 from storage.models.units import AGENCY, AREA_KINDS, Unit
@@ -22,6 +22,7 @@ __all__ = [
     "Indicator",
     "IndicatorSet",
     "Invite",
+    "LinkCode",
     "Membership",
     "OutboxMessage",
     "Period",
