@@ -88,6 +88,8 @@ async def answer_question(session: AsyncSession, text: str, asker: Asker, today:
         replies, _targets = answers.targets_answer(k, plan_ids, text)
         return Answer(intent, None, replies)
     if intent == "deadline":
+        if not any(u.kind == "commune" for u in place.chain):
+            place = await _plan_commune(session, place)
         kind = deadline_kind(normalize(text))
         by_task = answers.task_time_answer(k, plan_ids, text) if kind is None else []
         return Answer(intent, None, by_task or answers.deadline_answer(k, plan_ids, kind, place, today))
