@@ -135,11 +135,7 @@ async def redeem_invite(
         return InviteProblem.USED
     if invite.expires_at <= now:
         return InviteProblem.EXPIRED
-    identity = (
-        await session.execute(
-            select(Identity).where(Identity.transport == transport, Identity.external_id == external_id)
-        )
-    ).scalar_one_or_none()
+    identity = await _identity(session, transport, external_id)
     if identity is None:
         person = Person(display_name=display_name, created_at=now)
         session.add(person)
@@ -170,11 +166,7 @@ async def ensure_member(
     session: AsyncSession, transport: str, external_id: str, unit_id: int, role: str, now: dt.datetime,
 ) -> None:
     """Make ``external_id`` on ``transport`` a member of ``unit_id`` with ``role`` (console and tests)."""
-    identity = (
-        await session.execute(
-            select(Identity).where(Identity.transport == transport, Identity.external_id == external_id)
-        )
-    ).scalar_one_or_none()
+    identity = await _identity(session, transport, external_id)
     if identity is None:
         person = Person(display_name=None, created_at=now)
         session.add(person)
@@ -191,6 +183,14 @@ async def ensure_member(
     if exists is None:
         session.add(Membership(person_id=identity.person_id, unit_id=unit_id, role=role, created_at=now))
         await session.flush()
+
+
+async def _identity(session: AsyncSession, transport: str, external_id: str) -> Identity | None:
+    return (
+        await session.execute(
+            select(Identity).where(Identity.transport == transport, Identity.external_id == external_id)
+        )
+    ).scalar_one_or_none()
 
 
 class LinkProblem(Enum):
@@ -223,11 +223,7 @@ async def redeem_link_code(
         return LinkProblem.USED
     if link.expires_at <= now:
         return LinkProblem.EXPIRED
-    existing = (
-        await session.execute(
-            select(Identity).where(Identity.transport == transport, Identity.external_id == external_id)
-        )
-    ).scalar_one_or_none()
+    existing = await _identity(session, transport, external_id)
     if existing is not None:
         return LinkProblem.ALREADY_REGISTERED
     session.add(Identity(person_id=link.person_id, transport=transport, external_id=external_id))
