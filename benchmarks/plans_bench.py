@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import statistics
 import time
 from pathlib import Path
@@ -65,19 +66,24 @@ async def main(rounds: int) -> None:
     async with sessions() as session:
         await answer_question(session, "giúp", askers[0], today)  # warm the plan snapshot
     times: list[float] = []
+    cpu: list[float] = []
     for _round in range(rounds):
         for q in questions:
             for asker in askers:
                 async with sessions() as session:
-                    start = time.perf_counter()
+                    start, start_cpu = time.perf_counter(), time.process_time()
                     await answer_question(session, q, asker, today)
                     times.append(time.perf_counter() - start)
-    times.sort()
-    p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
-    print(
-        f"answers: {len(times)}; median {statistics.median(times) * 1000:.2f} ms; p99 {p99 * 1000:.2f} ms; "
-        f"max {times[-1] * 1000:.2f} ms"
-    )
+                    cpu.append(time.process_time() - start_cpu)
+    for label, values in (("wall", times), ("cpu, all threads of this process", cpu)):
+        values.sort()
+        p99 = values[min(len(values) - 1, int(len(values) * 0.99))]
+        print(
+            f"answers ({label}): {len(values)}; median {statistics.median(values) * 1000:.2f} ms; "
+            f"p99 {p99 * 1000:.2f} ms; max {values[-1] * 1000:.2f} ms"
+        )
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average {load} on {os.cpu_count()} cores (other work on the machine inflates wall times)")
     await engine.dispose()
 
 
