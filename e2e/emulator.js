@@ -14,7 +14,8 @@
  *
  * Routes for tests (besides the package's client routes /sendMessage, /sendCallback, /getUpdates):
  *   GET  /baocao/calls?token=T[&method=M]      every Bot API call the bot made, in order
- *   GET  /baocao/messages?token=T&chat_id=C    the bot's messages in a chat, as they are now (edits applied)
+ *   GET  /baocao/messages?token=T[&chat_id=C][&since=ID]  the bot's messages (in a chat, after a message id),
+ *                                              as they are now (edits applied)
  *   GET  /baocao/pending?token=T               updates not yet confirmed by the bot
  *   GET  /baocao/webhook?token=T               the webhook set, and every delivery attempt
  *   GET  /baocao/files/:file_id                the bytes of a file the bot sent (or a user uploaded)
@@ -475,9 +476,12 @@ function ourRoutes(app, server) {
     ok(res, req.query.method ? all.filter((c) => c.method === req.query.method) : all);
   });
   app.get('/baocao/messages', (req, res) => {
+    // chat_id: one chat (all chats without it); since: only messages with a higher id (load tests).
     const token = String(req.query.token);
+    const since = Number(req.query.since || 0);
+    const chat = req.query.chat_id === undefined ? null : String(req.query.chat_id);
     ok(res, server.storage.botMessages
-      .filter((e) => e.botToken === token && String(e.message.chat_id) === String(req.query.chat_id))
+      .filter((e) => e.botToken === token && e.messageId > since && (chat === null || String(e.message.chat_id) === chat))
       .map(telegramMessage));
   });
   app.get('/baocao/pending', (req, res) => ok(res, pendingUpdates(server, String(req.query.token))
