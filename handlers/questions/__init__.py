@@ -91,7 +91,9 @@ async def answer_question(session: AsyncSession, text: str, asker: Asker, today:
         if not any(u.kind == "commune" for u in place.chain):
             place = await _plan_commune(session, place)
         kind = deadline_kind(normalize(text))
-        by_task = answers.task_time_answer(k, plan_ids, text) if kind is None else []
+        stated = {d.kind for pid in plan_ids for d in k.deadlines.get(pid, [])}
+        # A task's own time frame answers when no report deadline of the kind asked is stated.
+        by_task = answers.task_time_answer(k, plan_ids, text) if kind is None or kind not in stated else []
         return Answer(intent, None, by_task or answers.deadline_answer(k, plan_ids, kind, place, today))
     if intent == "project_info":
         replies, lead = answers.project_answer(k, plan_ids, text)

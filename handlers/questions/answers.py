@@ -101,15 +101,15 @@ def _target_score(query: set[str], target: TargetInfo) -> tuple[float, float]:
     return cover + 0.2 * precision, precision
 
 
-def _query_words(question: str) -> set[str]:
+def _query_words(question: str, keep: frozenset[str] = frozenset()) -> set[str]:
     """The content words of a question: synonyms applied, question phrasing ("tỷ lệ", "bao nhiêu") removed."""
     p = phrases()
     norm = f" {normalize(question)} "
     for word, replacement in p.synonyms.items():
         norm = norm.replace(f" {word} ", f" {replacement} ")
-    for phrase in sorted((n for n in p.question_noise if " " in n), key=len, reverse=True):
+    noise = p.question_noise - keep
+    for phrase in sorted((n for n in noise if " " in n), key=len, reverse=True):
         norm = norm.replace(f" {phrase} ", " ")
-    noise = p.question_noise
     # Years stay ("năm 2027" picks the 2027 list); other bare numbers are what is asked, not a clue.
     return {w for w in norm.split() if w not in noise and (len(w) > 1 or w == "y") and (not w.isdigit() or len(w) == 4)}
 
@@ -151,7 +151,16 @@ def targets_answer(k: Knowledge, plan_ids: list[int], question: str) -> tuple[li
 
 def task_time_answer(k: Knowledge, plan_ids: list[int], question: str) -> list[Reply]:
     """When a task is due ("khi nào hoàn thành tuyên truyền Kết luận 132?"): the closest task's time frame."""
-    query = _query_words(question) - {"khi", "hoan", "thanh", "thuc", "hien", "trien", "khai", "han", "gio"}
+    # "kế hoạch" is noise around a target but the very task in "khi nào xây dựng kế hoạch?".
+    query = _query_words(question, keep=frozenset({"ke hoach"})) - {
+        "khi",
+        "hoan",
+        "thanh",
+        "thuc",
+        "hien",
+        "han",
+        "gio",
+    }
     if len(query) < 2:
         return []
     total = sum(len(w) for w in query)
@@ -161,10 +170,12 @@ def task_time_answer(k: Knowledge, plan_ids: list[int], question: str) -> list[R
         for task, words in k.tasks.get(pid, []):
             if not task.time_frame:
                 continue
-            cover = 100.0 * sum(len(w) for w in query & words) / total
-            if best is None or (cover, -task.position) > best:
-                best, chosen = (cover, -task.position), task
-    if chosen is None or best is None or best[0] < 60:
+            shared = sum(len(w) for w in query & words)
+            cover = 100.0 * shared / total
+            precision = 100.0 * shared / (sum(len(w) for w in words) or 1)
+            if cover >= 60 and (best is None or (cover + 0.2 * precision, -task.position) > best):
+                best, chosen = (cover + 0.2 * precision, -task.position), task
+    if chosen is None or best is None:
         return []
     text = chosen.text if len(chosen.text) <= 400 else chosen.text[:399] + "…"
     block = _("Task: {task}").format(task=text) + "\n" + _("Time: {time}").format(time=chosen.time_frame)

@@ -12,6 +12,7 @@ _PAREN = re.compile(r"\s*\([^)]*\)")
 _SPLIT = re.compile(r",\s+|\s+và\s+|;\s*")
 _REPEAT = re.compile(r"\b(\w+) \1\b")
 _MAX_HEADING_WORDS = 40
+_LIST_INTRO = re.compile(r"\b(gom|nhu sau|bao gom|sau day|cu the)\s*$")
 
 
 def unit_key(name: str) -> str:
@@ -53,14 +54,22 @@ def split_units(text: str) -> list[ParsedUnit]:
     vocab = vocabulary()
     kinds = group_kinds(body)
     parts: list[str] = []
+    skipping = False
     for piece in _SPLIT.split(body):
         piece = piece.strip(" .")
         if not piece:
             continue
         # A piece that does not open with a body's name continues the previous one ("Thể thao và Du lịch").
         folded_piece = fold(piece)
-        if folded_piece.startswith("cac ") and any(folded_piece.endswith(g) for g in vocab.generic_parts):
-            continue  # "… và các đơn vị có liên quan": nobody in particular
+        for prefix in vocab.requested_prefixes:
+            if folded_piece.startswith(prefix + " "):
+                folded_piece = folded_piece[len(prefix) + 1 :]
+        if folded_piece.startswith("cac ") and any(g in folded_piece for g in vocab.generic_parts):
+            skipping = True  # "… và (đề nghị) các cơ quan có liên quan …": nobody in particular
+            continue
+        if skipping and not starts_with_agency(folded_piece):
+            continue
+        skipping = False
         loose_group = folded_piece.startswith("cac ") and not group_kinds(piece)
         if parts and (not starts_with_agency(piece) or len(piece.split()) < 2 or loose_group):
             sep = " và " if re.search(re.escape(parts[-1]) + r"\s+và\s+" + re.escape(piece), body) else ", "
@@ -94,8 +103,8 @@ def heading_units(text: str) -> tuple[list[ParsedUnit], str] | None:
     if ":" in text:
         head, inline = text.split(":", 1)
         inline = inline.strip()
-        if not inline:
-            return None  # "Các xã thực hiện … gồm:" introduces a list, it names nobody
+        if not inline and _LIST_INTRO.search(fold(head)):
+            return None  # "Các xã thực hiện … gồm:" introduces a list of names, not of tasks
     if len(head.split()) > _MAX_HEADING_WORDS or ";" in head:
         return None
     if not inline and re.search(r"[.!?]\s+\w", head):

@@ -87,8 +87,11 @@ def test_002_by_theme_then_agency(capsys: pytest.CaptureFixture[str]) -> None:
     assert counts["Sở Công Thương"] == (3, 0)
     assert counts["Viện kiểm sát nhân dân tỉnh"] == (0, 2)  # "Đề nghị …", twice
     assert counts["Đài Phát thanh - Truyền hình Đồng Nai"] == (1, 1)
-    assert counts["UBND cấp huyện"] == (17, 0) and counts["cấp xã"] == (17, 0)
-    assert len(data["unplaced"]) == 2  # VIII.a and the paragraph after it name nobody
+    # 17 under the themes of II, and the 2 items of III.1 ("Các sở, ban, ngành, UBND cấp huyện, cấp xã …:").
+    assert counts["UBND cấp huyện"] == (19, 0) and counts["cấp xã"] == (19, 0)
+    assert counts["Các sở, ban, ngành"] == (14, 0)
+    # VIII.a and the paragraph after it name nobody; nor does the closing paragraph of III.
+    assert len(data["unplaced"]) == 3
     ca = [u for u in data["units"] if u["name"] == "Công an tỉnh"]
     assert ca and ca[0]["kind"] is None
 
