@@ -14,7 +14,7 @@ import asyncio
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -208,13 +208,19 @@ async def _commune_summaries(
             with language(binding.language):
                 summary = await build_summary(session, commune, period, now, per_hamlet_values=False)
                 text = summary_text(summary)
+                caption = _("Chart: {period}").format(period=period_label(period))
                 png = await asyncio.to_thread(summary_png, summary) if with_chart else None
-            planned.append(Planned(
+            text_row = Planned(
                 dedupe_key=key, transport=binding.transport, chat_id=binding.chat_id, chat_type="group",
                 text=text, audience=f"leaders group {binding.chat_id}", unit_id=commune.id,
-                attachment=png, attachment_name=f"tonghop-{period.code}.png" if png else None,
-                attachment_kind="photo" if png else None,
-            ))
+            )
+            planned.append(text_row)
+            if png is not None:
+                # A second row: a photo caption holds 1024 characters at most, the summary needs more.
+                planned.append(replace(
+                    text_row, dedupe_key=key + ":chart", text=caption, attachment=png,
+                    attachment_name=f"tonghop-{period.code}.png", attachment_kind="photo",
+                ))
     return planned
 
 

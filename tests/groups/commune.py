@@ -60,7 +60,7 @@ async def build_commune(
     await session.flush()
     set_row = await add_indicator_set(session, commune, demo_data()["indicator_set"])
     query = select(Indicator.code, Indicator.id).where(Indicator.set_id == set_row.id)
-    ids = dict((await session.execute(query)).all())
+    ids: dict[str, int] = {code: ind_id for code, ind_id in (await session.execute(query)).all()}
     built = BuiltCommune(province, commune, units, set_row, ids)
     if reporters:
         for unit in units:

@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.delivery_errors import DeliveryError
 from storage.models.outbox import OutboxMessage
 
 
@@ -15,7 +14,7 @@ from storage.models.outbox import OutboxMessage
 class FakeDeliver:
     """Delivers into a list; ``script`` maps a dedupe key to errors to raise on its first attempts."""
 
-    script: dict[str, list[DeliveryError]] = field(default_factory=dict)
+    script: dict[str, list[Exception]] = field(default_factory=dict)
     latency: float = 0.0
     delivered: list[tuple[float, OutboxMessage]] = field(default_factory=list)
     attempts: list[tuple[float, str]] = field(default_factory=list)

@@ -50,7 +50,10 @@ def test_default_deadlines_follow_domain_md() -> None:
 
 def test_quiet_hours_are_vietnam_time() -> None:
     rules = CalendarRules()
-    at = lambda h, m: dt.datetime(2026, 11, 23, h, m, tzinfo=TZ).astimezone(dt.UTC)  # noqa: E731
+
+    def at(hour: int, minute: int) -> dt.datetime:
+        return dt.datetime(2026, 11, 23, hour, minute, tzinfo=TZ).astimezone(dt.UTC)
+
     assert [rules.is_quiet(at(h, m)) for h, m in ((20, 59), (21, 0), (23, 30), (0, 0), (6, 59), (7, 0))] == [
         False, True, True, True, True, False]
 

@@ -178,3 +178,16 @@ async def test_a_queued_reminder_is_dropped_when_the_report_comes_in_first(engin
     async with session_factory(engine)() as session:
         dropped = (await session.scalars(select(OutboxMessage).where(OutboxMessage.failed_at.is_not(None)))).all()
     assert [(r.unit_id, r.last_error) for r in dropped] == [(built.hamlets[0].id, "obsolete: no longer due")]
+
+
+async def test_the_leaders_summary_comes_as_text_then_chart(engine: AsyncEngine) -> None:
+    after_deadline = dt.datetime(2026, 11, 26, 8, 0, tzinfo=TZ).astimezone(dt.UTC)
+    async with session_factory(engine)() as session, session.begin():
+        await build_commune(session, hamlets=3)
+        written = await write_due(session, after_deadline)
+    summary = [p for p in written if p.dedupe_key.startswith("summary:")]
+    assert [p.dedupe_key.rsplit(":", 1)[-1] for p in summary] == [LEADERS_CHAT, "chart"]
+    text, chart = summary
+    assert chart.chat_id == text.chat_id == LEADERS_CHAT and chart.attachment_kind == "photo"
+    assert chart.attachment is not None and chart.attachment[:4] == b"\x89PNG" and len(chart.text) < 1024
+    assert "Chưa báo cáo (3): Xóm 1, Xóm 2, Xóm 3" in text.text and text.attachment is None
