@@ -112,7 +112,8 @@ def _ask_command(args: argparse.Namespace, settings: Any) -> int:
 
 
 async def asker_unit(session: AsyncSession, area: Unit, name: str | None, cache: dict[str, int]) -> int | None:
-    """The unit to ask as: a hamlet (created under the area) or the best-matching agency of the area."""
+    """The unit to ask as: a hamlet (created under the area), the area itself ("UBND xã"), or the
+    best-matching agency of the area."""
     if not name:
         return None
     if name in cache:
@@ -123,6 +124,11 @@ async def asker_unit(session: AsyncSession, area: Unit, name: str | None, cache:
         await session.flush()
         cache[name] = unit.id
         return unit.id
+    key, area_key = unit_key(name), unit_key(area.name)
+    level = area_key.split()[0] if area_key else ""
+    if key in (area_key, f"uy ban nhan dan {level}", f"uy ban nhan dan {area_key}"):
+        cache[name] = area.id  # "UBND xã", "xã Quỳ Hợp": the area itself
+        return area.id
     agencies = (
         (await session.execute(select(Unit).where(Unit.parent_id == area.id, Unit.kind == AGENCY))).scalars().all()
     )
