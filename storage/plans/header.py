@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
 
 from handlers.vietnamese import fold
 from storage.plans.document import Document
 from storage.plans.parsed import ParsedPlan
-from storage.plans.vocabulary import vocabulary
-
-_NUMBER = re.compile(r"Số\s*(?:hiệu)?\s*[:|]?\s*(\d*)\s*/\s*([A-ZĐ]{2,}(?:-[A-ZĐ0-9]+)+)")
-_DATE = re.compile(r"ngày\s+(\d{1,2})?\s*tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
-_PLACE = re.compile(r"^([A-ZĐÀ-Ỹ][^\d,|]{1,40}),\s*ngày", re.UNICODE)
-_AREA = re.compile(r"\b(tỉnh|xã|phường|huyện|thị trấn|thị xã|đặc khu)\s+((?:[A-ZĐ][\w’']*)(?:\s+[A-ZĐ][\w’']*){0,3})")
+from storage.plans.vocabulary import pattern, vocabulary
 
 
 def area_kind(name: str) -> str | None:
@@ -29,10 +23,10 @@ def area_kind(name: str) -> str | None:
 
 def read_header(plan: ParsedPlan, doc: Document, raw: str) -> None:
     head = "\n".join(doc.head)
-    m = _NUMBER.search(head)
+    m = pattern("plan_number").search(head)
     if m and m.group(1):
         plan.number = f"{m.group(1)}/{m.group(2)}"
-    d = _DATE.search(head)
+    d = pattern("issue_date").search(head)
     if d:
         if d.group(1):
             try:
@@ -43,15 +37,17 @@ def read_header(plan: ParsedPlan, doc: Document, raw: str) -> None:
             plan.issued_text = f"{int(d.group(2)):02d}/{d.group(3)}"
     for i, para in enumerate(doc.paragraphs[:12]):
         folded = fold(para.text)
-        if folded == "ke hoach" and i + 1 < len(doc.paragraphs):
+        if folded == vocabulary().plan_word and i + 1 < len(doc.paragraphs):
             plan.title = doc.paragraphs[i + 1].text
             break
-        if folded.startswith("ke hoach ") and len(folded) > 30:
-            plan.title = re.sub(r"^Kế hoạch\s+(số\s+)?[\d/A-ZĐ-]*\s*", "", para.text, flags=re.IGNORECASE)
+        if folded.startswith(vocabulary().plan_word + " ") and len(folded) > 30:
+            plan.title = pattern("plan_title_prefix").sub("", para.text)
             break
-    place = next((pm.group(1).strip() for line in doc.head if (pm := _PLACE.match(line.strip("| ")))), None)
+    place = next(
+        (pm.group(1).strip() for line in doc.head if (pm := pattern("place_line").match(line.strip("| ")))), None
+    )
     text = raw[:200_000]
-    found = Counter((m.group(1).lower(), m.group(2)) for m in _AREA.finditer(text))
+    found = Counter((m.group(1).lower(), m.group(2)) for m in pattern("area_name").finditer(text))
     if place:
         kinds = Counter({k: c for k, c in found.items() if fold(k[1]) == fold(place)})
         if kinds:

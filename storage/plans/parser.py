@@ -28,7 +28,7 @@ from storage.plans.parsed import (
 )
 from storage.plans.tables import read_tables
 from storage.plans.units import heading_units, split_units, starts_with_agency
-from storage.plans.vocabulary import vocabulary
+from storage.plans.vocabulary import pattern, vocabulary
 
 ROMAN, NUMBER, SUBNUMBER, LETTER, DASH, PLUS, PLAIN = range(7)
 _MARKERS = [
@@ -40,26 +40,6 @@ _MARKERS = [
     (PLUS, re.compile(r"^(\+)\s*(.+)$")),
     (DASH, re.compile(r"^(\(\d+\))\s*(.+)$")),
 ]
-_GIAO = re.compile(
-    r"^Giao\s+(.+?)(?:\s*:|\s+(?=chủ trì|phối hợp|tham mưu|tiến hành|theo dõi|có trách nhiệm|chịu trách nhiệm|"
-    r"thực hiện|hướng dẫn|tổ chức))",
-    re.IGNORECASE,
-)
-_SUBJECT = re.compile(
-    r"^(.+?)\s+(?=(?:chủ trì|có trách nhiệm|chịu trách nhiệm|báo cáo|tham mưu)\b(?!\s*:))", re.IGNORECASE
-)
-_PROJECT_DEF = re.compile(
-    r"^(?P<kind>tiểu\s+dự\s+án|dự\s+án)\s+(?P<n>\d+)\s*(?:[-–]\s*tiểu dự án\s+(?P<child>\d+))?"
-    r"\s*(?:\((?:thuộc\s+)?dự án\s+(?P<parent>\d+)\))?\s*:\s*(?P<rest>.+)$",
-    re.IGNORECASE,
-)
-_QUOTED_PROJECT = re.compile(
-    r"(?P<ref>dự án\s+\d+\s*[-–]\s*tiểu dự án\s+\d+|tiểu dự án\s+\d+\s*\(?(?:thuộc\s+)?dự án\s+\d+\)?|dự án\s+\d+)"
-    r"\s*:?\s*[\"“](?P<name>[^\"”]{5,200})[\"”]",
-    re.IGNORECASE,
-)
-_GIAO_LEAD = re.compile(r"\(giao\s+(.+?)\s+chủ trì", re.IGNORECASE)
-_YEAR = re.compile(r"năm\s+(\d{4})", re.IGNORECASE)
 
 
 @dataclass
@@ -113,9 +93,9 @@ def _read_projects(plan: ParsedPlan, lines: list[_Line]) -> None:
     context: str | None = None
     for line in lines:
         src = Source("", line.para.number)
-        m = _PROJECT_DEF.match(line.body)
+        m = pattern("project_definition").match(line.body)
         if m:
-            if fold(m.group("kind")).startswith("tieu"):
+            if fold(m.group("kind")).startswith(vocabulary().sub_project_word):
                 parent = m.group("parent") or context
                 code = f"{parent}.{m.group('n')}" if parent else None
             else:
@@ -123,14 +103,14 @@ def _read_projects(plan: ParsedPlan, lines: list[_Line]) -> None:
                 code = f"{m.group('n')}.{m.group('child')}" if m.group("child") else m.group("n")
             if code:
                 rest = m.group("rest")
-                lead = _GIAO_LEAD.search(rest)
-                name = re.sub(r"\s*\(giao[^)]*\)?", "", rest).strip(' ."“”')
+                lead = pattern("project_lead").search(rest)
+                name = pattern("project_giao_note").sub("", rest).strip(' ."“”')
                 project = plan.projects.setdefault(code, ParsedProject(code=code, source=src))
                 project.name = project.name or name
                 if lead and project.lead is None:
                     units = split_units(lead.group(1))
                     project.lead = units[0] if units else None
-        for q in _QUOTED_PROJECT.finditer(line.para.text):
+        for q in pattern("project_quoted").finditer(line.para.text):
             codes = extract.project_codes(q.group("ref"), context)
             if len(codes) == 1:
                 project = plan.projects.setdefault(codes[0], ParsedProject(code=codes[0], source=src))
@@ -239,7 +219,7 @@ class _Walker:
         assert block is not None
         if line.level != block.task_level or line.marker not in ("a", "1") or block.last_marker in ("", "a", "1"):
             return False
-        if "chu tri" not in fold(line.body):
+        if not any(m in fold(line.body) for m in vocabulary().lead_markers):
             return False
         current = {u.key for u in block.units}
         for code in extract.project_codes(line.body):
@@ -287,12 +267,12 @@ class _Walker:
     def loose(self, line: _Line) -> None:
         """A paragraph outside any agency block: a prose assignment, else (in an assignment section) unplaced."""
         body = line.body
-        m = _GIAO.match(body)
+        m = pattern("assign_giao").match(body)
         units: list[ParsedUnit] = []
         if m:
             units = split_units(m.group(1))
         else:
-            s = _SUBJECT.match(body)
+            s = pattern("assign_subject").match(body)
             if s and starts_with_agency(s.group(1)) and 2 <= len(s.group(1).split()) <= 14:
                 units = split_units(s.group(1))
         if units:
@@ -316,7 +296,8 @@ def _read_prose_targets(plan: ParsedPlan, lines: list[_Line]) -> None:
     under a "Chỉ tiêu …" heading every item is a target, a status ("xã không ma túy") included."""
     from storage.plans.parsed import ParsedTarget
 
-    words = vocabulary().target_section_words
+    vocab = vocabulary()
+    words = vocab.target_section_words
     section = theme = ""
     seen: set[str] = set()
     for line in lines:
@@ -328,7 +309,7 @@ def _read_prose_targets(plan: ParsedPlan, lines: list[_Line]) -> None:
             continue
         heading = fold(section + " " + theme)
         in_targets = any(w in heading for w in words)
-        target_list = "chi tieu" in fold(theme or section) and line.level in (LETTER, DASH, PLUS)
+        target_list = vocab.target_heading in fold(theme or section) and line.level in (LETTER, DASH, PLUS)
         clauses = [c for c in re.split(r";\s*|(?<=[.])\s+(?=[A-ZĐ])", line.body) if c.strip(" .;,")]
         if target_list and not all(extract.target_values(c) for c in clauses):
             clauses = [line.body]  # one target told in several clauses
@@ -337,13 +318,15 @@ def _read_prose_targets(plan: ParsedPlan, lines: list[_Line]) -> None:
             values = extract.target_values(clause) or (extract.status_values(clause) if in_targets else [])
             if not values and not target_list:
                 continue
-            if not (target_list or in_targets or "chi tieu" in folded or "phan dau" in folded or "it nhat" in folded):
+            if not (target_list or in_targets or any(c in folded for c in vocab.target_clues)):
                 continue
             key = folded[:120]
             if key in seen:
                 continue
             seen.add(key)
-            years = _YEAR.findall(clause) or _YEAR.findall(theme) or _YEAR.findall(section)
+            years = (
+                pattern("year").findall(clause) or pattern("year").findall(theme) or pattern("year").findall(section)
+            )
             plan.targets.append(
                 ParsedTarget(
                     indicator=clause.strip(" ;.,"),

@@ -9,25 +9,20 @@ from storage.plans import extract
 from storage.plans.document import TableRegion
 from storage.plans.parsed import ParsedAssignment, ParsedPlan, ParsedTarget, ParsedTask, Source
 from storage.plans.units import split_units
+from storage.plans.vocabulary import pattern, vocabulary
 
 _ROW_NUMBER = re.compile(r"^\(?\d+\)?\.?$")
-_YEAR = re.compile(r"năm\s+(\d{4})", re.IGNORECASE)
 
 
 def _columns(header: list[str]) -> dict[str, int]:
+    """Which column holds what, from the header's wording (``table_columns`` in the vocabulary)."""
     cols: dict[str, int] = {}
     for i, cell in enumerate(header):
         f = fold(cell)
-        if "chu tri" in f:
-            cols.setdefault("lead", i)
-        elif "phoi hop" in f:
-            cols.setdefault("support", i)
-        elif "thoi gian" in f or "thoi han" in f:
-            cols.setdefault("time", i)
-        elif "noi dung" in f or "nhiem vu" in f:
-            cols.setdefault("content", i)
-        elif "chi tieu" in f or "muc tieu" in f:
-            cols.setdefault("value", i)
+        for name, words in vocabulary().table_columns.items():
+            if any(w in f for w in words):
+                cols.setdefault(name, i)
+                break
     return cols
 
 
@@ -40,14 +35,18 @@ def read_tables(plan: ParsedPlan, regions: list[TableRegion]) -> None:
     """Add the targets and tasks of every recognised table to ``plan``."""
     for region in regions:
         header_at = next(
-            (i for i, row in enumerate(region.rows) if len(row) >= 3 and fold(row[0]) in ("stt", "tt", "so tt")),
+            (
+                i
+                for i, row in enumerate(region.rows)
+                if len(row) >= 3 and fold(row[0]) in vocabulary().row_number_headers
+            ),
             None,
         )
         if header_at is None:
             continue
         cols = _columns(region.rows[header_at])
         title = _title(region)
-        years = _YEAR.findall(region.title)
+        years = pattern("year").findall(region.title)
         group = ""
         for n, row in enumerate(region.rows[header_at + 1 :], start=1):
             if not row or not _ROW_NUMBER.match(row[0].strip()):

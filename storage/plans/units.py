@@ -6,13 +6,11 @@ import re
 
 from handlers.vietnamese import fold
 from storage.plans.parsed import ParsedUnit
-from storage.plans.vocabulary import vocabulary
+from storage.plans.vocabulary import pattern, vocabulary
 
 _PAREN = re.compile(r"\s*\([^)]*\)")
-_SPLIT = re.compile(r",\s+|\s+và\s+|;\s*")
 _REPEAT = re.compile(r"\b(\w+) \1\b")
 _MAX_HEADING_WORDS = 40
-_LIST_INTRO = re.compile(r"\b(gom|nhu sau|bao gom|sau day|cu the)\s*$")
 
 
 def unit_key(name: str) -> str:
@@ -55,7 +53,7 @@ def split_units(text: str) -> list[ParsedUnit]:
     kinds = group_kinds(body)
     parts: list[str] = []
     skipping = False
-    for piece in _SPLIT.split(body):
+    for piece in pattern("unit_separator").split(body):
         piece = piece.strip(" .")
         if not piece:
             continue
@@ -64,15 +62,16 @@ def split_units(text: str) -> list[ParsedUnit]:
         for prefix in vocab.requested_prefixes:
             if folded_piece.startswith(prefix + " "):
                 folded_piece = folded_piece[len(prefix) + 1 :]
-        if folded_piece.startswith("cac ") and any(g in folded_piece for g in vocab.generic_parts):
+        if folded_piece.startswith(vocab.group_prefix) and any(g in folded_piece for g in vocab.generic_parts):
             skipping = True  # "… và (đề nghị) các cơ quan có liên quan …": nobody in particular
             continue
         if skipping and not starts_with_agency(folded_piece):
             continue
         skipping = False
-        loose_group = folded_piece.startswith("cac ") and not group_kinds(piece)
+        loose_group = folded_piece.startswith(vocab.group_prefix) and not group_kinds(piece)
         if parts and (not starts_with_agency(piece) or len(piece.split()) < 2 or loose_group):
-            sep = " và " if re.search(re.escape(parts[-1]) + r"\s+và\s+" + re.escape(piece), body) else ", "
+            joined = re.search(re.escape(parts[-1]) + pattern("unit_joiner").pattern + re.escape(piece), body)
+            sep = joined.group(1) if joined else ", "
             parts[-1] = parts[-1] + sep + piece
         else:
             parts.append(piece)
@@ -103,7 +102,7 @@ def heading_units(text: str) -> tuple[list[ParsedUnit], str] | None:
     if ":" in text:
         head, inline = text.split(":", 1)
         inline = inline.strip()
-        if not inline and _LIST_INTRO.search(fold(head)):
+        if not inline and pattern("list_intro").search(fold(head)):
             return None  # "Các xã thực hiện … gồm:" introduces a list of names, not of tasks
     if len(head.split()) > _MAX_HEADING_WORDS or ";" in head:
         return None

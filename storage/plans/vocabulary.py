@@ -12,6 +12,7 @@ from typing import Any
 from handlers.vietnamese import fold
 
 _PATH = Path(__file__).with_name("vocabulary.json")
+_PATTERNS = Path(__file__).with_name("patterns.json")
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,6 +33,13 @@ class Vocabulary:
     deadline_context: tuple[str, ...]
     body_end: tuple[str, ...]
     abbreviations: dict[str, str]
+    plan_word: str
+    sub_project_word: str
+    target_clues: tuple[str, ...]
+    target_heading: str
+    table_columns: dict[str, tuple[str, ...]]
+    row_number_headers: tuple[str, ...]
+    group_prefix: str
     abbreviation_pattern: re.Pattern[str]
 
     def expand(self, folded: str) -> str:
@@ -68,5 +76,34 @@ def vocabulary() -> Vocabulary:
         deadline_context=tuple(raw["deadline_context"]),
         body_end=tuple(raw["body_end"]),
         abbreviations=dict(raw["abbreviations"]),
+        plan_word=raw["plan_word"],
+        sub_project_word=raw["sub_project_word"],
+        target_clues=tuple(raw["target_clues"]),
+        target_heading=raw["target_heading"],
+        table_columns={k: tuple(v) for k, v in raw["table_columns"].items()},
+        row_number_headers=tuple(raw["row_number_headers"]),
+        group_prefix=raw["group_prefix"],
         abbreviation_pattern=_abbreviation_pattern(raw["abbreviations"]),
     )
+
+
+@cache
+def _pattern_sources() -> dict[str, Any]:
+    raw: dict[str, Any] = json.loads(_PATTERNS.read_text(encoding="utf-8"))
+    return raw
+
+
+def _compile(spec: dict[str, Any]) -> re.Pattern[str]:
+    return re.compile(spec["pattern"], re.IGNORECASE if spec.get("ignorecase") else 0)
+
+
+@cache
+def pattern(name: str) -> re.Pattern[str]:
+    """The regular expression ``name`` of ``patterns.json`` (the plan's wording), compiled once."""
+    return _compile(_pattern_sources()[name])
+
+
+@cache
+def patterns(name: str) -> tuple[re.Pattern[str], ...]:
+    """The list of regular expressions ``name`` of ``patterns.json``, in order."""
+    return tuple(_compile(spec) for spec in _pattern_sources()[name])
