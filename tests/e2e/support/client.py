@@ -233,7 +233,8 @@ class Chat:
         if settle > 0:
             await asyncio.sleep(settle)
             fresh = [m for m in await self.messages() if m.message_id > self._cursor[0]]
-        self._cursor[0] = max(m.message_id for m in fresh)
+        if fresh:
+            self._cursor[0] = max(m.message_id for m in fresh)
         return fresh
 
     async def reply(self, timeout: float = 10.0) -> BotMessage:
