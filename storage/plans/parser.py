@@ -64,8 +64,8 @@ class _Block:
 
 def classify(para: Paragraph) -> _Line:
     """Find the list marker of a paragraph (roman, 1., 1.1., a), -, +) and its body."""
-    for level, pattern in _MARKERS:
-        m = pattern.match(para.text)
+    for level, marker in _MARKERS:
+        m = marker.match(para.text)
         if m:
             return _Line(level, m.group(1), m.group(2).strip(), para)
     return _Line(PLAIN, "", para.text, para)
