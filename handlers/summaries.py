@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import current_language
@@ -169,9 +169,12 @@ def _ranked(area_id: int, set_code: str, groups: dict[str, list[str]]) -> Any:
     """Every value of the area's hamlets in ``groups`` (label -> period codes), ranked newest first
     per (group, hamlet, indicator), so stocks take the latest month and flows sum, in one scan."""
     label = case(*((Period.code.in_(codes), name) for name, codes in groups.items()))
-    newest_first = func.row_number().over(
+    newest_first: Any = func.row_number().over(
         partition_by=(label, Report.unit_id, Indicator.code), order_by=Period.starts_on.desc()
     )
+    if all(len(codes) == 1 for codes in groups.values()):
+        # One period per group: a hamlet has one report in it, nothing to rank (and no sort to pay).
+        newest_first = literal(1)
     every_code = sorted({code for codes in groups.values() for code in codes})
     return (
         _base(area_id, set_code, every_code)
