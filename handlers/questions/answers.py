@@ -152,15 +152,8 @@ def targets_answer(k: Knowledge, plan_ids: list[int], question: str) -> tuple[li
 def task_time_answer(k: Knowledge, plan_ids: list[int], question: str) -> list[Reply]:
     """When a task is due ("khi nào hoàn thành tuyên truyền Kết luận 132?"): the closest task's time frame."""
     # "kế hoạch" is noise around a target but the very task in "khi nào xây dựng kế hoạch?".
-    query = _query_words(question, keep=frozenset({"ke hoach"})) - {
-        "khi",
-        "hoan",
-        "thanh",
-        "thuc",
-        "hien",
-        "han",
-        "gio",
-    }
+    p = phrases()
+    query = _query_words(question, keep=p.task_words_kept) - p.time_question_words
     if len(query) < 2:
         return []
     total = sum(len(w) for w in query)

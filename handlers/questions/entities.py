@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -16,10 +15,6 @@ from handlers.questions.matching import find_phrase, has_any, phrases, words_mat
 from storage.models.units import Unit
 from storage.plans.vocabulary import vocabulary
 
-_SUB_OF = re.compile(r"\btieu du an\s*(\d+)\s*(?:cua|thuoc|trong)?\s*(?:du an|da)\s*(\d+)")
-_MAIN_SUB = re.compile(r"\b(?:du an|da)\s*(\d+)\s*(?:tieu du an|tda)\s*(\d+)")
-_SUB = re.compile(r"\b(?:tieu du an|tda)\s*(\d+)")
-_MAIN = re.compile(r"\b(?:du an|da)\s*(\d+)")
 # A unit is named when this many of its words follow each other in the question (or all of them).
 _MIN_RUN = 2
 
@@ -61,16 +56,16 @@ def relevant_plans(k: Knowledge, place: AskerPlace) -> list[int]:
 
 def project_codes(norm: str) -> list[str]:
     """Codes asked about: "tieu du an 4 cua du an 7" → ["7.4"]; "tieu du an 2" → ["*.2"]; "du an 5" → ["5"]."""
-    m = _SUB_OF.search(norm)
+    m = phrases().project_patterns["sub_of"].search(norm)
     if m:
         return [f"{m.group(2)}.{m.group(1)}"]
-    m = _MAIN_SUB.search(norm)
+    m = phrases().project_patterns["main_sub"].search(norm)
     if m:
         return [f"{m.group(1)}.{m.group(2)}"]
-    m = _SUB.search(norm)
+    m = phrases().project_patterns["sub"].search(norm)
     if m:
         return [f"*.{m.group(1)}"]
-    return [m.group(1) for m in _MAIN.finditer(norm)][:1]
+    return [m.group(1) for m in phrases().project_patterns["main"].finditer(norm)][:1]
 
 
 def unit_word(typed: str, wanted: str) -> bool:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from handlers.questions.matching import has_any, normalize, phrases
 
 INTENTS = (
@@ -16,7 +14,6 @@ INTENTS = (
     "help",
     "unknown",
 )
-_PROJECT_NUMBER = re.compile(r"\b(?:tieu du an|du an|tda|da)\s*(\d+)\b")
 
 
 def detect_intent(text: str) -> str:
@@ -28,7 +25,7 @@ def detect_intent(text: str) -> str:
     for rule in phrases().rules:
         if rule.max_words is not None and len(tokens) > rule.max_words:
             continue
-        if rule.needs_project_number and not _PROJECT_NUMBER.search(norm):
+        if rule.needs_project_number and not phrases().project_patterns["number"].search(norm):
             continue
         if rule.exclude and has_any(tokens, rule.exclude):
             continue

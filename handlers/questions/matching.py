@@ -48,6 +48,9 @@ class Phrases:
     question_noise: frozenset[str]
     deadline_kinds: tuple[tuple[str, re.Pattern[str]], ...]
     unit_stop_tokens: frozenset[str]
+    project_patterns: dict[str, re.Pattern[str]]
+    time_question_words: frozenset[str]
+    task_words_kept: frozenset[str]
 
 
 def _tok(phrases: list[str]) -> tuple[tuple[str, ...], ...]:
@@ -78,6 +81,9 @@ def phrases() -> Phrases:
         question_noise=frozenset(raw["question_noise"]),
         deadline_kinds=tuple((k, re.compile(p)) for k, p in raw["deadline_kinds"]),
         unit_stop_tokens=frozenset(raw["unit_stop_tokens"]),
+        project_patterns={k: re.compile(v) for k, v in raw["project_patterns"].items()},
+        time_question_words=frozenset(raw["time_question_words"]),
+        task_words_kept=frozenset(raw["task_words_kept"]),
     )
 
 
