@@ -3,6 +3,10 @@
 The tick is a query (handlers.reminders), not a timer per job: a missed minute, a restart or a second
 worker changes nothing, because each decision is a row with a unique dedupe key. Each commune is
 decided in its own short transaction so a long tick never holds the database for the others.
+
+A commune whose tick wrote nothing is looked at again only after ``recheck`` (10 minutes by default):
+with thousands of communes a province would otherwise run every commune's queries every minute for
+nothing. This memory only saves work; what is due is always decided from the database.
 """
 
 from __future__ import annotations
@@ -19,29 +23,55 @@ from storage.models.base import utcnow
 log = logging.getLogger(__name__)
 
 
+class Scheduler:
+    """Decides, commune by commune, what is due; remembers which communes had nothing to do lately."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], recheck: dt.timedelta = dt.timedelta(minutes=10)
+    ) -> None:
+        self._sessions = sessions
+        self._recheck = recheck
+        self._idle_until: dict[int, dt.datetime] = {}
+
+    async def tick(self, now: dt.datetime) -> int:
+        """Write every row due at ``now``; return how many this worker wrote."""
+        async with self._sessions() as session:
+            ids = await commune_ids(session)
+        written = 0
+        for commune_id in ids:
+            idle_until = self._idle_until.get(commune_id)
+            # Skipping delays a newly due row by at most ``recheck``; it never loses one.
+            if idle_until is not None and now < idle_until:
+                continue
+            try:
+                async with self._sessions() as session, session.begin():
+                    count = len(await write_due(session, now, commune_id=commune_id))
+            except Exception:
+                # One commune's broken data must not stop the others' reminders.
+                log.exception("reminders of commune %s failed", commune_id)
+                continue
+            written += count
+            if count == 0:
+                self._idle_until[commune_id] = now + self._recheck
+            else:
+                self._idle_until.pop(commune_id, None)
+        if written:
+            log.info("scheduler wrote %d outbox rows", written)
+        return written
+
+
 async def tick(sessions: async_sessionmaker[AsyncSession], now: dt.datetime) -> int:
-    """Write every row due at ``now``; return how many were written by this worker."""
-    async with sessions() as session:
-        ids = await commune_ids(session)
-    written = 0
-    for commune_id in ids:
-        try:
-            async with sessions() as session, session.begin():
-                written += len(await write_due(session, now, commune_id=commune_id))
-        except Exception:
-            # One commune's broken data must not stop the others' reminders.
-            log.exception("reminders of commune %s failed", commune_id)
-    if written:
-        log.info("scheduler wrote %d outbox rows", written)
-    return written
+    """Write every row due at ``now`` (no memory between calls); return how many were written."""
+    return await Scheduler(sessions).tick(now)
 
 
 def make_tick(
     sessions: async_sessionmaker[AsyncSession], clock: Callable[[], dt.datetime] = utcnow
 ) -> Callable[[], Awaitable[None]]:
     """Return the tick ``bot.background`` runs every minute."""
+    scheduler = Scheduler(sessions)
 
     async def run() -> None:
-        await tick(sessions, clock())
+        await scheduler.tick(clock())
 
     return run
