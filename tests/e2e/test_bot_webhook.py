@@ -15,9 +15,12 @@ import pytest
 
 from tests.e2e.support.bot_process import BotProcess, BotRunner
 from tests.e2e.support.client import Emulator, User
+from tests.e2e.support.proxy import Fault, FaultProxy
 from tests.e2e.support.scenarios import (
     check_stored_once,
+    expect,
     file_report_with_rejection_and_correction,
+    question_mark,
     register,
     reports_of,
     view_latest,
@@ -84,3 +87,29 @@ async def test_requests_without_the_secret_are_refused(tg: Emulator, bots: BotRu
     assert await post(bot, start_update(900003, outsider), SECRET) == 200
     [answer] = await tg.private(User(outsider, "X")).new_messages(1)
     assert answer.text
+
+
+async def test_a_redelivered_update_changes_nothing(tg: Emulator, bots: BotRunner, framework: str) -> None:
+    """The bot applies an answer but Telegram never hears its 200: the redelivery is applied and answered once."""
+    proxy = await FaultProxy("http://127.0.0.1:9").start()  # upstream set once the bot's port is known
+    try:
+        db = await bots.database()
+        bot = await bots.start(framework, db, webhook_secret=SECRET, public_url=f"{proxy.url}/telegram")
+        assert bot.webhook_url is not None
+        proxy.upstream = bot.webhook_url.rsplit("/", 1)[0]
+        chat = tg.private(User(5552003, "Lan"))
+        await register(chat, db)
+        await chat.send("báo cáo")
+        await chat.new_messages(2)
+        fault = proxy.inject(Fault("drop", after_upstream=True))
+        expect(await chat.ask("5"), question_mark(2))
+        await tg.wait_consumed()
+        assert fault.hits == 1
+        deliveries = (await tg.webhook())["deliveries"]
+        assert [d["status"] for d in deliveries[-2:]] == [0, 200], deliveries[-3:]
+        assert deliveries[-1]["update_id"] == deliveries[-2]["update_id"]
+        await asyncio.sleep(0.5)
+        assert len(await tg.calls("sendMessage")) == len(await chat.messages()), "the redelivery was answered"
+        expect(await chat.ask("2"), question_mark(3))  # and the dialog moved one step, not two
+    finally:
+        await proxy.close()
