@@ -9,7 +9,10 @@ file, call ``PlanImportDialog().start_with_file(ctx, file.name, file.content)``;
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +31,7 @@ CANCEL = "plan_cancel"
 # Telegram caps a message at 4096 characters; the preview leaves room for the buttons' text.
 _PREVIEW_LIMIT = 3500
 _MAX_BYTES = 5_000_000
+_WORDS = Path(__file__).with_name("plan_import.json")
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,13 @@ async def _area_for(session: AsyncSession, plan: ParsedPlan, fallback_id: int | 
     return fallback_id
 
 
+@cache
+def _words(meaning: str) -> frozenset[str]:
+    """Typed answers meaning ``meaning`` ("save" or "cancel"), from ``plan_import.json``."""
+    raw: dict[str, list[str]] = json.loads(_WORDS.read_text(encoding="utf-8"))
+    return frozenset(raw[meaning])
+
+
 def _buttons() -> list[list[Button]]:
     return [[Button(_("Save"), SAVE)], [Button(_("Cancel"), CANCEL)]]
 
@@ -121,10 +132,10 @@ class PlanImportDialog:
     async def step(self, ctx: Context, state: State, answer: str, is_button: bool) -> Outcome:
         """“Save” stores the plan, “Cancel” drops it; anything else asks again."""
         choice = answer if is_button else fold(answer)
-        if choice in (SAVE, "luu", "save", "ok", "dong y"):
+        if choice == SAVE or choice in _words("save"):
             effect = SavePlan(str(state.data["name"]), str(state.data["text"]), int(state.data["area_id"]))
             return Outcome([Reply(_("The plan is saved. Anyone registered can now ask about it."))], None, [effect])
-        if choice in (CANCEL, "huy", "cancel", "khong"):
+        if choice == CANCEL or choice in _words("cancel"):
             return Outcome([Reply(_("Cancelled. Nothing was saved."))], None)
         return Outcome([Reply(_("Press “Save” to save the plan or “Cancel” to drop it."), buttons=_buttons())], state)
 

@@ -142,7 +142,8 @@ def targets_answer(k: Knowledge, plan_ids: list[int], question: str) -> tuple[li
     chosen = [t for s, t in scored if s[0] >= best - 5][:_MAX_TARGETS]
     blocks = [_("Targets:")]
     for i, t in enumerate(chosen, start=1):
-        when = f" ({t.time_frame})" if t.time_frame else ""
+        frame = t.time_frame or ""
+        when = f" ({period_label('year', int(frame), 1) if frame.isdigit() else frame})" if frame else ""
         value = f": {t.value}" if t.value and t.value not in t.indicator else ""
         blocks.append(f"{i}. {t.indicator}{value}{when}")
     plan = k.plans[chosen[0].plan_id]

@@ -99,7 +99,7 @@ class PlanTarget(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     indicator: Mapped[str] = mapped_column(Text)
     value: Mapped[str] = mapped_column(String(300))  # "800 người", "≥ 45%", "100%"
-    time_frame: Mapped[str | None] = mapped_column(String(100))
+    time_frame: Mapped[str | None] = mapped_column(String(100))  # the year ("2026") or as written
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
     section: Mapped[str] = mapped_column(Text, default="")
     paragraph: Mapped[int] = mapped_column(Integer, default=0)

@@ -332,7 +332,7 @@ def _read_prose_targets(plan: ParsedPlan, lines: list[_Line]) -> None:
                     indicator=clause.strip(" ;.,"),
                     value=values[0] if values else "",
                     source=Source(_short(" › ".join(p for p in (section, theme) if p)), line.para.number),
-                    time_frame=f"năm {years[-1]}" if years else None,
+                    time_frame=years[-1] if years else None,
                 )
             )
 

@@ -66,7 +66,7 @@ def read_tables(plan: ParsedPlan, regions: list[TableRegion]) -> None:
                         indicator=" ".join(cells[1:-1]),
                         value=cells[-1],
                         source=Source(section, n),
-                        time_frame=f"năm {years[-1]}" if years else None,
+                        time_frame=years[-1] if years else None,
                     )
                 )
 
