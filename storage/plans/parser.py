@@ -309,7 +309,8 @@ def _read_prose_targets(plan: ParsedPlan, lines: list[_Line]) -> None:
             continue
         heading = fold(section + " " + theme)
         in_targets = any(w in heading for w in words)
-        target_list = vocab.target_heading in fold(theme or section) and line.level in (LETTER, DASH, PLUS)
+        heading_words = fold(theme or section)
+        target_list = any(w in heading_words for w in vocab.target_heading) and line.level in (LETTER, DASH, PLUS)
         clauses = [c for c in re.split(r";\s*|(?<=[.])\s+(?=[A-ZĐ])", line.body) if c.strip(" .;,")]
         if target_list and not all(extract.target_values(c) for c in clauses):
             clauses = [line.body]  # one target told in several clauses

@@ -36,7 +36,7 @@ class Vocabulary:
     plan_word: str
     sub_project_word: str
     target_clues: tuple[str, ...]
-    target_heading: str
+    target_heading: tuple[str, ...]
     table_columns: dict[str, tuple[str, ...]]
     row_number_headers: tuple[str, ...]
     group_prefix: str
@@ -79,7 +79,7 @@ def vocabulary() -> Vocabulary:
         plan_word=raw["plan_word"],
         sub_project_word=raw["sub_project_word"],
         target_clues=tuple(raw["target_clues"]),
-        target_heading=raw["target_heading"],
+        target_heading=tuple(raw["target_heading"]),
         table_columns={k: tuple(v) for k, v in raw["table_columns"].items()},
         row_number_headers=tuple(raw["row_number_headers"]),
         group_prefix=raw["group_prefix"],
