@@ -21,6 +21,7 @@ from storage.db import create_engine, session_factory
 from storage.models.outbox import OutboxMessage
 from tests.e2e.support.bot_process import BotRunner, Database, baocao_command
 from tests.e2e.support.client import Emulator, User
+from tests.e2e.support.proxy import Fault, FaultProxy
 from tests.e2e.support.scenarios import register
 
 pytestmark = pytest.mark.e2e
@@ -93,5 +94,24 @@ async def test_reminder_reaches_the_reporter_once(tg: Emulator, bots: BotRunner,
     assert await let_the_moment_come(db) == 0
     await asyncio.sleep(2)
     assert [m.text for m in await chat.new_messages(0, timeout=1, settle=0)] == []
+    sent = [c for c in await tg.calls("sendMessage") if c["params"]["text"] == planned.text]
+    assert len(sent) == 1, sent
+
+
+@pytest.mark.parametrize("kind", ["429", "500", "drop"])
+async def test_reminder_survives_a_refused_send(
+    tg: Emulator, bots: BotRunner, fault_proxy: FaultProxy, framework: str, kind: str
+) -> None:
+    """Telegram refuses the push once (429 with retry_after, 500, a dropped connection): it is retried, sent once."""
+    db = await bots.database()
+    await bots.start(framework, db, api_url=fault_proxy.url)
+    chat = tg.private(REPORTER)
+    await register(chat, db)
+    at, planned = await first_reminder(db, chat.id)
+    fault = fault_proxy.inject(Fault(kind, method="sendMessage", retry_after=1))  # type: ignore[arg-type]
+    await remind_at(db, at, str(bots.directory))
+    assert await let_the_moment_come(db) == 1
+    [reminder] = await chat.new_messages(1, timeout=30, settle=1.0)
+    assert reminder.text == planned.text and fault.hits == 1
     sent = [c for c in await tg.calls("sendMessage") if c["params"]["text"] == planned.text]
     assert len(sent) == 1, sent
