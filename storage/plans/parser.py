@@ -312,8 +312,8 @@ def _read_prose_targets(plan: ParsedPlan, lines: list[_Line]) -> None:
         heading_words = fold(theme or section)
         target_list = any(w in heading_words for w in vocab.target_heading) and line.level in (LETTER, DASH, PLUS)
         clauses = [c for c in re.split(r";\s*|(?<=[.])\s+(?=[A-ZĐ])", line.body) if c.strip(" .;,")]
-        if target_list and not all(extract.target_values(c) for c in clauses):
-            clauses = [line.body]  # one target told in several clauses
+        if target_list:
+            clauses = _target_clauses(clauses, in_targets)
         for clause in clauses:
             folded = fold(clause)
             values = extract.target_values(clause) or (extract.status_values(clause) if in_targets else [])
@@ -336,6 +336,24 @@ def _read_prose_targets(plan: ParsedPlan, lines: list[_Line]) -> None:
                     time_frame=years[-1] if years else None,
                 )
             )
+
+
+def _target_clauses(clauses: list[str], in_targets: bool) -> list[str]:
+    """Under a targets heading: each clause with its own quantity is a target; a clause without one
+    ("Hằng năm, giảm số người nghiện") belongs with the clause that gives it a figure or status."""
+    out: list[str] = []
+    pending: list[str] = []
+    for clause in clauses:
+        pending.append(clause.strip(" ;,"))
+        if extract.target_values(clause) or (in_targets and extract.status_values(clause)):
+            out.append("; ".join(pending))
+            pending = []
+    if pending:
+        if out:
+            out[-1] = "; ".join([out[-1], *pending])
+        else:
+            out.append("; ".join(pending))
+    return out
 
 
 def _read_deadlines(plan: ParsedPlan, lines: list[_Line]) -> None:
