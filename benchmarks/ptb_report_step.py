@@ -164,7 +164,7 @@ async def main(steps: int) -> int:
         backends = {"SQLite": f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"}
         name = f"baocao_bench_{uuid.uuid4().hex[:8]}"
         try:
-            conn = await asyncpg.connect(database="postgres", **PG)  # type: ignore[arg-type]
+            conn = await asyncpg.connect(database="postgres", **PG)
             await conn.execute(f'CREATE DATABASE "{name}"')
             await conn.close()
             backends["PostgreSQL"] = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
@@ -183,7 +183,7 @@ async def main(steps: int) -> int:
                 print(f"{backend:<11} ratio full step / bare echo (medians): {ratio:.2f}x")
         finally:
             if "PostgreSQL" in backends:
-                conn = await asyncpg.connect(database="postgres", **PG)  # type: ignore[arg-type]
+                conn = await asyncpg.connect(database="postgres", **PG)
                 await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 await conn.close()
     return 0
