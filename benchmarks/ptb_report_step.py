@@ -72,7 +72,7 @@ class InProcessApi(BaseRequest):
                 "message_id": next(self._ids),
                 "date": int(time.time()),
                 "text": params.get("text"),
-                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "chat": {"id": int(str(params["chat_id"])), "type": "private"},
             }
         elif name == "answerCallbackQuery":
             result = True
