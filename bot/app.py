@@ -37,7 +37,8 @@ class App:
 
     async def start_background(self, transport: str, deliver: Deliver) -> Background:
         """Start the outbox sender and the scheduler tick of this process."""
-        return start_background(self.sessions, transport, deliver, scheduler_tick(self.sessions))
+        return start_background(self.sessions, transport, deliver, scheduler_tick(self.sessions),
+                                quiet_hours=self.settings.quiet_hours)
 
     async def load_demo_if_empty(self) -> DemoSummary | None:
         """Load the demo commune into an empty database (the embedded default starts with it)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import importlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -46,13 +47,21 @@ async def _tick_forever(tick: Callable[[], Awaitable[None]], stop: asyncio.Event
             await asyncio.wait_for(stop.wait(), timeout=TICK_SECONDS)
 
 
+def quiet_rule(quiet_hours: str) -> Callable[[dt.datetime], bool] | None:
+    """Turn ``"21:00-07:00"`` into the sender's quiet-hours test; ``"off"`` means none."""
+    if quiet_hours.strip().lower() in ("off", "none", "0", ""):
+        return None
+    start, _sep, end = quiet_hours.partition("-")
+    return CalendarRules(quiet_start=start.strip(), quiet_end=end.strip()).is_quiet
+
+
 def start_background(
     sessions: async_sessionmaker[AsyncSession], transport: str, deliver: Deliver,
-    tick: Callable[[], Awaitable[None]] | None = None,
+    tick: Callable[[], Awaitable[None]] | None = None, quiet_hours: str = "21:00-07:00",
 ) -> Background:
     """Start the outbox sender for ``transport`` (and the scheduler tick when one is given)."""
     background = Background()
-    sender = OutboxSender(sessions, deliver, transport=transport, quiet=CalendarRules().is_quiet,
+    sender = OutboxSender(sessions, deliver, transport=transport, quiet=quiet_rule(quiet_hours),
                           obsolete=obsolete_reminders)
     background.tasks.append(asyncio.create_task(sender.run_forever(background.stop_event)))
     if tick is not None:

@@ -25,6 +25,8 @@ class Settings:
     zalo_api_url: str | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
     language: str = "vi"
+    # When this process's sender holds pushed messages back ("HH:MM-HH:MM", local time; "off": never).
+    quiet_hours: str = "21:00-07:00"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -49,4 +51,5 @@ class Settings:
             zalo_api_url=opt("ZALO_API_URL"),
             timezone=opt("BAOCAO_TIMEZONE") or "Asia/Ho_Chi_Minh",
             language=opt("BAOCAO_LANGUAGE") or "vi",
+            quiet_hours=opt("BAOCAO_QUIET_HOURS") or "21:00-07:00",
         )
