@@ -242,3 +242,14 @@ async def test_group_members_share_one_chat(tg: Emulator) -> None:
         (bob.id, group.id),
     ]
     assert updates[0]["message"]["chat"]["type"] == "group"
+
+
+async def test_messages_route_filters_by_chat_and_since(tg: Emulator) -> None:
+    """The tests' read-back route: one chat, or every chat after a message id (what the load test polls)."""
+    bob = User(202, "Bob")
+    first = await result(tg, "sendMessage", chat_id=ALICE.id, text="một")
+    await result(tg, "sendMessage", chat_id=bob.id, text="hai")
+    await result(tg, "sendMessage", chat_id=ALICE.id, text="ba")
+    assert [m.text for m in await tg.private(ALICE).messages()] == ["một", "ba"]
+    later = await tg._get("/baocao/messages", since=first["message_id"])
+    assert [(m["chat"]["id"], m["text"]) for m in later] == [(bob.id, "hai"), (ALICE.id, "ba")]
