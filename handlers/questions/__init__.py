@@ -16,6 +16,7 @@ from handlers.messages import Reply
 from handlers.questions import answers
 from handlers.questions.entities import (
     AskerPlace,
+    asked_period,
     asker_place,
     asks_who,
     deadline_kind,
@@ -94,7 +95,8 @@ async def answer_question(session: AsyncSession, text: str, asker: Asker, today:
         stated = {d.kind for pid in plan_ids for d in k.deadlines.get(pid, [])}
         # A task's own time frame answers when no report deadline of the kind asked is stated.
         by_task = answers.task_time_answer(k, plan_ids, text) if kind is None or kind not in stated else []
-        return Answer(intent, None, by_task or answers.deadline_answer(k, plan_ids, kind, place, today))
+        period = asked_period(normalize(text), kind, today)
+        return Answer(intent, None, by_task or answers.deadline_answer(k, plan_ids, kind, place, today, period))
     if intent == "project_info":
         replies, lead = answers.project_answer(k, plan_ids, text)
         who = asks_who(normalize(text).split())

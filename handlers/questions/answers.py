@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.i18n import _, ngettext
 from handlers.messages import Button, Reply
 from handlers.questions.entities import AskerPlace, project_codes
-from handlers.questions.knowledge import Duty, Knowledge, ProjectInfo, TargetInfo
+from handlers.questions.knowledge import DeadlineInfo, Duty, Knowledge, ProjectInfo, TargetInfo
 from handlers.questions.matching import normalize, phrases
 from handlers.questions.replies import cite, deadline_label, pack, period_label, project_label
-from storage.calendar import CalendarRules, period_of
+from storage.calendar import CalendarRules, PeriodSpec, period_of
 from storage.models.reports import Period, Report
 from storage.models.units import Unit
 
@@ -176,10 +176,33 @@ def task_time_answer(k: Knowledge, plan_ids: list[int], question: str) -> list[R
     return pack([block], cite(k.plans[chosen.plan_id]))
 
 
+def _spec(kind: str, year: int, number: int) -> PeriodSpec:
+    """The period ``number`` of ``kind`` in ``year`` (through a day inside it)."""
+    last_month = {"month": number, "quarter": 3 * number, "half": 6 * number}.get(kind, 12)
+    return period_of(kind, dt.date(year, last_month, 1))
+
+
+def _plan_rules(found: list[DeadlineInfo]) -> CalendarRules:
+    """The calendar a plan's deadlines imply ("15 tháng cuối quý", "15/6", "15/12"); defaults elsewhere."""
+    values: dict[str, object] = {}
+    for d in found:
+        day = d.due.split()[0]
+        if d.kind == "quarter" and day.isdigit():
+            values["quarter_day"] = int(day)
+        elif d.kind in ("half", "year") and d.due.count("/") == 1:
+            values[f"{d.kind}_deadline"] = d.due
+    return CalendarRules(**values)  # type: ignore[arg-type]
+
+
 def deadline_answer(
-    k: Knowledge, plan_ids: list[int], kind: str | None, place: AskerPlace, today: dt.date
+    k: Knowledge,
+    plan_ids: list[int],
+    kind: str | None,
+    place: AskerPlace,
+    today: dt.date,
+    period: tuple[str, int, int] | None = None,
 ) -> list[Reply]:
-    """Deadlines from the plan, and the commune's own calendar for the asker's commune."""
+    """Deadlines from the plan (with the date for the period asked), and the commune's own calendar."""
     replies: list[Reply] = []
     for pid in plan_ids:
         found = k.deadlines.get(pid, [])
@@ -190,12 +213,23 @@ def deadline_answer(
         blocks = [_("Report deadlines:")]
         for d in chosen:
             blocks.append("• " + _("{what}: before {due}").format(what=deadline_label(d.kind), due=d.due))
+        if period is not None and period[0] in ("quarter", "half", "year") and any(d.kind == period[0] for d in found):
+            spec = _spec(*period)
+            blocks.append(
+                _("For {period}: before {date}").format(
+                    period=period_label(*period), date=f"{_plan_rules(found).commune_deadline(spec):%d/%m/%Y}"
+                )
+            )
         replies.extend(pack(blocks, cite(k.plans[pid])))
         break
     commune = next((u for u in place.chain if u.kind == "commune"), None)
     if commune is not None:
         rules = CalendarRules.from_settings(commune.settings)
-        spec = period_of(kind if kind in ("month", "quarter", "half", "year") else "month", today)
+        spec = (
+            _spec(*period)
+            if period is not None
+            else period_of(kind if kind in ("month", "quarter", "half", "year") else "month", today)
+        )
         line = _(
             "Calendar of {commune}: hamlets report for {period} by {hamlet}; the commune reports by {commune_day}."
         ).format(

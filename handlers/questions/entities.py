@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import cache
 
@@ -204,3 +205,27 @@ def deadline_kind(norm: str) -> str | None:
 def phrase_at(tokens: list[str], phrase: str) -> int:
     """Where ``phrase`` starts in ``tokens`` or -1."""
     return find_phrase(tokens, tuple(phrase.split()))
+
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+
+
+def asked_period(norm: str, kind: str | None, today: dt.date) -> tuple[str, int, int] | None:
+    """The period a deadline question names ("quý 2" → ("quarter", year, 2)), in this year unless said."""
+    p = phrases().period_patterns
+    year_m = p["year"].search(norm)
+    year = int(year_m.group(1)) if year_m else today.year
+    m = p["quarter"].search(norm)
+    if m:
+        number = m.group(1)
+        return "quarter", year, int(number) if number.isdigit() else _ROMAN[number]
+    if p["half_first"].search(norm):
+        return "half", year, 1
+    if p["half_second"].search(norm):
+        return "half", year, 2
+    m = p["month"].search(norm)
+    if m and kind in (None, "month"):
+        return "month", year, int(m.group(1))
+    if kind == "year" and year_m:
+        return "year", year, 1
+    return None

@@ -51,6 +51,7 @@ class Phrases:
     project_patterns: dict[str, re.Pattern[str]]
     time_question_words: frozenset[str]
     task_words_kept: frozenset[str]
+    period_patterns: dict[str, re.Pattern[str]]
 
 
 def _tok(phrases: list[str]) -> tuple[tuple[str, ...], ...]:
@@ -84,6 +85,7 @@ def phrases() -> Phrases:
         project_patterns={k: re.compile(v) for k, v in raw["project_patterns"].items()},
         time_question_words=frozenset(raw["time_question_words"]),
         task_words_kept=frozenset(raw["task_words_kept"]),
+        period_patterns={k: re.compile(v) for k, v in raw["period_patterns"].items()},
     )
 
 

@@ -84,3 +84,18 @@ async def test_a_body_the_plan_does_not_name_gets_no_confident_answer() -> None:
     assert answer["unit"] is None and answer["tasks"] == []
     unknown = await _ask_one("002_1f02651bb9e2d91e.txt", "ai là chủ tịch xã")
     assert unknown["intent"] == "unknown" and unknown["tasks"] == []
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("hạn nộp báo cáo quý 2 là ngày nào", "Kỳ quý 2/"),
+        ("báo cáo quý IV nộp trước ngày nào", "15/12/"),
+        ("báo cáo 6 tháng đầu năm 2026 nộp khi nào", "Kỳ 6 tháng đầu năm 2026: trước ngày 15/06/2026"),
+    ],
+)
+async def test_deadline_of_the_period_asked(question: str, expected: str) -> None:
+    answer = await _ask_one("001_6a0687a21b1995cc.txt", question)
+    assert answer["intent"] == "deadline"
+    assert expected in str(answer["answer"])
+    assert "Theo Kế hoạch số 107/KH-UBND ngày 12/02/2026" in str(answer["answer"])
