@@ -7,6 +7,7 @@ cheap query (count and last id of ``plans``) tells whether the snapshot is still
 from __future__ import annotations
 
 import datetime as dt
+import time
 import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from storage.models.plans import (
     PlanTask,
 )
 from storage.models.units import Unit
+from storage.plans.save import saves
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,10 @@ class Knowledge:
         return self._vocabulary
 
 
-_CACHE: weakref.WeakKeyDictionary[Engine, tuple[tuple[int, int], Knowledge]] = weakref.WeakKeyDictionary()
+# Per engine: (signature of the plans table, when it was last checked, snapshot).
+_CACHE: weakref.WeakKeyDictionary[Engine, tuple[tuple[object, ...], float, Knowledge]] = weakref.WeakKeyDictionary()
+# An import by another process shows within this many seconds; one by this process at once.
+RECHECK_SECONDS = 1.0
 
 
 def unit_tokens(name: str) -> tuple[str, ...]:
@@ -144,17 +149,21 @@ def unit_tokens(name: str) -> tuple[str, ...]:
 
 async def knowledge(session: AsyncSession) -> Knowledge:
     """The snapshot of the database behind ``session``, reloaded when plans were added or removed."""
-    row = (await session.execute(select(func.count(Plan.id), func.max(Plan.id)))).one()
-    signature = (int(row[0] or 0), int(row[1] or 0))
     bind = session.bind
     engine: Engine | None = getattr(bind, "sync_engine", None) or (bind if isinstance(bind, Engine) else None)
+    cached = _CACHE.get(engine) if engine is not None else None
+    now = time.monotonic()
+    if cached is not None and cached[0][0] == saves() and now - cached[1] < RECHECK_SECONDS:
+        return cached[2]
+    row = (await session.execute(select(func.count(Plan.id), func.max(Plan.id), func.max(Plan.imported_at)))).one()
+    # A re-import may reuse the id of the plan it replaced: the import time tells them apart.
+    signature = (saves(), int(row[0] or 0), int(row[1] or 0), str(row[2]))
+    if cached is not None and cached[0] == signature:
+        loaded = cached[2]
+    else:
+        loaded = await _load(session)
     if engine is not None:
-        cached = _CACHE.get(engine)
-        if cached is not None and cached[0] == signature:
-            return cached[1]
-    loaded = await _load(session)
-    if engine is not None:
-        _CACHE[engine] = (signature, loaded)
+        _CACHE[engine] = (signature, now, loaded)
     return loaded
 
 

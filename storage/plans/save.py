@@ -20,6 +20,13 @@ from storage.plans.header import area_kind
 from storage.plans.parsed import ParsedPlan, ParsedUnit
 from storage.plans.units import unit_key
 
+_saved = 0
+
+
+def saves() -> int:
+    """How many plans this process has saved (answer caches re-read the plans when it changes)."""
+    return _saved
+
 
 async def find_or_create_area(session: AsyncSession, name: str, parent_id: int | None = None) -> Unit:
     """The area unit called ``name`` (matched folded), created when the database has none."""
@@ -155,4 +162,6 @@ async def save_plan(session: AsyncSession, parsed: ParsedPlan, area: Unit) -> Pl
     for u in parsed.unplaced:
         session.add(PlanUnplaced(plan_id=plan.id, text=u.text, section=u.source.section, paragraph=u.source.paragraph))
     await session.flush()
+    global _saved
+    _saved += 1
     return plan

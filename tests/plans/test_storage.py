@@ -148,3 +148,14 @@ async def test_dispatcher_shape(engine: AsyncEngine) -> None:
         intent, replies = await question_handler(session, "MTTQ xã làm gì", member, TODAY)
     assert intent == "assigned_tasks"
     assert replies[0].text.startswith("Ủy ban mặt trận Tổ quốc Việt Nam xã Quý Hợp")
+
+
+async def test_answers_see_a_plan_imported_after_them(engine: AsyncEngine) -> None:
+    await _import(engine, "000_3afe9e87286c643e.txt")
+    async with session_factory(engine)() as session:
+        before = await answer_question(session, "Sở Tư pháp làm gì", Asker(None, None), TODAY)
+    assert before.tasks == []
+    await _import(engine, "001_6a0687a21b1995cc.txt")
+    async with session_factory(engine)() as session:
+        after = await answer_question(session, "Sở Tư pháp làm gì", Asker(None, None), TODAY)
+    assert after.unit == "Sở Tư pháp" and len(after.tasks) == 2
