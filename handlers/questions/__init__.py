@@ -31,6 +31,7 @@ from handlers.questions.intents import INTENTS, detect_intent
 from handlers.questions.knowledge import Duty, Knowledge, knowledge
 from handlers.questions.matching import normalize
 from handlers.questions.replies import project_label
+from storage.calendar import calendar_for
 from storage.models.units import Unit
 from storage.people import Member
 
@@ -96,7 +97,11 @@ async def answer_question(session: AsyncSession, text: str, asker: Asker, today:
         # A task's own time frame answers when no report deadline of the kind asked is stated.
         by_task = answers.task_time_answer(k, plan_ids, text) if kind is None or kind not in stated else []
         period = asked_period(normalize(text), kind, today)
-        return Answer(intent, None, by_task or answers.deadline_answer(k, plan_ids, kind, place, today, period))
+        commune = next((u for u in place.chain if u.kind == "commune"), None)
+        # The commune's calendar: domain defaults, then its (and its province's) plans, then its settings.
+        calendar = await calendar_for(session, commune) if commune is not None and not by_task else None
+        replies = by_task or answers.deadline_answer(k, plan_ids, kind, place, today, period, calendar)
+        return Answer(intent, None, replies)
     if intent == "project_info":
         replies, lead = answers.project_answer(k, plan_ids, text)
         who = asks_who(normalize(text).split())

@@ -201,6 +201,7 @@ def deadline_answer(
     place: AskerPlace,
     today: dt.date,
     period: tuple[str, int, int] | None = None,
+    calendar: CalendarRules | None = None,
 ) -> list[Reply]:
     """Deadlines from the plan (with the date for the period asked), and the commune's own calendar."""
     replies: list[Reply] = []
@@ -224,7 +225,7 @@ def deadline_answer(
         break
     commune = next((u for u in place.chain if u.kind == "commune"), None)
     if commune is not None:
-        rules = CalendarRules.from_settings(commune.settings)
+        rules = calendar or CalendarRules.from_settings(commune.settings)
         spec = (
             _spec(*period)
             if period is not None
