@@ -26,8 +26,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
+from sqlalchemy import delete
 
 from bot.rate_limit import RateLimiter
+from bot.scheduler import Scheduler
 from bot.sender import OutboxSender
 from handlers.i18n import set_language
 from handlers.summaries import Summary, build_summary
@@ -141,11 +143,17 @@ async def bench(url: str, raw_dsn: dict[str, Any], groups: int, repeat: int) -> 
         commune_id, _c = await loader.area(None, 0, 54, month_codes)
         print("province: 500 communes × 40 hamlets × 13 months")
         t0 = time.perf_counter()
-        province_id, _cs = await loader.area(None, 500, 40, month_codes[-13:])
+        province_id, province_communes = await loader.area(None, 500, 40, month_codes[-13:])
         print(f"  (load took {time.perf_counter() - t0:,.0f} s)")
         for table in ("units", "periods", "indicator_sets", "indicators", "reports", "report_values"):
             await conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                f"(SELECT max(id) FROM {table}))")
+        # Every commune of the province has a hamlets' group and a leaders' group.
+        bindings = [(i + 1, "telegram", str(-2_000_000 - i), commune, purpose, "vi", NOW)
+                    for i, (commune, purpose) in enumerate(
+                        (c, p) for c in province_communes for p in ("hamlets", "leaders"))]
+        await conn.copy_records_to_table("group_bindings", records=bindings, columns=[
+            "id", "transport", "chat_id", "unit_id", "purpose", "language", "bound_at"])
         await conn.execute("ANALYZE")
     finally:
         await conn.close()
@@ -188,6 +196,16 @@ async def bench(url: str, raw_dsn: dict[str, Any], groups: int, repeat: int) -> 
 
         await timed("xlsx", 1, xlsx)
 
+    print("scheduler tick over all 501 communes (500 with a hamlets' group)")
+    for label, local_moment in (("a day with nothing due (10/11 08:00)", dt.datetime(2026, 11, 10, 8, 0)),
+                                ("a reminder day, first tick (22/11 08:00)", dt.datetime(2026, 11, 22, 8, 0)),
+                                ("the same day, next minute (22/11 08:01)", dt.datetime(2026, 11, 22, 8, 1))):
+        moment = local_moment.replace(tzinfo=TZ).astimezone(dt.UTC)
+        start = time.perf_counter()
+        written = await Scheduler(sessions).tick(moment)
+        print(f"  {label}: {time.perf_counter() - start:,.1f} s, {written:,} rows written")
+    async with sessions() as session, session.begin():
+        await session.execute(delete(OutboxMessage))
     print(f"sender: one reminder to each of {groups:,} groups, Telegram limits (30/s, 1/s per chat, 20/min per group)")
     async with sessions() as session, session.begin():
         session.add_all(

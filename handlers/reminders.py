@@ -31,6 +31,8 @@ from storage.calendar import CalendarRules, PeriodSpec, calendar_for, following,
 from storage.models import GroupBinding, Identity, Membership, OutboxMessage, Period, Person, Report, Unit
 
 START_REPORT_BUTTON = "report:start"
+# Transports that can push a message to a person (the console cannot: nobody is listening).
+PUSH_TRANSPORTS = ("telegram", "zalo")
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,8 @@ async def _reporters(session: AsyncSession, hamlet_ids: list[int]) -> list[tuple
         select(Membership.unit_id, Person, Identity)
         .join(Person, Person.id == Membership.person_id)
         .join(Identity, Identity.person_id == Person.id)
-        .where(Membership.unit_id.in_(hamlet_ids), Membership.role == "reporter")
+        .where(Membership.unit_id.in_(hamlet_ids), Membership.role == "reporter",
+               Identity.transport.in_(PUSH_TRANSPORTS))
         .order_by(Membership.unit_id, Identity.id)
     )
     return [(unit_id, person, identity) for unit_id, person, identity in (await session.execute(query)).all()]
