@@ -17,13 +17,11 @@ from bot.sender import Deliver
 from bot.settings import Settings
 from handlers.dispatch import Clock, Core, utc_now
 from handlers.group_commands import group_command, make_code_command
-from handlers.messages import Reply
-from handlers.questions import Asker, answer_question
+from handlers.questions import question_handler
 from storage.db import create_engine, session_factory
 from storage.demo import DemoSummary, load_demo
 from storage.migrate import upgrade
 from storage.models import Unit
-from storage.people import Member
 
 
 @dataclass
@@ -50,14 +48,6 @@ class App:
             return await load_demo(session, now, now.astimezone(self.core.timezone).date())
 
 
-async def answer_for_member(
-    session: AsyncSession, text: str, member: Member, today: dt.date
-) -> tuple[str, list[Reply]]:
-    """Answer a free-text question as a member of their unit (the plan questions of handlers.questions)."""
-    answer = await answer_question(session, text, Asker(unit_id=member.unit_id, role=member.role), today)
-    return answer.intent, answer.replies
-
-
 @asynccontextmanager
 async def build_app(settings: Settings, clock: Clock = utc_now, migrate: bool = True) -> AsyncIterator[App]:
     """Build the app, migrating the database first; dispose of the engine on exit."""
@@ -67,7 +57,7 @@ async def build_app(settings: Settings, clock: Clock = utc_now, migrate: bool = 
             await upgrade(engine)
         sessions = session_factory(engine)
         core = Core(sessions=sessions, timezone=ZoneInfo(settings.timezone), clock=clock,
-                    questions=answer_for_member, group_handler=group_command,
+                    questions=question_handler, group_handler=group_command,
                     extra_handlers=[make_code_command])
         yield App(settings=settings, engine=engine, sessions=sessions, core=core)
     finally:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from conversations.engine import Context, Dialog, Effect, Outcome, State
+from conversations.plan_import import PlanImportDialog, SavePlan, apply_save_plan
 from conversations.report_dialog import ReportDialog, SaveReport
 from conversations.vocabulary import says
 from handlers.access import may_report
@@ -95,7 +96,9 @@ class Core:
     questions: QuestionHandler | None = None
     group_handler: TextHandler | None = None
     extra_handlers: list[TextHandler] = field(default_factory=list)
-    dialogs: Mapping[str, Dialog] = field(default_factory=lambda: {"report": ReportDialog()})
+    dialogs: Mapping[str, Dialog] = field(
+        default_factory=lambda: {"report": ReportDialog(), "plan_import": PlanImportDialog()}
+    )
     cache: ConfigCache = field(default_factory=ConfigCache)
     _locks: _KeyLocks = field(default_factory=_KeyLocks)
 
@@ -148,6 +151,10 @@ class Core:
             await save_report(session, unit_id=effect.unit_id, set_id=effect.set_id, period=effect.period,
                               values=effect.values, note=effect.note, person_id=member.person_id, now=now)
             return
+        if isinstance(effect, SavePlan):
+            assert member is not None and member.role == "admin"
+            await apply_save_plan(session, effect)
+            return
         raise TypeError(f"unknown effect {type(effect).__name__}")
 
     def _context(self, session: AsyncSession, member: Member, now: dt.datetime) -> Context:
@@ -182,6 +189,10 @@ class Core:
             return Outcome(await view_report(session, member, argument, self.timezone), state)
         if command in HELP_COMMANDS or command == "start":
             return Outcome([help_reply(member)], state)
+        if incoming.file is not None:
+            importer = PlanImportDialog()
+            return await importer.start_with_file(self._context(session, member, now), incoming.file.name,
+                                                  incoming.file.content)
         for handler in self.extra_handlers:
             handled = await handler(session, incoming, member, now)
             if handled is not None:

@@ -1,0 +1,42 @@
+"""An admin sends a plan document in chat, sees the preview, presses Lưu; then anyone can ask about it."""
+
+from __future__ import annotations
+
+import itertools
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from handlers.dispatch import Core
+from handlers.messages import Incoming, IncomingFile
+from handlers.questions import question_handler
+from storage.models.plans import Plan
+from tests.conftest import shared_dir
+from tests.core.chat import Clock, User, code_of, demo, texts
+
+_ids = itertools.count(90_000)
+
+
+async def test_admin_imports_a_plan_in_chat_and_a_reporter_asks(engine: AsyncEngine) -> None:
+    seed = shared_dir() / "seeds" / "000_3afe9e87286c643e.txt"
+    clock = Clock()
+    sessions, summary = await demo(engine, clock)
+    core = Core(sessions=sessions, clock=clock, questions=question_handler)
+    admin = User(core, "admin-1")
+    reporter = User(core, "rep-1")
+    await admin.say(f"/start {summary.admin_code}")
+    await reporter.say(f"/start {code_of(summary, 'Bản Khe Ló')}")
+    assert "Chỉ quản trị viên" in texts(await reporter.send(Incoming("telegram", str(next(_ids)), "rep-1", "rep-1",
+                                                       file=IncomingFile(seed.name, seed.read_bytes()))))
+    preview = await admin.send(Incoming("telegram", str(next(_ids)), "admin-1", "admin-1",
+                                        file=IncomingFile(seed.name, seed.read_bytes())))
+    assert "Công an xã: 8" in texts(preview)
+    async with sessions() as session:
+        before = (await session.execute(select(func.count()).select_from(Plan))).scalar_one()
+    saved = texts(await admin.press(preview[-1].buttons[0][0].data))
+    assert "lưu" in saved.lower()
+    async with sessions() as session:
+        after = (await session.execute(select(func.count()).select_from(Plan))).scalar_one()
+    assert after == before + 1
+    # The demo plan still answers for the demo commune's hamlet.
+    assert "Theo Kế hoạch số 18/KH-UBND" in texts(await reporter.say("xóm tôi được giao gì"))
