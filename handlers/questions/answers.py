@@ -20,6 +20,8 @@ from storage.models.units import Unit
 
 _TARGET_MIN_COVER = 50.0
 _MAX_TARGETS = 3
+# A question that names no topic lists the plan's targets, up to this many.
+_MAX_LISTED_TARGETS = 10
 
 
 def task_dict(duty: Duty, unit: str) -> dict[str, object]:
@@ -131,6 +133,9 @@ def targets_answer(k: Knowledge, plan_ids: list[int], question: str) -> tuple[li
     """The targets closest to what is asked; a plain "not found" rather than a guess."""
     query = _query_words(question)
     candidates = [t for pid in plan_ids for t in k.targets.get(pid, [])]
+    if not query and candidates:
+        # "chỉ tiêu năm nay là bao nhiêu?" names no topic: the plan's targets, in its order.
+        return _target_list(k, candidates, len(candidates)), candidates[:_MAX_LISTED_TARGETS]
     scored = sorted(((_target_score(query, t), t) for t in candidates), key=lambda s: s[0], reverse=True)
     if not scored or not query or scored[0][0][0] < _TARGET_MIN_COVER:
         examples = [t.indicator for _s, t in scored[:3]]
@@ -140,14 +145,22 @@ def targets_answer(k: Knowledge, plan_ids: list[int], question: str) -> tuple[li
         return [Reply(text)], []
     best = scored[0][0][0]
     chosen = [t for s, t in scored if s[0] >= best - 5][:_MAX_TARGETS]
+    return _target_list(k, chosen, len(chosen)), chosen
+
+
+def _target_list(k: Knowledge, targets: list[TargetInfo], total: int) -> list[Reply]:
+    """Numbered targets (at most ``_MAX_LISTED_TARGETS``), saying how many more the plan has."""
+    shown = targets[:_MAX_LISTED_TARGETS]
     blocks = [_("Targets:")]
-    for i, t in enumerate(chosen, start=1):
+    for i, t in enumerate(shown, start=1):
         frame = t.time_frame or ""
         when = f" ({period_label('year', int(frame), 1) if frame.isdigit() else frame})" if frame else ""
         value = f": {t.value}" if t.value and t.value not in t.indicator else ""
         blocks.append(f"{i}. {t.indicator}{value}{when}")
-    plan = k.plans[chosen[0].plan_id]
-    return pack(blocks, cite(plan)), chosen
+    if total > len(shown):
+        blocks.append(_("…and {n} more targets: ask about one, e.g. “chỉ tiêu methadone?”").format(
+            n=total - len(shown)))
+    return pack(blocks, cite(k.plans[shown[0].plan_id]))
 
 
 def task_time_answer(k: Knowledge, plan_ids: list[int], question: str) -> list[Reply]:
