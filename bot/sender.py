@@ -15,12 +15,13 @@ import datetime as dt
 import logging
 import random
 import uuid
+import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import func, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.delivery_errors import Permanent, RetryAfter, Transient
 from bot.rate_limit import RateLimiter
@@ -91,6 +92,8 @@ class OutboxSender:
         # A process running Telegram and Zalo has one sender per transport, each for its own rows.
         self._transport = transport
         self._obsolete = obsolete
+        # True while this sender holds the PostgreSQL sending lock (``run_forever`` with ``exclusive``).
+        self.leading = False
         self._deliver = deliver
         self.limiter = limiter or RateLimiter()
         self.settings = settings or SenderSettings()
@@ -178,8 +181,42 @@ class OutboxSender:
                 await asyncio.sleep(idle_seconds)
         return total
 
-    async def run_forever(self, stop: asyncio.Event, idle_seconds: float = 1.0) -> None:
-        """Send until ``stop`` is set, sleeping ``idle_seconds`` when the outbox is empty."""
+    async def run_forever(self, stop: asyncio.Event, idle_seconds: float = 1.0, exclusive: bool = True) -> None:
+        """Send until ``stop`` is set, sleeping ``idle_seconds`` when the outbox is empty.
+
+        On PostgreSQL with ``exclusive``, only the worker holding the transport's advisory lock sends
+        and the others stand by: the rate limiter is per process, so one sender per bot keeps
+        Telegram's limits across N workers. When the holder dies its connection closes and the lock
+        passes to a standby.
+        """
+        engine = self._sessions.kw.get("bind")
+        if exclusive and isinstance(engine, AsyncEngine) and engine.dialect.name == "postgresql":
+            await self._run_as_leader(engine, stop, idle_seconds)
+        else:
+            await self._send_loop(stop, idle_seconds)
+
+    async def _run_as_leader(self, engine: AsyncEngine, stop: asyncio.Event, idle_seconds: float) -> None:
+        key = zlib.crc32(f"baocao-outbox:{self._transport or '*'}".encode())
+        while not stop.is_set():
+            try:
+                async with engine.connect() as conn:
+                    got = await conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
+                    await conn.commit()
+                    if got:
+                        self.leading = True
+                        try:
+                            await self._send_loop(stop, idle_seconds)
+                        finally:
+                            self.leading = False
+                            # A pooled connection would keep the session lock: close it instead.
+                            await conn.invalidate()
+                        continue
+            except Exception:
+                log.exception("outbox sender could not take the sending lock")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=idle_seconds * 3)
+
+    async def _send_loop(self, stop: asyncio.Event, idle_seconds: float) -> None:
         while not stop.is_set():
             try:
                 stats = await self.run_once()

@@ -195,3 +195,50 @@ async def test_a_busy_event_loop_never_bunches_sends_past_the_global_rate(engine
         while moment - times[left] >= 1.0:
             left += 1
         assert right - left + 1 <= 20
+
+
+async def test_on_postgres_one_worker_sends_the_others_stand_by(engine: AsyncEngine, db_url: str) -> None:
+    if engine.dialect.name != "postgresql":
+        return  # SQLite serves one process; there is no one else to stand by
+    fake = FakeDeliver()
+    other_engine = create_engine(db_url)
+    stop_first, stop_second = asyncio.Event(), asyncio.Event()
+    first = OutboxSender(session_factory(engine), fake, RateLimiter(FAST), worker_id="first")
+    second = OutboxSender(session_factory(other_engine), fake, RateLimiter(FAST), worker_id="second")
+    tasks = [asyncio.create_task(first.run_forever(stop_first, idle_seconds=0.05))]
+    try:
+        for _ in range(500):
+            if first.leading:
+                break
+            await asyncio.sleep(0.01)
+        assert first.leading
+        tasks.append(asyncio.create_task(second.run_forever(stop_second, idle_seconds=0.05)))
+        await asyncio.sleep(0.3)  # both are running before any row exists
+        await _enqueue(engine, 40)
+        for _ in range(500):
+            if len(fake.delivered) == 40:
+                break
+            await asyncio.sleep(0.01)
+        assert {m.claimed_by for _, m in fake.delivered} == {"first"} and not second.leading
+        tasks[0].cancel()  # the leader dies; its connection closes and the standby takes over
+        await asyncio.gather(tasks[0], return_exceptions=True)
+        await _enqueue_more(engine, 40, 10)
+        for _ in range(1000):
+            if len(fake.delivered) == 50:
+                break
+            await asyncio.sleep(0.01)
+        assert second.leading
+        assert [m.claimed_by for _, m in fake.delivered[40:]] == ["second"] * 10
+    finally:
+        stop_second.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await other_engine.dispose()
+
+
+async def _enqueue_more(engine: AsyncEngine, start: int, n: int) -> None:
+    async with session_factory(engine)() as session, session.begin():
+        session.add_all(
+            OutboxMessage(transport="telegram", chat_id=str(-5000 - i), chat_type="group", text=f"later {i}",
+                          dedupe_key=f"test:{start + i}")
+            for i in range(n)
+        )
