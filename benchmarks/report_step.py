@@ -29,7 +29,7 @@ from aiogram.types import Message
 
 from bot.transports.aiogram_transport import build_dispatcher
 from handlers.dispatch import Core
-from storage.db import create_engine, session_factory
+from storage.db import create_engine
 from storage.migrate import upgrade
 from tests.core.chat import Clock, User, code_of, demo
 from tests.core.fakes import RecordingSession, Telegram
@@ -43,15 +43,18 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def timed(steps: int, step: Callable[[int], Awaitable[None]]) -> list[float]:
-    """Run ``step`` ``steps`` times (after a short warm-up) and return each duration in ms."""
-    for i in range(20):
-        await step(i)
-    samples = []
+async def interleaved(steps: int, paths: dict[str, Callable[[int], Awaitable[None]]]) -> dict[str, list[float]]:
+    """Run every path once per round, ``steps`` rounds after a warm-up, so that the machine's drift
+    (other processes, checkpoints, autovacuum) weighs on each path alike; durations in ms."""
+    for i in range(100):
+        for step in paths.values():
+            await step(i)
+    samples: dict[str, list[float]] = {name: [] for name in paths}
     for i in range(steps):
-        started = time.perf_counter()
-        await step(i)
-        samples.append((time.perf_counter() - started) * 1000)
+        for name, step in paths.items():
+            started = time.perf_counter()
+            await step(i)
+            samples[name].append((time.perf_counter() - started) * 1000)
     return samples
 
 
@@ -70,12 +73,9 @@ async def bench_backend(url: str, steps: int) -> dict[str, list[float]]:
     user = User(core, "9001")
     await user.say(f"/start {code}")
     await user.say("báo cáo")
-    results: dict[str, list[float]] = {}
 
     async def core_step(i: int) -> None:
         await user.say(answers(i))
-
-    results["core"] = await timed(steps, core_step)
 
     session = RecordingSession()
     bot = Bot(token="42:BENCH", session=session)
@@ -86,8 +86,6 @@ async def bench_backend(url: str, steps: int) -> dict[str, list[float]]:
 
     async def aiogram_step(i: int) -> None:
         await dispatcher.feed_update(bot, telegram.text(answers(i)))
-
-    results["aiogram+core"] = await timed(steps, aiogram_step)
 
     echo = Dispatcher()
 
@@ -100,7 +98,8 @@ async def bench_backend(url: str, steps: int) -> dict[str, list[float]]:
     async def echo_step(i: int) -> None:
         await echo.feed_update(bot, echo_user.text(answers(i)))
 
-    results["aiogram echo"] = await timed(steps, echo_step)
+    results = await interleaved(steps, {"core": core_step, "aiogram+core": aiogram_step,
+                                        "aiogram echo": echo_step})
     await engine.dispose()
     return results
 

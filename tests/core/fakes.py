@@ -45,7 +45,8 @@ class Telegram:
     def __init__(self, user_id: int) -> None:
         self.user = User(id=user_id, is_bot=False, first_name="Cán bộ")
         self.chat = Chat(id=user_id, type="private")
-        self.update_ids = itertools.count(500)
+        # Apart from every other fake user and from tests.core.chat.User, so no update id is shared.
+        self.update_ids = itertools.count(user_id * 1_000_000)
         self.message_ids = itertools.count(1)
 
     def text(self, text: str) -> Update:
