@@ -43,6 +43,11 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+async def timed(steps: int, step: Callable[[int], Awaitable[None]]) -> list[float]:
+    """Run one path ``steps`` times after a warm-up; durations in ms."""
+    return (await interleaved(steps, {"path": step}))["path"]
+
+
 async def interleaved(steps: int, paths: dict[str, Callable[[int], Awaitable[None]]]) -> dict[str, list[float]]:
     """Run every path once per round, ``steps`` rounds after a warm-up, so that the machine's drift
     (other processes, checkpoints, autovacuum) weighs on each path alike; durations in ms."""
