@@ -17,6 +17,7 @@ import pytest
 
 from tests.e2e.support.bot_process import BotRunner
 from tests.e2e.support.client import BotMessage, Chat, Emulator, User
+from tests.e2e.support.fixtures import require_postgres
 from tests.e2e.support.scenarios import ANSWERS, HAMLET, SKIP_WORD, expect, register, reports_of, vi
 
 pytestmark = pytest.mark.e2e
@@ -46,9 +47,11 @@ async def where_are_we(chat: Chat) -> int:
     return number
 
 
-@pytest.mark.parametrize("db_kind", ["sqlite"])
+@pytest.mark.parametrize("db_kind", ["sqlite", "postgres"])
 async def test_kill_minus_nine_during_a_report(tg: Emulator, bots: BotRunner, framework: str, db_kind: str) -> None:
     """Kill the bot at random moments of the report; the saved report is exactly what the person meant."""
+    if db_kind == "postgres":
+        require_postgres()
     seed = int(os.environ.get("BAOCAO_E2E_SEED", random.randrange(10**6)))
     rng = random.Random(seed)
     db = await bots.database(db_kind)
