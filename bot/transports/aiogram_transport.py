@@ -213,7 +213,11 @@ async def run(app: App, webhook: bool = False) -> int:
 
             await serve_aiogram_webhook(app, bot, dispatcher)
         else:
-            await dispatcher.start_polling(bot, handle_signals=True, close_bot_session=True)
+            # Updates are applied before the next getUpdates confirms them: a crash mid-update makes
+            # Telegram hand it out again (and the applied-update record drops what was done), where
+            # handling them as tasks would confirm and lose them. Many workers: use --webhook.
+            await dispatcher.start_polling(bot, handle_signals=True, close_bot_session=True,
+                                           handle_as_tasks=False)
     finally:
         await background.stop()
         await bot.session.close()

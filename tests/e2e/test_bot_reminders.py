@@ -115,3 +115,16 @@ async def test_reminder_survives_a_refused_send(
     assert reminder.text == planned.text and fault.hits == 1
     sent = [c for c in await tg.calls("sendMessage") if c["params"]["text"] == planned.text]
     assert len(sent) == 1, sent
+
+
+async def test_reminder_waits_for_the_end_of_quiet_hours(tg: Emulator, bots: BotRunner, framework: str) -> None:
+    """With the whole day quiet (as 21:00-07:00 is at night), a due reminder is held, not sent."""
+    db = await bots.database()
+    await bots.start(framework, db, extra_env={"BAOCAO_QUIET_HOURS": "00:00-23:59"})
+    chat = tg.private(REPORTER)
+    await register(chat, db)
+    at, planned = await first_reminder(db, chat.id)
+    await remind_at(db, at, str(bots.directory))
+    assert await let_the_moment_come(db) == 1
+    await asyncio.sleep(4)
+    assert [c for c in await tg.calls("sendMessage") if c["params"]["text"] == planned.text] == []
