@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.vietnamese import fold
 from storage.models import Indicator, IndicatorSet, Invite, Unit
 from storage.people import create_invite
-from storage.plans import parse_plan, save_plan
 from storage.periods import PeriodSpec, month_of
+from storage.plans import parse_plan, save_plan
 from storage.reports import save_report
 
 DATA = Path(__file__).with_name("demo_commune.json")
