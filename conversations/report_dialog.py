@@ -24,8 +24,9 @@ from conversations.rules import cross_field_problem, is_far_from_previous
 from conversations.vocabulary import says
 from handlers.i18n import _, fmt_datetime
 from handlers.messages import Button, Reply
+from storage.calendar import PeriodSpec, parse_period, period_of
+from storage.calendar import previous as period_before
 from storage.models import Unit
-from storage.periods import PeriodSpec, month_of, parse_period
 from storage.reports import IndicatorView, latest_report, report_for
 
 NAME = "report"
@@ -80,14 +81,13 @@ class ReportDialog:
             return Outcome([Reply(_("No report form is configured for {unit} yet.").format(unit=unit.name))], None)
         set_id, _indicators = found
         today = ctx.local_now.date()
-        current = month_of(today)
+        current = period_of("month", today)
         data: dict[str, Any] = {
             "unit_id": unit.id, "unit_name": unit.name, "set_id": set_id,
             "period": current.code, "current": current.code, "index": 0, "answers": {},
             "offered_period": False,
         }
         if today.day <= OFFER_PREVIOUS_UNTIL_DAY:
-            current.previous()
             data["offered_period"] = True
             text = _("Which month are you reporting for {unit}?").format(unit=unit.name)
             return Outcome([Reply(text, self._period_buttons(data))], State(NAME, "period", data, VERSION))
@@ -144,16 +144,15 @@ class ReportDialog:
 
     async def _period(self, ctx: Context, data: dict[str, Any], answer: str) -> Outcome:
         current = parse_period(data["current"])
-        assert current is not None
-        previous = current.previous()
-        if answer == f"period:{previous.code}" or answer.strip() == "1" or says(answer, "previous_period"):
-            data["period"] = previous.code
+        earlier = period_before(current)
+        if answer == f"period:{earlier.code}" or answer.strip() == "1" or says(answer, "previous_period"):
+            data["period"] = earlier.code
         elif answer == f"period:{current.code}" or answer.strip() == "2" or says(answer, "current_period"):
             data["period"] = current.code
         else:
             return Outcome(
                 [Reply(_("Please choose 1 ({previous}) or 2 ({current}).").format(
-                    previous=period_name(previous.code), current=period_name(current.code)))],
+                    previous=period_name(earlier.code), current=period_name(current.code)))],
                 State(NAME, "period", data, VERSION),
             )
         return await self._begin_period(ctx, data)
@@ -218,9 +217,8 @@ class ReportDialog:
 
     def _period_buttons(self, data: dict[str, Any]) -> list[list[Button]]:
         current = parse_period(data["current"])
-        assert current is not None
-        previous = current.previous()
-        return [[Button("1. " + period_name(previous.code).capitalize(), f"period:{previous.code}")],
+        earlier = period_before(current)
+        return [[Button("1. " + period_name(earlier.code).capitalize(), f"period:{earlier.code}")],
                 [Button("2. " + period_name(current.code).capitalize(), f"period:{current.code}")]]
 
     def _jump(self, indicators: list[IndicatorView], data: dict[str, Any], answer: str) -> Outcome:
@@ -252,7 +250,6 @@ class ReportDialog:
             note_codes = [i.code for i in indicators if i.kind == "text"]
             note = data["answers"].get(note_codes[0]) if note_codes else None
             spec = parse_period(data["period"])
-            assert spec is not None
             when = fmt_datetime(ctx.local_now)
             if data.get("existing") is not None:
                 text = _("Saved the correction of {unit} for {period} at {time}. The old figures are kept.")

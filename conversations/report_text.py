@@ -6,25 +6,17 @@ from collections.abc import Mapping, Sequence
 
 from conversations.numbers import CountError
 from handlers.i18n import _, fmt_number
-from storage.periods import parse_period
+from handlers.reporting_scope import period_label
+from storage.calendar import parse_period
 from storage.reports import IndicatorView
 
 
 def period_name(code: str) -> str:
     """Name a period the way people say it: "tháng 11/2026", "quý IV/2026"…"""
-    spec = parse_period(code)
-    if spec is None:
+    try:
+        return period_label(parse_period(code))
+    except ValueError:
         return code
-    if spec.kind == "month":
-        return _("month {month}/{year}").format(month=spec.number, year=spec.year)
-    if spec.kind == "quarter":
-        roman = ("I", "II", "III", "IV")[spec.number - 1]
-        return _("quarter {quarter}/{year}").format(quarter=roman, year=spec.year)
-    if spec.kind == "half":
-        return _("first half of {year}").format(year=spec.year) if spec.number == 1 else _(
-            "second half of {year}"
-        ).format(year=spec.year)
-    return _("year {year}").format(year=spec.year)
 
 
 def label_of(indicator: IndicatorView) -> str:

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.vietnamese import fold
+from storage.calendar import PeriodSpec, period_of, previous
 from storage.models import Indicator, IndicatorSet, Invite, Unit
 from storage.people import create_invite
-from storage.periods import PeriodSpec, month_of
 from storage.plans import parse_plan, save_plan
 from storage.reports import save_report
 
@@ -140,11 +140,11 @@ async def _past_reports(
     hamlets = list((await session.execute(
         select(Unit).where(Unit.parent_id == commune.id, Unit.kind == "hamlet").order_by(Unit.id)
     )).scalars())
-    current = month_of(today)
+    current = period_of("month", today)
     months: list[PeriodSpec] = []
     period = current
     for _ in range(PAST_MONTHS):
-        period = period.previous()
+        period = previous(period)
         months.append(period)
     for index, hamlet in enumerate(hamlets):
         base = {"nghien": rng.randint(0, 6), "su_dung": rng.randint(0, 4), "sau_cai": rng.randint(0, 5)}

@@ -19,11 +19,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.transports.zalo_updates import SECRET_HEADER
+from storage.calendar import period_of
 from storage.db import create_engine, session_factory
 from storage.demo import load_demo
 from storage.migrate import upgrade
 from storage.models import Unit
-from storage.periods import month_of
 from storage.reports import IndicatorView, indicator_set_for, latest_report, report_for
 from tests.zalo.bot_process import BotProcess, ZaloUser, free_port, wait_for
 from tests.zalo.server import ZaloTestServer
@@ -69,7 +69,7 @@ async def demo(tmp_path: Path) -> Demo:
         async with sessions() as session, session.begin():
             summary = await load_demo(session, now, today)
         hamlet = summary.hamlets[0]
-        period = month_of(today).code
+        period = period_of("month", today).code
         async with sessions() as session:
             unit = (await session.scalars(select(Unit).where(Unit.name == hamlet.name))).one()
             found = await indicator_set_for(session, unit)
