@@ -46,11 +46,14 @@ async def add_hamlets(db_url: str, count: int) -> list[str]:
 class Inbox:
     """One poller for the bot's messages to every chat, handed out per chat (500 pollers would swamp node)."""
 
+    LOOK_BACK = 300
+
     def __init__(self, tg: Emulator, interval: float = 0.05) -> None:
         self.tg = tg
         self.interval = interval
         self._queues: dict[int, asyncio.Queue[BotMessage]] = defaultdict(asyncio.Queue)
         self._since = 0
+        self._seen: set[int] = set()
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> Inbox:
@@ -66,9 +69,14 @@ class Inbox:
 
     async def _run(self) -> None:
         while True:
-            raw = await self.tg._get("/baocao/messages", since=self._since)
-            for item in raw:
+            # Look a little behind the highest id seen: under load a message with a lower id can be
+            # stored after one with a higher id, and skipping it would shift a chat's queue by one.
+            raw = await self.tg._get("/baocao/messages", since=max(0, self._since - self.LOOK_BACK))
+            for item in sorted(raw, key=lambda i: int(i["message_id"])):
                 message = BotMessage.from_json(item)
+                if message.message_id in self._seen:
+                    continue
+                self._seen.add(message.message_id)
                 self._since = max(self._since, message.message_id)
                 self._queues[message.chat_id].put_nowait(message)
             await asyncio.sleep(self.interval)
