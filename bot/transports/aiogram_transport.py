@@ -33,7 +33,7 @@ from aiogram.types import (
 
 from bot.app import App
 from bot.delivery_errors import Permanent, RetryAfter, Transient
-from bot.transports.telegram_common import keyboard_rows, split_text
+from bot.transports.telegram_common import keyboard_rows, reply_from_row, split_text
 from handlers.core_protocol import Handler
 from handlers.messages import Incoming, IncomingFile, Reply
 
@@ -161,14 +161,7 @@ class TelegramDeliver:
 
     async def __call__(self, message: Any) -> str | None:
         """Deliver one outbox row; raise RetryAfter, Transient or Permanent on failure."""
-        from bot.transports.zalo_out import buttons_from_json
-        from handlers.messages import Attachment
-
-        attachment = None
-        if message.attachment is not None:
-            attachment = Attachment(message.attachment_name or "file", message.attachment,
-                                    "photo" if message.attachment_kind == "photo" else "document")
-        reply = Reply(message.text, buttons_from_json(message.buttons), attachment)
+        reply = reply_from_row(message)
         try:
             sent = await send_once(self._bot, message.chat_id, reply)
         except TelegramRetryAfter as error:

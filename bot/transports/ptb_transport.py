@@ -20,7 +20,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 from bot.app import App
 from bot.delivery_errors import Permanent, Transient
 from bot.delivery_errors import RetryAfter as RetryLater
-from bot.transports.telegram_common import keyboard_rows, split_text
+from bot.transports.telegram_common import keyboard_rows, reply_from_row, split_text
 from bot.webhook import serve_ptb_webhook, until_signalled
 from handlers.core_protocol import Handler
 from handlers.messages import Attachment, Incoming, IncomingFile, Reply
@@ -212,15 +212,7 @@ class PtbDeliver:
 
     async def __call__(self, message: Any) -> str | None:
         """Deliver one outbox row; raise RetryAfter, Transient or Permanent on failure."""
-        from bot.transports.zalo_out import buttons_from_json
-
-        attachment = None
-        if message.attachment is not None:
-            photo = message.attachment_kind == "photo"
-            attachment = Attachment(
-                message.attachment_name or "file", message.attachment, "photo" if photo else "document"
-            )
-        reply = Reply(message.text, buttons_from_json(message.buttons), attachment)
+        reply = reply_from_row(message)
         try:
             sent = await send_once(self._bot, message.chat_id, reply)
         except RetryAfter as error:
