@@ -15,9 +15,9 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conversations.plan_import import preview
 from handlers.i18n import _
 from handlers.questions import Asker, answer_question
-from handlers.questions.replies import deadline_label
 from handlers.vietnamese import fold
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
@@ -50,32 +50,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def preview_text(plan: ParsedPlan) -> str:
-    """The human-readable preview of what the importer understood."""
-    lines = [
-        _("Plan: {number}, issued {date}").format(
-            number=plan.number or _("(no number)"),
-            date=f"{plan.issued_on:%d/%m/%Y}" if plan.issued_on else (plan.issued_text or _("(no date)")),
-        ),
-        _("Plan area: {area}").format(area=plan.area_name or "?"),
-        _("Units and their tasks:"),
-    ]
-    for name, c in plan.task_counts().items():
-        lines.append(
-            "  "
-            + _("{name}: {n} (lead {lead}, support {support})").format(
-                name=name, n=c["lead"] + c["support"], lead=c["lead"], support=c["support"]
-            )
-        )
-    lines.append(_("Targets: {n}").format(n=len(plan.targets)))
-    for t in plan.targets[:10]:
-        lines.append(f"  • {t.indicator[:100]}: {t.value}")
-    lines.append(_("Deadlines: {n}").format(n=len(plan.deadlines)))
-    for d in plan.deadlines:
-        lines.append(f"  • {deadline_label(d.kind)}: {d.due}")
-    lines.append(_("Unplaced paragraphs: {n}").format(n=len(plan.unplaced)))
-    for u in plan.unplaced:
-        lines.append(f"  ¶{u.source.paragraph}: {u.text[:100]}")
-    return "\n".join(lines)
+    """The full preview of what the importer understood (every unplaced paragraph, ten targets)."""
+    return preview(plan, bullet="  ", targets=10, unplaced=len(plan.unplaced), limit=None)
 
 
 def _import_command(args: argparse.Namespace, settings: Any) -> int:

@@ -56,8 +56,10 @@ def decode(name: str, content: bytes) -> str | None:
         return None
 
 
-def preview(plan: ParsedPlan) -> str:
-    """What the importer understood, short enough for one message."""
+def preview(
+    plan: ParsedPlan, bullet: str = "• ", targets: int = 0, unplaced: int = 5, limit: int | None = _PREVIEW_LIMIT
+) -> str:
+    """What the importer understood: in chat short enough for one message; in full for the CLI."""
     date = f"{plan.issued_on:%d/%m/%Y}" if plan.issued_on else (plan.issued_text or _("(no date)"))
     lines = [
         _("Plan: {number}, issued {date}").format(number=plan.number or _("(no number)"), date=date),
@@ -66,20 +68,21 @@ def preview(plan: ParsedPlan) -> str:
     ]
     for name, c in plan.task_counts().items():
         lines.append(
-            "• "
+            bullet
             + _("{name}: {n} (lead {lead}, support {support})").format(
                 name=name, n=c["lead"] + c["support"], lead=c["lead"], support=c["support"]
             )
         )
     lines.append(_("Targets: {n}").format(n=len(plan.targets)))
+    lines.extend(f"{bullet}{t.indicator[:100]}: {t.value}" for t in plan.targets[:targets])
     lines.append(_("Deadlines: {n}").format(n=len(plan.deadlines)))
     for d in plan.deadlines:
-        lines.append(f"• {deadline_label(d.kind)}: {d.due}")
+        lines.append(f"{bullet}{deadline_label(d.kind)}: {d.due}")
     lines.append(_("Unplaced paragraphs: {n}").format(n=len(plan.unplaced)))
-    for u in plan.unplaced[:5]:
-        lines.append(f"• ¶{u.source.paragraph}: {u.text[:80]}")
+    for u in plan.unplaced[:unplaced]:
+        lines.append(f"{bullet}¶{u.source.paragraph}: {u.text[:80]}")
     text = "\n".join(lines)
-    return text if len(text) <= _PREVIEW_LIMIT else text[: _PREVIEW_LIMIT - 1] + "…"
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
 async def _area_for(session: AsyncSession, plan: ParsedPlan, fallback_id: int | None) -> int | None:
