@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import _
 from handlers.messages import Incoming, Reply
-from storage.people import LinkProblem, Member, create_link_code, find_member, redeem_link_code
+from storage.people import CodeProblem, Member, create_link_code, find_member, redeem_link_code
 
 LINK_CODE_MINUTES = 30
 LINK_COMMANDS = frozenset({"lienket", "link"})
@@ -25,15 +25,15 @@ async def offer_link_code(session: AsyncSession, member: Member, now: dt.datetim
 async def link_account(session: AsyncSession, incoming: Incoming, code: str, now: dt.datetime) -> list[Reply] | None:
     """Link the sender's account with a link code; ``None`` when ``code`` is no link code at all."""
     outcome = await redeem_link_code(session, code, incoming.transport, incoming.user_id, now)
-    if outcome is LinkProblem.UNKNOWN:
+    if outcome is CodeProblem.UNKNOWN:
         return None
-    if outcome is LinkProblem.USED:
+    if outcome is CodeProblem.USED:
         return [Reply(_("The code {code} has already been used. Please ask the commune police for a new one.")
                       .format(code=code))]
-    if outcome is LinkProblem.EXPIRED:
+    if outcome is CodeProblem.EXPIRED:
         return [Reply(_("The link code {code} has expired. Send /lienket again on your other account.")
                       .format(code=code))]
-    if outcome is LinkProblem.ALREADY_REGISTERED:
+    if outcome is CodeProblem.ALREADY_REGISTERED:
         return [Reply(_("This account is already registered."))]
     member = await find_member(session, incoming.transport, incoming.user_id)
     unit = member.unit_name if member else ""

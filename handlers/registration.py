@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.i18n import _
 from handlers.linking import link_account
 from handlers.messages import Incoming, Reply
-from storage.people import InviteProblem, redeem_invite
+from storage.people import CodeProblem, redeem_invite
 
 
 def role_name(role: str) -> str:
@@ -36,15 +36,15 @@ async def register(
 ) -> list[Reply]:
     """Redeem ``code`` for the sender; each kind of failure gets its own answer."""
     outcome = await redeem_invite(session, code, incoming.transport, incoming.user_id, incoming.user_name, now)
-    if outcome is InviteProblem.UNKNOWN:
+    if outcome is CodeProblem.UNKNOWN:
         linked = await link_account(session, incoming, code, now)
         if linked is not None:
             return linked
         return [Reply(_("The code {code} is not correct. Please check it and send it again.").format(code=code))]
-    if outcome is InviteProblem.USED:
+    if outcome is CodeProblem.USED:
         return [Reply(_("The code {code} has already been used. Please ask the commune police for a new one.")
                       .format(code=code))]
-    if outcome is InviteProblem.EXPIRED:
+    if isinstance(outcome, CodeProblem):  # expired (an invite is never "already registered")
         return [Reply(_("The code {code} has expired. Please ask the commune police for a new one.")
                       .format(code=code))]
     invite, unit = outcome

@@ -33,12 +33,24 @@ class Member:
     commune_id: int | None
 
 
-class InviteProblem(Enum):
-    """Why an invite code did not register anyone."""
+class CodeProblem(Enum):
+    """Why an invite or link code did nothing."""
 
     UNKNOWN = "unknown"
     USED = "used"
     EXPIRED = "expired"
+    ALREADY_REGISTERED = "already_registered"
+
+
+def _unusable(code: Invite | LinkCode | None, now: dt.datetime) -> CodeProblem | None:
+    """Say why a one-time code cannot be used now (``None`` when it can)."""
+    if code is None:
+        return CodeProblem.UNKNOWN
+    if code.used_at is not None:
+        return CodeProblem.USED
+    if code.expires_at <= now:
+        return CodeProblem.EXPIRED
+    return None
 
 
 def normalise_code(text: str) -> str:
@@ -122,19 +134,16 @@ async def create_invite(
 async def redeem_invite(
     session: AsyncSession, code: str, transport: str, external_id: str, display_name: str | None,
     now: dt.datetime,
-) -> tuple[Invite, Unit] | InviteProblem:
+) -> tuple[Invite, Unit] | CodeProblem:
     """Bind the sender to the invite's unit and role; the invite is used up in the same transaction."""
     invite = (
         await session.execute(
             select(Invite).where(Invite.code == normalise_code(code)).with_for_update()
         )
     ).scalar_one_or_none()
-    if invite is None:
-        return InviteProblem.UNKNOWN
-    if invite.used_at is not None:
-        return InviteProblem.USED
-    if invite.expires_at <= now:
-        return InviteProblem.EXPIRED
+    problem = _unusable(invite, now)
+    if problem is not None or invite is None:
+        return problem or CodeProblem.UNKNOWN
     identity = await _identity(session, transport, external_id)
     if identity is None:
         person = Person(display_name=display_name, created_at=now)
@@ -193,15 +202,6 @@ async def _identity(session: AsyncSession, transport: str, external_id: str) -> 
     ).scalar_one_or_none()
 
 
-class LinkProblem(Enum):
-    """Why a link code did not add this account to a person."""
-
-    UNKNOWN = "unknown"
-    USED = "used"
-    EXPIRED = "expired"
-    ALREADY_REGISTERED = "already_registered"
-
-
 async def create_link_code(session: AsyncSession, person_id: int, now: dt.datetime, valid_for: dt.timedelta) -> str:
     """Create a one-time code that adds another transport's account to ``person_id``."""
     code = new_code()
@@ -212,20 +212,17 @@ async def create_link_code(session: AsyncSession, person_id: int, now: dt.dateti
 
 async def redeem_link_code(
     session: AsyncSession, code: str, transport: str, external_id: str, now: dt.datetime
-) -> int | LinkProblem:
+) -> int | CodeProblem:
     """Attach this transport's account to the person who asked for ``code``; returns their person id."""
     link = (
         await session.execute(select(LinkCode).where(LinkCode.code == normalise_code(code)).with_for_update())
     ).scalar_one_or_none()
-    if link is None:
-        return LinkProblem.UNKNOWN
-    if link.used_at is not None:
-        return LinkProblem.USED
-    if link.expires_at <= now:
-        return LinkProblem.EXPIRED
+    problem = _unusable(link, now)
+    if problem is not None or link is None:
+        return problem or CodeProblem.UNKNOWN
     existing = await _identity(session, transport, external_id)
     if existing is not None:
-        return LinkProblem.ALREADY_REGISTERED
+        return CodeProblem.ALREADY_REGISTERED
     session.add(Identity(person_id=link.person_id, transport=transport, external_id=external_id))
     link.used_at = now
     await session.flush()
