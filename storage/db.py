@@ -10,6 +10,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from storage.sqlite_driver import connector
+
 
 def is_sqlite(url: str) -> bool:
     """Tell whether ``url`` names a SQLite database."""
@@ -17,7 +19,9 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Create an async engine; SQLite gets WAL, foreign keys and a busy timeout for concurrent writers."""
+    """Create an async engine. SQLite runs on the event loop's thread (``storage.sqlite_driver``),
+    in WAL mode with foreign keys; its connections are opened in autocommit mode, because pysqlite's
+    own BEGIN handling would start transactions late and break "take the lock, then load"."""
     if is_sqlite(url):
         parsed = make_url(url)
         memory = parsed.database in (None, "", ":memory:")
@@ -25,7 +29,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         if memory:
             kwargs.setdefault("poolclass", StaticPool)
-        kwargs.setdefault("connect_args", {"timeout": 30})
+        kwargs.setdefault("async_creator", connector(":memory:" if memory else str(parsed.database)))
         engine = create_async_engine(url, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -37,15 +41,12 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
-        # pysqlite's own BEGIN handling would start transactions late and break "lock, then load".
-        @event.listens_for(engine.sync_engine, "connect")
-        def _no_autobegin(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.isolation_level = None
-
         # IMMEDIATE takes the write lock at once: the SQLite form of "take the lock, then load".
         @event.listens_for(engine.sync_engine, "begin")
         def _begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Straight to the driver: this runs once per transaction, SQLAlchemy's statement
+            # bookkeeping would cost more than the BEGIN.
+            conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_size", 10)
