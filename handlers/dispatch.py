@@ -1,8 +1,11 @@
-"""The core's front door: one incoming event in, replies out, in one transaction.
+"""The core's front door: one incoming event in, replies out, each applied exactly once.
 
 For every event: record the update id (a redelivery stops here), take the lock on the sender's
 dialog state, find who is writing, route (registration, commands, the current dialog, a question),
-apply the dialog's effects, save the state, commit. Nothing here knows which transport is used.
+apply the dialog's effects, save the state, commit — one transaction. A plain answer inside a
+dialog is first tried without the lock (``storage.optimistic_steps``): read, route, then one write
+that stores the state and claims the update only if the state did not move; anything else falls
+back to the locked transaction. Nothing here knows which transport is used.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from conversations.engine import Context, Dialog, Effect, Outcome, State
 from conversations.plan_import import PlanImportDialog, SavePlan, apply_save_plan
@@ -30,11 +33,11 @@ from handlers.registration import how_to_register, register
 from handlers.report_view import view_report
 from handlers.vietnamese import fold, nfc
 from storage.cache import ConfigCache
-from storage.dialog_states import lock_state, store_state
+from storage.optimistic_steps import Written, optimistic_steps
 from storage.people import Member, looks_like_code
+from storage.per_update import per_update
 from storage.reports import save_report
 from storage.units import find_units
-from storage.updates import claim_update
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,13 @@ CANCEL_COMMANDS = frozenset({"huy", "cancel"})
 START_REPORT_BUTTON = "report:start"
 # "/lienket CODE" from a new account links it; "/start CODE" registers (both accept either code).
 START_COMMANDS = frozenset({"start"}) | LINK_COMMANDS
+
+
+def _is_plain_answer(incoming: Incoming) -> bool:
+    """A typed answer or a button press in a private chat: what dialogs consume, step after step."""
+    if incoming.chat_type == "group" or incoming.file is not None:
+        return False
+    return incoming.button is not None or not (incoming.text or "").lstrip().startswith("/")
 
 
 def utc_now() -> dt.datetime:
@@ -100,6 +110,9 @@ class Core:
         default_factory=lambda: {"report": ReportDialog(), "plan_import": PlanImportDialog()}
     )
     cache: ConfigCache = field(default_factory=ConfigCache)
+    # Answers inside a dialog go through ``storage.optimistic_steps`` first (tests turn it off to
+    # exercise the locked path alone).
+    optimistic: bool = True
     _locks: _KeyLocks = field(default_factory=_KeyLocks)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
@@ -117,17 +130,73 @@ class Core:
 
     async def _handle(self, incoming: Incoming) -> list[Reply]:
         now = self.clock()
+        if self.optimistic and _is_plain_answer(incoming):
+            replies = await self._optimistic_step(incoming, now)
+            if replies is not None:
+                return replies
+        return await self._locked_step(incoming, now)
+
+    async def _optimistic_step(self, incoming: Incoming, now: dt.datetime) -> list[Reply] | None:
+        """Apply an answer inside a dialog from an unlocked read with one conditional write; ``None``
+        when the locked path must take it (no dialog, the step reads or writes anything besides the
+        dialog state, or the state moved meanwhile)."""
+        engine = self.sessions.kw.get("bind")
+        if not isinstance(engine, AsyncEngine):
+            return None
+        async with optimistic_steps(engine) as (steps, connection):
+            if steps is None:
+                return None
+            seen = await steps.read(incoming.transport, incoming.update_id, incoming.chat_id, incoming.user_id)
+            if seen is None:
+                return None
+            if seen.applied:
+                return self._redelivered(incoming)
+            dialog = self.dialogs.get(seen.row.dialog or "")
+            if dialog is None or not seen.row.step or seen.row.version != dialog.version:
+                return None
+            # Untouched unless a cache misses or the step needs the database: then it is discarded
+            # and the locked path runs the step again. On the connection already held, never a second.
+            session = AsyncSession(bind=connection, expire_on_commit=False)
+            try:
+                member = await self.cache.member(session, incoming.transport, incoming.user_id)
+                if member is None:
+                    return None
+                set_language(member.language)
+                state = State(dialog.name, seen.row.step, dict(seen.row.payload), seen.row.version)
+                outcome = await self._route(session, incoming, member, state, now)
+                if outcome.effects or session.in_transaction():
+                    return None
+            finally:
+                if session.in_transaction():
+                    await session.close()
+            new = outcome.state
+            written = await steps.write(incoming.transport, incoming.update_id, seen,
+                                        new.dialog if new else None, new.step if new else None,
+                                        new.version if new else 1, new.data if new else {}, now)
+        if written is Written.SAVED:
+            return outcome.replies
+        if written is Written.DUPLICATE:
+            return self._redelivered(incoming)
+        return None
+
+    async def _locked_step(self, incoming: Incoming, now: dt.datetime) -> list[Reply]:
+        """Claim the update and lock the sender's state for the whole step, in one transaction."""
         async with self.sessions() as session, session.begin():
-            if not await claim_update(session, incoming.transport, incoming.update_id):
-                log.info("update %s:%s already applied", incoming.transport, incoming.update_id)
-                return []
-            member = await self.cache.member(session, incoming.transport, incoming.user_id)
-            set_language(member.language if member else DEFAULT_LANGUAGE)
+            statements = await per_update(session)
             if incoming.chat_type == "group":
+                if not await statements.claim(incoming.transport, incoming.update_id, now):
+                    return self._redelivered(incoming)
+                member = await self.cache.member(session, incoming.transport, incoming.user_id)
+                set_language(member.language if member else DEFAULT_LANGUAGE)
                 if self.group_handler is None:
                     return []
                 return await self.group_handler(session, incoming, member, now) or []
-            row = await lock_state(session, incoming.transport, incoming.chat_id, incoming.user_id, now)
+            row = await statements.claim_and_lock(incoming.transport, incoming.update_id, incoming.chat_id,
+                                                  incoming.user_id, now)
+            if row is None:
+                return self._redelivered(incoming)
+            member = await self.cache.member(session, incoming.transport, incoming.user_id)
+            set_language(member.language if member else DEFAULT_LANGUAGE)
             state: State | None = None
             dialog = self.dialogs.get(row.dialog or "")
             replies: list[Reply] = []
@@ -141,9 +210,14 @@ class Core:
             for effect in outcome.effects:
                 await self._apply(session, effect, member, now)
             new = outcome.state
-            await store_state(session, row, new.dialog if new else None, new.step if new else None,
-                              new.version if new else 1, new.data if new else {}, now)
+            await statements.store(row, new.dialog if new else None, new.step if new else None,
+                                   new.version if new else 1, new.data if new else {}, now)
             return replies + outcome.replies
+
+    @staticmethod
+    def _redelivered(incoming: Incoming) -> list[Reply]:
+        log.info("update %s:%s already applied", incoming.transport, incoming.update_id)
+        return []
 
     async def _apply(self, session: AsyncSession, effect: Effect, member: Member | None, now: dt.datetime) -> None:
         if isinstance(effect, SaveReport):

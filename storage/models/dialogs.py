@@ -26,6 +26,8 @@ class DialogState(Base):
     version: Mapped[int] = mapped_column(default=1)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Bumped by every write: a step computed from an unlocked read commits only if it is unchanged.
+    rev: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class AppliedUpdate(Base):
