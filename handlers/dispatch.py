@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -33,7 +34,7 @@ from handlers.registration import how_to_register, register
 from handlers.report_view import view_report
 from handlers.vietnamese import fold, nfc
 from storage.cache import ConfigCache
-from storage.optimistic_steps import Written, optimistic_steps
+from storage.optimistic_steps import LastWrites, OptimisticSteps, Written, optimistic_steps
 from storage.people import Member, looks_like_code
 from storage.per_update import per_update
 from storage.reports import save_report
@@ -113,6 +114,8 @@ class Core:
     # Answers inside a dialog go through ``storage.optimistic_steps`` first (tests turn it off to
     # exercise the locked path alone).
     optimistic: bool = True
+    _optimistic_steps: OptimisticSteps | None = None
+    _last_writes: LastWrites = field(default_factory=LastWrites)
     _locks: _KeyLocks = field(default_factory=_KeyLocks)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
@@ -130,7 +133,7 @@ class Core:
 
     async def _handle(self, incoming: Incoming) -> list[Reply]:
         now = self.clock()
-        if self.optimistic and _is_plain_answer(incoming):
+        if _is_plain_answer(incoming):
             replies = await self._optimistic_step(incoming, now)
             if replies is not None:
                 return replies
@@ -140,47 +143,66 @@ class Core:
         """Apply an answer inside a dialog from an unlocked read with one conditional write; ``None``
         when the locked path must take it (no dialog, the step reads or writes anything besides the
         dialog state, or the state moved meanwhile)."""
-        engine = self.sessions.kw.get("bind")
-        if not isinstance(engine, AsyncEngine):
+        steps = self._steps()
+        if steps is None:
             return None
-        async with optimistic_steps(engine) as (steps, connection):
-            if steps is None:
-                return None
+        key = (incoming.transport, incoming.chat_id, incoming.user_id)
+        seen = self._last_writes.get(key)
+        # Without a read, a redelivery is still caught: its write finds the update id claimed.
+        if seen is None:
             seen = await steps.read(incoming.transport, incoming.update_id, incoming.chat_id, incoming.user_id)
-            if seen is None:
+        self._last_writes.forget(key)
+        if seen is None:
+            return None
+        if seen.applied:
+            return self._redelivered(incoming)
+        dialog = self.dialogs.get(seen.row.dialog or "")
+        if dialog is None or not seen.row.step or seen.row.version != dialog.version:
+            return None
+        # Untouched unless a cache misses or the step needs the database: then the step is
+        # discarded and the locked path runs it again.
+        session = self.sessions()
+        try:
+            member = await self.cache.member(session, incoming.transport, incoming.user_id)
+            if member is None:
                 return None
-            if seen.applied:
-                return self._redelivered(incoming)
-            dialog = self.dialogs.get(seen.row.dialog or "")
-            if dialog is None or not seen.row.step or seen.row.version != dialog.version:
+            set_language(member.language)
+            state = State(dialog.name, seen.row.step, dict(seen.row.payload), seen.row.version)
+            outcome = await self._route(session, incoming, member, state, now)
+            if outcome.effects or session.in_transaction():
                 return None
-            # Untouched unless a cache misses or the step needs the database: then it is discarded
-            # and the locked path runs the step again. On the connection already held, never a second.
-            session = AsyncSession(bind=connection, expire_on_commit=False)
-            try:
-                member = await self.cache.member(session, incoming.transport, incoming.user_id)
-                if member is None:
-                    return None
-                set_language(member.language)
-                state = State(dialog.name, seen.row.step, dict(seen.row.payload), seen.row.version)
-                outcome = await self._route(session, incoming, member, state, now)
-                if outcome.effects or session.in_transaction():
-                    return None
-            finally:
-                if session.in_transaction():
-                    await session.close()
-            new = outcome.state
-            written = await steps.write(incoming.transport, incoming.update_id, seen,
-                                        new.dialog if new else None, new.step if new else None,
-                                        new.version if new else 1, new.data if new else {}, now)
+        finally:
+            # A session that was never used holds no connection: nothing to close.
+            if session.in_transaction():
+                await session.close()
+        new = outcome.state
+        payload = json.dumps(new.data if new else {}, ensure_ascii=False)
+        written = await steps.write(incoming.transport, incoming.update_id, seen,
+                                    new.dialog if new else None, new.step if new else None,
+                                    new.version if new else 1, payload, now)
         if written is Written.SAVED:
+            if new is not None:
+                self._last_writes.put(key, seen, new.dialog, new.step, new.version, payload)
             return outcome.replies
         if written is Written.DUPLICATE:
             return self._redelivered(incoming)
         return None
 
+    def _steps(self) -> OptimisticSteps | None:
+        if not self.optimistic:
+            return None
+        if self._optimistic_steps is None:
+            engine = self.sessions.kw.get("bind")
+            found = optimistic_steps(engine) if isinstance(engine, AsyncEngine) else None
+            if found is None:
+                self.optimistic = False
+                return None
+            self._optimistic_steps = found
+        return self._optimistic_steps
+
     async def _locked_step(self, incoming: Incoming, now: dt.datetime) -> list[Reply]:
         """Claim the update and lock the sender's state for the whole step, in one transaction."""
+        self._last_writes.forget((incoming.transport, incoming.chat_id, incoming.user_id))
         async with self.sessions() as session, session.begin():
             statements = await per_update(session)
             if incoming.chat_type == "group":

@@ -38,7 +38,6 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cursor.execute("PRAGMA foreign_keys=ON")
             if not memory:
                 cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
         # IMMEDIATE takes the write lock at once: the SQLite form of "take the lock, then load".

@@ -16,17 +16,19 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+import sqlite3
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import asyncpg
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util import greenlet_spawn
 
 from storage.per_update import StateRow, sqlite_timestamp, state_row
-from storage.sqlite_driver import Connection as InLoopSqlite
-from storage.sqlite_driver import patiently
+from storage.sqlite_driver import open_in_loop, patiently
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,40 @@ class Seen:
     row: StateRow
     rev: int
     applied: bool
+
+
+class LastWrites:
+    """What this process last wrote to each sender's state row: the next answer of that sender is
+    computed from it without reading the row again.
+
+    Only a hint: the write is conditional on ``rev`` and inserts the update id in the same atomic
+    statement, so if another worker moved the row, or the update was already applied, the write
+    changes nothing and the step goes to the locked path. Payloads are kept as the JSON that was
+    written, so nothing a step does to its copy can reach the next one.
+    """
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._rows: OrderedDict[tuple[str, str, str], tuple[int, str, str, int, str, int]] = OrderedDict()
+
+    def get(self, key: tuple[str, str, str]) -> Seen | None:
+        """The state last written for ``key`` by this process, if it is still known."""
+        found = self._rows.get(key)
+        if found is None:
+            return None
+        id_, dialog, step, version, payload, rev = found
+        return Seen(StateRow(id_, dialog, step, version, json.loads(payload)), rev, applied=False)
+
+    def put(self, key: tuple[str, str, str], seen: Seen, dialog: str, step: str, version: int, payload: str) -> None:
+        """Remember the state just written over ``seen`` (its ``rev`` is now one more)."""
+        self._rows[key] = (seen.row.id, dialog, step, version, payload, seen.rev + 1)
+        self._rows.move_to_end(key)
+        if len(self._rows) > self._size:
+            self._rows.popitem(last=False)
+
+    def forget(self, key: tuple[str, str, str]) -> None:
+        """Drop what is known of ``key`` (the row was or may have been written by another path)."""
+        self._rows.pop(key, None)
 
 
 class Written(enum.Enum):
@@ -54,9 +90,10 @@ class OptimisticSteps(Protocol):
 
     async def write(
         self, transport: str, update_id: str, seen: Seen, dialog: str | None, step: str | None, version: int,
-        payload: dict[str, Any], now: dt.datetime,
+        payload: str, now: dt.datetime,
     ) -> Written:
-        """Store the new state and claim ``update_id`` together, if the row is still at ``seen.rev``."""
+        """Store the new state (``payload`` as JSON text) and claim ``update_id`` together, if the row
+        is still at ``seen.rev``."""
 
 
 _READ = ("SELECT d.id, d.dialog, d.step, d.version, d.payload, d.rev, "
@@ -65,7 +102,10 @@ _READ = ("SELECT d.id, d.dialog, d.step, d.version, d.payload, d.rev, "
 
 
 class _SqliteSteps:
-    """Plain ``sqlite3`` calls; the write is one short ``BEGIN IMMEDIATE`` … ``COMMIT`` with no await inside."""
+    """Plain ``sqlite3`` calls on a connection of its own, on the loop's thread. Every call runs to
+    its end without an await (only waiting for the write lock yields, before ``BEGIN`` succeeds), so
+    one connection serves all the steps of a process; the write is one short ``BEGIN IMMEDIATE`` …
+    ``COMMIT``."""
 
     read_sql = _READ.format("?1", "?2", "?3", "?4")
     move_sql = ("UPDATE dialog_states SET dialog = ?, step = ?, version = ?, payload = ?, updated_at = ?, "
@@ -73,34 +113,43 @@ class _SqliteSteps:
     claim_sql = ("INSERT INTO applied_updates (transport, update_id, applied_at) VALUES (?, ?, ?) "
                  "ON CONFLICT (transport, update_id) DO NOTHING RETURNING update_id")
 
-    def __init__(self, connection: InLoopSqlite) -> None:
-        self._conn = connection.sqlite
+    def __init__(self, database: str) -> None:
+        self._database = database
+        self._conn: sqlite3.Connection | None = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = open_in_loop(self._database)
+        return self._conn
 
     async def read(self, transport: str, update_id: str, chat_id: str, user_id: str) -> Seen | None:
-        found = await patiently(
-            lambda: self._conn.execute(self.read_sql, (transport, update_id, chat_id, user_id)).fetchone())
-        if found is None:
+        conn = self._connection()
+        # fetchall: a statement left unfinished would keep its read snapshot for the next ones.
+        rows = await patiently(lambda: conn.execute(self.read_sql, (transport, update_id, chat_id, user_id)).fetchall())
+        if not rows:
             return None
+        found = rows[0]
         return Seen(state_row(*found[:5]), found[5], bool(found[6]))
 
     async def write(
         self, transport: str, update_id: str, seen: Seen, dialog: str | None, step: str | None, version: int,
-        payload: dict[str, Any], now: dt.datetime,
+        payload: str, now: dt.datetime,
     ) -> Written:
+        conn = self._connection()
         stamp = sqlite_timestamp(now)
-        await patiently(lambda: self._conn.execute("BEGIN IMMEDIATE"))
+        await patiently(lambda: conn.execute("BEGIN IMMEDIATE"))
         try:
-            moved = self._conn.execute(self.move_sql, (dialog, step, version, json.dumps(payload, ensure_ascii=False),
-                                                       stamp, seen.row.id, seen.rev))
+            moved = conn.execute(self.move_sql, (dialog, step, version, payload,
+                                                 stamp, seen.row.id, seen.rev))
             if moved.rowcount != 1:
-                self._conn.rollback()
+                conn.rollback()
                 return Written.CHANGED
-            if not self._conn.execute(self.claim_sql, (transport, update_id, stamp)).fetchall():
-                self._conn.rollback()
+            if not conn.execute(self.claim_sql, (transport, update_id, stamp)).fetchall():
+                conn.rollback()
                 return Written.DUPLICATE
-            self._conn.commit()
+            conn.commit()
         except BaseException:
-            self._conn.rollback()
+            conn.rollback()
             raise
         return Written.SAVED
 
@@ -117,40 +166,51 @@ class _AsyncpgSteps:
         "RETURNING update_id"
     )
 
-    def __init__(self, connection: asyncpg.Connection[Any]) -> None:
-        self._conn = connection
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[asyncpg.Connection[Any]]:
+        # Checked out for one statement, never across the step: a step that needs more from the
+        # database opens its own session, and holding one connection while waiting for another
+        # can exhaust the pool (every connection held by a step waiting for a second).
+        pooled = await self._engine.raw_connection()
+        try:
+            yield pooled.driver_connection
+        except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError):
+            await greenlet_spawn(pooled.invalidate)
+            raise
+        finally:
+            await greenlet_spawn(pooled.close)
 
     async def read(self, transport: str, update_id: str, chat_id: str, user_id: str) -> Seen | None:
-        found = await self._conn.fetchrow(self.read_sql, transport, update_id, chat_id, user_id)
+        async with self._connection() as conn:
+            found = await conn.fetchrow(self.read_sql, transport, update_id, chat_id, user_id)
         if found is None:
             return None
         return Seen(state_row(*list(found)[:5]), found[5], bool(found[6]))
 
     async def write(
         self, transport: str, update_id: str, seen: Seen, dialog: str | None, step: str | None, version: int,
-        payload: dict[str, Any], now: dt.datetime,
+        payload: str, now: dt.datetime,
     ) -> Written:
         try:
-            claimed = await self._conn.fetchval(self.write_sql, transport, update_id, seen.row.id, seen.rev, dialog,
-                                                step, version, json.dumps(payload, ensure_ascii=False), now)
+            async with self._connection() as conn:
+                claimed = await conn.fetchval(self.write_sql, transport, update_id, seen.row.id, seen.rev, dialog,
+                                              step, version, payload, now)
         except asyncpg.UniqueViolationError:
             return Written.DUPLICATE
         return Written.SAVED if claimed is not None else Written.CHANGED
 
 
-@asynccontextmanager
-async def optimistic_steps(engine: AsyncEngine) -> AsyncIterator[tuple[OptimisticSteps | None, AsyncConnection]]:
-    """A pooled connection and its optimistic statements (``None`` for a driver without them).
-
-    Whatever else the step needs from the database must go through this same connection: a step
-    that held one pooled connection while waiting for a second could, under load, wait for ever
-    (every connection held by a step that waits for another)."""
-    async with engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        driver = raw.driver_connection
-        if isinstance(driver, InLoopSqlite):
-            yield _SqliteSteps(driver), connection
-        elif isinstance(driver, asyncpg.Connection):
-            yield _AsyncpgSteps(driver), connection
-        else:
-            yield None, connection
+def optimistic_steps(engine: AsyncEngine) -> OptimisticSteps | None:
+    """The optimistic statements for ``engine``'s database, or ``None`` where there are none (an
+    in-memory SQLite database, which no second connection can see; a driver without a direct path)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        if url.database in (None, "", ":memory:"):
+            return None
+        return _SqliteSteps(url.database)
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() == "asyncpg":
+        return _AsyncpgSteps(engine)
+    return None

@@ -145,12 +145,21 @@ class Connection:
         self._conn.close()
 
 
+def open_in_loop(database: str, uri: bool = False) -> sqlite3.Connection:
+    """Open ``database`` for use on the loop's thread: autocommit (transactions are begun
+    explicitly), never waiting inside SQLite for a lock (see ``patiently``)."""
+    # check_same_thread=False: the pool may close a connection from a garbage-collection pass.
+    connection = sqlite3.connect(database, timeout=0, isolation_level=None, check_same_thread=False, uri=uri)
+    # Per connection: in WAL mode a commit then waits for no disk flush (a crash of the process
+    # loses nothing; a power cut can lose the last commits).
+    connection.execute("PRAGMA synchronous=NORMAL")
+    return connection
+
+
 def connector(database: str, uri: bool = False) -> Callable[[], Any]:
     """The ``async_creator`` for ``create_async_engine``: opens ``database`` on the loop's thread."""
 
     async def connect() -> Connection:
-        # check_same_thread=False: the pool may close a connection from a garbage-collection pass.
-        raw = sqlite3.connect(database, timeout=0, isolation_level=None, check_same_thread=False, uri=uri)
-        return Connection(raw)
+        return Connection(open_in_loop(database, uri))
 
     return connect

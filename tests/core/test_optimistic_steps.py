@@ -149,21 +149,21 @@ async def test_the_write_changes_nothing_for_an_update_claimed_since_the_read(en
     await user.say(f"/start {code_of(summary, 'Bản Khe Ló')}")
     await user.say("báo cáo")
     before = await state_of(engine, "2301")
-    async with optimistic_steps(engine) as (steps, _connection):
-        assert steps is not None
-        seen = await steps.read("telegram", "claimed-1", "2301", "2301")
-        assert seen is not None and not seen.applied and seen.rev == before.rev
-        # Another worker applied this very update without touching the state (the unlocked read
-        # cannot tell); the write must neither store the state nor claim twice.
-        async with sessions() as session, session.begin():
-            session.add(AppliedUpdate(transport="telegram", update_id="claimed-1", applied_at=clock()))
-        written = await steps.write("telegram", "claimed-1", seen, "report", "other", seen.row.version,
-                                    {"changed": True}, clock())
-        assert written is Written.DUPLICATE
-        assert (await steps.read("telegram", "claimed-1", "2301", "2301")).applied  # type: ignore[union-attr]
-        stale = await steps.write("telegram", "later-1", seen, "report", "other", seen.row.version, {}, clock())
-        assert stale is Written.SAVED
-        assert await steps.write("telegram", "later-2", seen, "report", "x", 1, {}, clock()) is Written.CHANGED
+    steps = optimistic_steps(engine)
+    assert steps is not None
+    seen = await steps.read("telegram", "claimed-1", "2301", "2301")
+    assert seen is not None and not seen.applied and seen.rev == before.rev
+    # Another worker applied this very update without touching the state (the unlocked read
+    # cannot tell); the write must neither store the state nor claim twice.
+    async with sessions() as session, session.begin():
+        session.add(AppliedUpdate(transport="telegram", update_id="claimed-1", applied_at=clock()))
+    written = await steps.write("telegram", "claimed-1", seen, "report", "other", seen.row.version,
+                                '{"changed": true}', clock())
+    assert written is Written.DUPLICATE
+    assert (await steps.read("telegram", "claimed-1", "2301", "2301")).applied  # type: ignore[union-attr]
+    stale = await steps.write("telegram", "later-1", seen, "report", "other", seen.row.version, "{}", clock())
+    assert stale is Written.SAVED
+    assert await steps.write("telegram", "later-2", seen, "report", "x", 1, "{}", clock()) is Written.CHANGED
     after = await state_of(engine, "2301")
     assert after.step == "other" and after.rev == before.rev + 1
     assert await claimed(engine, "later-2") == 0
@@ -175,7 +175,8 @@ async def test_steps_that_need_the_database_never_wait_for_a_second_connection(
     clock = Clock()
     _sessions, summary = await demo(engine, clock)
     # One connection in the pool and caches that always miss: every optimistic step needs the
-    # database and must use the connection it holds, or these steps would wait for each other.
+    # database, which it must not ask for while holding a pooled connection of its own, or these
+    # steps would wait for each other until the pool's time-out.
     small = create_engine(db_url, pool_size=1, max_overflow=0, pool_timeout=3)
     try:
         core = Core(sessions=session_factory(small), clock=clock, cache=ConfigCache(ttl=0))
@@ -187,3 +188,26 @@ async def test_steps_that_need_the_database_never_wait_for_a_second_connection(
         assert all("(2/13)" in texts(reply) for reply in replies), replies
     finally:
         await small.dispose()
+
+
+async def test_a_worker_remembering_an_old_state_takes_the_locked_path(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock()
+    sessions, summary = await demo(engine, clock)
+    first, second = Core(sessions=sessions, clock=clock), Core(sessions=sessions, clock=clock)
+    locked = count_locked_steps(first, monkeypatch)
+    on_first, on_second = User(first, "2501"), User(second, "2501")
+    await on_first.say(f"/start {code_of(summary, 'Bản Khe Ló')}")
+    await on_first.say("báo cáo")
+    assert "(2/13)" in texts(await on_first.say("3"))  # the first worker now remembers question 2
+    assert "(3/13)" in texts(await on_second.say("4"))  # ... which the second worker answered
+    before = len(locked)
+    # The first worker's memory is stale: its write changes nothing, the locked path answers Q3.
+    assert "(4/13)" in texts(await on_first.say("1"))
+    assert len(locked) == before + 1
+    # Its memory is fresh again: the next answer needs neither the read nor the lock.
+    assert "(5/13)" in texts(await on_first.say("2"))
+    assert len(locked) == before + 1
+    state = await state_of(engine, "2501")
+    assert list(state.payload["answers"].values()) == [3, 4, 1, 2]
