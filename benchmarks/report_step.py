@@ -1,7 +1,8 @@
 """How long one report step takes in-process, against each framework's bare echo with reply.
 
 For SQLite (a temp file) and PostgreSQL (a scratch database on 127.0.0.1, dropped afterwards) it
-measures, in one run, every path once per round so that the machine's drift weighs on all alike:
+measures, in one run, each framework's paths interleaved (every path once per round, so that the
+machine's drift weighs on a full step and its echo alike):
 - core: ``Core.handle`` for one answer of the report dialog (read the state, check the answer,
   store the state and claim the update, reply);
 - aiogram+core / ptb+core: the same step fed to the framework's real Dispatcher / Application as
@@ -175,9 +176,12 @@ async def bench_backend(url: str, steps: int) -> dict[str, list[float]]:
         expect_question(replies[-1].text, i)
 
     ptb, apps = await ptb_paths(core, locked_core, codes)
-    paths: dict[str, Step] = {"core": core_step, **await aiogram_paths(core, locked_core, codes), **ptb}
+    aiogram = await aiogram_paths(core, locked_core, codes)
     try:
-        return await interleaved(steps, paths)
+        # One group per framework: its full steps interleaved with its own echo (and the core alone
+        # as the reference), so each ratio compares paths measured side by side.
+        results = await interleaved(steps, {"core": core_step, **aiogram})
+        return results | await interleaved(steps, ptb)
     finally:
         for app in apps:
             await app.shutdown()  # type: ignore[attr-defined]
