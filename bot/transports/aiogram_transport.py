@@ -33,7 +33,9 @@ from aiogram.types import (
 
 from bot.app import App
 from bot.delivery_errors import Permanent, RetryAfter, Transient
+from bot.transports.aiogram_polling import poll
 from bot.transports.telegram_common import keyboard_rows, reply_from_row, split_text
+from bot.webhook import until_signalled
 from handlers.core_protocol import Handler
 from handlers.messages import Incoming, IncomingFile, Reply
 
@@ -206,11 +208,14 @@ async def run(app: App, webhook: bool = False) -> int:
 
             await serve_aiogram_webhook(app, bot, dispatcher)
         else:
-            # Updates are applied before the next getUpdates confirms them: a crash mid-update makes
-            # Telegram hand it out again (and the applied-update record drops what was done), where
-            # handling them as tasks would confirm and lose them. Many workers: use --webhook.
-            await dispatcher.start_polling(bot, handle_signals=True, close_bot_session=True,
-                                           handle_as_tasks=False)
+            # Each batch is applied before the next getUpdates confirms it (see aiogram_polling).
+            # Many workers: use --webhook.
+            polling = asyncio.create_task(poll(dispatcher, bot))
+            try:
+                await until_signalled()
+            finally:
+                polling.cancel()
+                await asyncio.gather(polling, return_exceptions=True)
     finally:
         await background.stop()
         await bot.session.close()
