@@ -20,6 +20,8 @@ from aiogram.methods import GetUpdates
 from aiogram.types import Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
+from bot.transports.telegram_common import apply_in_sender_order
+
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 10  # seconds, as aiogram's own polling: a stalled connection is noticed soon
 BACKOFF = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter=0.1)
@@ -38,19 +40,7 @@ def sender_of(update: Update) -> Hashable:
 
 async def apply_batch(dispatcher: Dispatcher, bot: Bot, updates: list[Update]) -> None:
     """Apply every update of a batch: in order per sender, senders concurrently."""
-    queues: dict[Hashable, list[Update]] = {}
-    for update in updates:
-        queues.setdefault(sender_of(update), []).append(update)
-
-    async def in_order(queue: list[Update]) -> None:
-        for update in queue:
-            try:
-                await dispatcher.feed_update(bot, update)
-            except Exception:
-                # The core answers its own failures; this is a reply that could not be sent.
-                log.exception("update %s failed", update.update_id)
-
-    await asyncio.gather(*(in_order(queue) for queue in queues.values()))
+    await apply_in_sender_order(updates, sender_of, lambda update: dispatcher.feed_update(bot, update))
 
 
 async def poll(dispatcher: Dispatcher, bot: Bot) -> None:

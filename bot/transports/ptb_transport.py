@@ -7,9 +7,7 @@ type (new messages, button presses); the core does all the routing.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
-import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -20,6 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 from bot.app import App
 from bot.delivery_errors import Permanent, Transient
 from bot.delivery_errors import RetryAfter as RetryLater
+from bot.transports.ptb_polling import poll, retry_seconds
 from bot.transports.telegram_common import keyboard_rows, reply_from_row, split_text
 from bot.webhook import serve_ptb_webhook, until_signalled
 from handlers.core_protocol import Handler
@@ -97,14 +96,6 @@ def incoming_from_callback(update: Update) -> Incoming:
         chat_type="group" if chat is not None and _is_group(chat.type) else "private",
         user_name=query.from_user.full_name,
     )
-
-
-def retry_seconds(error: RetryAfter) -> float:
-    """Return the wait a 429 asked for, in seconds (PTB gives an int or a timedelta)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # PTB warns that the int form is deprecated
-        value = error.retry_after
-    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
 def _transient(error: TelegramError) -> bool:
@@ -240,11 +231,13 @@ async def run(app: App, webhook: bool = False) -> int:
                 await serve_ptb_webhook(app, application)
             else:
                 await application.start()
-                assert application.updater is not None
-                await application.updater.start_polling(timeout=10)
-                await until_signalled()
-                await application.updater.stop()
-                await application.stop()
+                polling = asyncio.create_task(poll(application))
+                try:
+                    await until_signalled()
+                finally:
+                    polling.cancel()
+                    await asyncio.gather(polling, return_exceptions=True)
+                    await application.stop()
         finally:
             await background.stop()
     return 0
