@@ -1,9 +1,10 @@
 """``kill -9`` in the middle of a report, many times over: after each restart the dialog resumes, nothing twice.
 
 The reporter behaves as a person would: when the bot went quiet (it died before answering), they send
-"?" to see which question the bot is on, and answer that one. By long polling, an update the bot had
-fetched but not applied when it died is gone (the frameworks confirm it with the next poll), so the
-person asks again; an update applied but not answered is not applied a second time.
+"?" to see which question the bot is on, and answer that one. By long polling, a batch is confirmed
+only once applied, so an update fetched but not applied when the bot died comes again after the
+restart; an update applied but not answered (the reply dies with the process) is not applied a
+second time.
 """
 
 from __future__ import annotations
