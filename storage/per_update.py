@@ -85,7 +85,37 @@ _STORE = ("UPDATE dialog_states SET dialog = {0}, step = {1}, version = {2}, pay
           "rev = rev + 1 WHERE id = {5}")
 
 
-class _SqliteStatements:
+class _Statements:
+    """What every driver does alike: a redelivery's claim stops before the lock; idle state that
+    stays idle is not written. Subclasses run the three statements."""
+
+    async def claim(self, transport: str, update_id: str, now: dt.datetime) -> bool:
+        raise NotImplementedError
+
+    async def _lock(self, transport: str, chat_id: str, user_id: str, now: dt.datetime) -> StateRow:
+        raise NotImplementedError
+
+    async def _write(self, row_id: int, dialog: str | None, step: str | None, version: int, payload: str,
+                     now: dt.datetime) -> None:
+        raise NotImplementedError
+
+    async def claim_and_lock(
+        self, transport: str, update_id: str, chat_id: str, user_id: str, now: dt.datetime
+    ) -> StateRow | None:
+        if not await self.claim(transport, update_id, now):
+            return None
+        return await self._lock(transport, chat_id, user_id, now)
+
+    async def store(
+        self, row: StateRow, dialog: str | None, step: str | None, version: int, payload: dict[str, Any],
+        now: dt.datetime,
+    ) -> None:
+        if unchanged_idle(row, dialog, payload):
+            return
+        await self._write(row.id, dialog, step, version, json.dumps(payload, ensure_ascii=False), now)
+
+
+class _SqliteStatements(_Statements):
     """Plain ``sqlite3`` calls on the connection the session's ``BEGIN IMMEDIATE`` locked."""
 
     claim_sql = _CLAIM.format("?", "?", "?")
@@ -96,29 +126,20 @@ class _SqliteStatements:
         self._conn = connection.sqlite
 
     async def claim(self, transport: str, update_id: str, now: dt.datetime) -> bool:
-        rows = self._conn.execute(self.claim_sql, (transport, update_id, sqlite_timestamp(now))).fetchall()
-        return bool(rows)
+        return bool(self._conn.execute(self.claim_sql, (transport, update_id, sqlite_timestamp(now))).fetchall())
 
-    async def claim_and_lock(
-        self, transport: str, update_id: str, chat_id: str, user_id: str, now: dt.datetime
-    ) -> StateRow | None:
-        if not await self.claim(transport, update_id, now):
-            return None
-        row = self._conn.execute(self.lock_sql, (transport, chat_id, user_id, sqlite_timestamp(now))).fetchone()
-        return state_row(*row)
+    async def _lock(self, transport: str, chat_id: str, user_id: str, now: dt.datetime) -> StateRow:
+        rows = self._conn.execute(self.lock_sql, (transport, chat_id, user_id, sqlite_timestamp(now))).fetchall()
+        return state_row(*rows[0])
 
-    async def store(
-        self, row: StateRow, dialog: str | None, step: str | None, version: int, payload: dict[str, Any],
-        now: dt.datetime,
-    ) -> None:
-        if unchanged_idle(row, dialog, payload):
-            return
-        self._conn.execute(self.store_sql, (dialog, step, version, json.dumps(payload, ensure_ascii=False),
-                                            sqlite_timestamp(now), row.id))
+    async def _write(self, row_id: int, dialog: str | None, step: str | None, version: int, payload: str,
+                     now: dt.datetime) -> None:
+        self._conn.execute(self.store_sql, (dialog, step, version, payload, sqlite_timestamp(now), row_id))
 
 
-class _AsyncpgStatements:
-    """asyncpg calls on the connection whose transaction SQLAlchemy's adapter has started."""
+class _AsyncpgStatements(_Statements):
+    """asyncpg calls on the connection whose transaction SQLAlchemy's adapter has started; claim and
+    lock are one statement (one round trip)."""
 
     claim_sql = _CLAIM.format("$1", "$2", "$3")
     claim_and_lock_sql = (
@@ -142,21 +163,16 @@ class _AsyncpgStatements:
         row = await self._conn.fetchrow(self.claim_and_lock_sql, transport, update_id, chat_id, user_id, now)
         return None if row is None else state_row(*row)
 
-    async def store(
-        self, row: StateRow, dialog: str | None, step: str | None, version: int, payload: dict[str, Any],
-        now: dt.datetime,
-    ) -> None:
-        if unchanged_idle(row, dialog, payload):
-            return
-        await self._conn.execute(self.store_sql, dialog, step, version, json.dumps(payload, ensure_ascii=False),
-                                 now, row.id)
+    async def _write(self, row_id: int, dialog: str | None, step: str | None, version: int, payload: str,
+                     now: dt.datetime) -> None:
+        await self._conn.execute(self.store_sql, dialog, step, version, payload, now, row_id)
 
 
 def _text(sql: str) -> Any:
     return text(sql).bindparams(bindparam("now", type_=UtcDateTime()))
 
 
-class _SqlAlchemyStatements:
+class _SqlAlchemyStatements(_Statements):
     """The same statements through SQLAlchemy, for drivers without a direct path."""
 
     claim_sql = _text(_CLAIM.format(":transport", ":update_id", ":now"))
@@ -171,24 +187,14 @@ class _SqlAlchemyStatements:
                                                               "now": now})
         return result.scalar_one_or_none() is not None
 
-    async def claim_and_lock(
-        self, transport: str, update_id: str, chat_id: str, user_id: str, now: dt.datetime
-    ) -> StateRow | None:
-        if not await self.claim(transport, update_id, now):
-            return None
-        row = (await self._session.execute(
-            self.lock_sql, {"transport": transport, "chat_id": chat_id, "user_id": user_id, "now": now})).one()
-        return state_row(*row)
+    async def _lock(self, transport: str, chat_id: str, user_id: str, now: dt.datetime) -> StateRow:
+        params = {"transport": transport, "chat_id": chat_id, "user_id": user_id, "now": now}
+        return state_row(*(await self._session.execute(self.lock_sql, params)).one())
 
-    async def store(
-        self, row: StateRow, dialog: str | None, step: str | None, version: int, payload: dict[str, Any],
-        now: dt.datetime,
-    ) -> None:
-        if unchanged_idle(row, dialog, payload):
-            return
-        await self._session.execute(self.store_sql, {
-            "id": row.id, "dialog": dialog, "step": step, "version": version,
-            "payload": json.dumps(payload, ensure_ascii=False), "now": now})
+    async def _write(self, row_id: int, dialog: str | None, step: str | None, version: int, payload: str,
+                     now: dt.datetime) -> None:
+        await self._session.execute(self.store_sql, {"id": row_id, "dialog": dialog, "step": step,
+                                                     "version": version, "payload": payload, "now": now})
 
 
 async def per_update(session: AsyncSession) -> PerUpdate:
