@@ -114,9 +114,15 @@ class Core:
     # Answers inside a dialog go through ``storage.optimistic_steps`` first (tests turn it off to
     # exercise the locked path alone).
     optimistic: bool = True
-    _optimistic_steps: OptimisticSteps | None = None
-    _last_writes: LastWrites = field(default_factory=LastWrites)
+    _optimistic_steps: OptimisticSteps | None = field(default=None, init=False)
+    _last_writes: LastWrites = field(default_factory=LastWrites, init=False)
     _locks: _KeyLocks = field(default_factory=_KeyLocks)
+
+    def __post_init__(self) -> None:
+        engine = self.sessions.kw.get("bind")
+        if self.optimistic and isinstance(engine, AsyncEngine):
+            # None where the database has no optimistic path (then every step takes the lock).
+            self._optimistic_steps = optimistic_steps(engine)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Apply one event exactly once and return what to answer (nothing for a redelivery)."""
@@ -143,7 +149,7 @@ class Core:
         """Apply an answer inside a dialog from an unlocked read with one conditional write; ``None``
         when the locked path must take it (no dialog, the step reads or writes anything besides the
         dialog state, or the state moved meanwhile)."""
-        steps = self._steps()
+        steps = self._optimistic_steps
         if steps is None:
             return None
         key = (incoming.transport, incoming.chat_id, incoming.user_id)
@@ -187,18 +193,6 @@ class Core:
         if written is Written.DUPLICATE:
             return self._redelivered(incoming)
         return None
-
-    def _steps(self) -> OptimisticSteps | None:
-        if not self.optimistic:
-            return None
-        if self._optimistic_steps is None:
-            engine = self.sessions.kw.get("bind")
-            found = optimistic_steps(engine) if isinstance(engine, AsyncEngine) else None
-            if found is None:
-                self.optimistic = False
-                return None
-            self._optimistic_steps = found
-        return self._optimistic_steps
 
     async def _locked_step(self, incoming: Incoming, now: dt.datetime) -> list[Reply]:
         """Claim the update and lock the sender's state for the whole step, in one transaction."""
