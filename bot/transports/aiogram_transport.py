@@ -22,6 +22,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.methods import GetUpdates
 from aiogram.types import (
     BufferedInputFile,
     CallbackQuery,
@@ -33,8 +34,8 @@ from aiogram.types import (
 
 from bot.app import App
 from bot.delivery_errors import Permanent, RetryAfter, Transient
-from bot.transports.aiogram_polling import poll
 from bot.transports.telegram_common import keyboard_rows, reply_from_row, split_text
+from bot.transports.telegram_polling import POLL_TIMEOUT, poll
 from bot.webhook import until_signalled
 from handlers.core_protocol import Handler
 from handlers.messages import Incoming, IncomingFile, Reply
@@ -208,9 +209,17 @@ async def run(app: App, webhook: bool = False) -> int:
 
             await serve_aiogram_webhook(app, bot, dispatcher)
         else:
-            # Each batch is applied before the next getUpdates confirms it (see aiogram_polling).
+            # Each batch is applied before the next getUpdates confirms it (see telegram_polling).
             # Many workers: use --webhook.
-            polling = asyncio.create_task(poll(dispatcher, bot))
+            # The request must be allowed to last longer than the long poll itself.
+            request_timeout = int(bot.session.timeout + POLL_TIMEOUT) if bot.session.timeout else None
+
+            async def fetch(offset: int | None) -> list[Update]:
+                return await bot(GetUpdates(offset=offset, timeout=POLL_TIMEOUT), request_timeout=request_timeout)
+
+            polling = asyncio.create_task(poll(
+                fetch, lambda update: dispatcher.feed_update(bot, update),
+                lambda error: error.retry_after if isinstance(error, TelegramRetryAfter) else None))
             try:
                 await until_signalled()
             finally:

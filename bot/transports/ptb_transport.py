@@ -7,8 +7,10 @@ type (new messages, button presses); the core does all the routing.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+import warnings
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
@@ -18,8 +20,8 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 from bot.app import App
 from bot.delivery_errors import Permanent, Transient
 from bot.delivery_errors import RetryAfter as RetryLater
-from bot.transports.ptb_polling import poll, retry_seconds
 from bot.transports.telegram_common import keyboard_rows, reply_from_row, split_text
+from bot.transports.telegram_polling import POLL_TIMEOUT, poll
 from bot.webhook import serve_ptb_webhook, until_signalled
 from handlers.core_protocol import Handler
 from handlers.messages import Attachment, Incoming, IncomingFile, Reply
@@ -96,6 +98,14 @@ def incoming_from_callback(update: Update) -> Incoming:
         chat_type="group" if chat is not None and _is_group(chat.type) else "private",
         user_name=query.from_user.full_name,
     )
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """Return the wait a 429 asked for, in seconds (PTB gives an int or a timedelta)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PTB warns that the int form is deprecated
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
 def _transient(error: TelegramError) -> bool:
@@ -231,7 +241,15 @@ async def run(app: App, webhook: bool = False) -> int:
                 await serve_ptb_webhook(app, application)
             else:
                 await application.start()
-                polling = asyncio.create_task(poll(application))
+                bot = application.bot
+
+                async def fetch(offset: int | None) -> Sequence[Update]:
+                    updates: Sequence[Update] = await bot.get_updates(offset=offset, timeout=POLL_TIMEOUT)
+                    return updates
+
+                polling = asyncio.create_task(poll(
+                    fetch, application.process_update,
+                    lambda error: retry_seconds(error) if isinstance(error, RetryAfter) else None))
                 try:
                     await until_signalled()
                 finally:

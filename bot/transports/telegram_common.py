@@ -1,20 +1,12 @@
-"""What both Telegram transports share: splitting long texts, the keyboard shape, and applying a
-batch of polled updates in order per sender."""
+"""What both Telegram transports share: splitting long texts and the keyboard shape."""
 
 from __future__ import annotations
-
-import asyncio
-import logging
-from collections.abc import Awaitable, Callable, Hashable
-from typing import TypeVar
 
 from bot.transports.zalo_out import buttons_from_json
 from handlers.messages import Attachment, Button, Reply
 from storage.models.outbox import OutboxMessage
 
 TELEGRAM_TEXT_LIMIT = 4096
-log = logging.getLogger(__name__)
-U = TypeVar("U")
 
 
 def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
@@ -54,22 +46,3 @@ def reply_from_row(message: OutboxMessage) -> Reply:
                                 "photo" if message.attachment_kind == "photo" else "document")
     return Reply(message.text, buttons_from_json(message.buttons), attachment)
 
-
-async def apply_in_sender_order(
-    updates: list[U], sender: Callable[[U], Hashable], apply: Callable[[U], Awaitable[object]]
-) -> None:
-    """Apply a polled batch before it is confirmed: each sender's updates in order, different
-    senders at once. A failure is logged and the rest of the batch goes on (the core answers its
-    own failures; what reaches here is a reply that could not be sent)."""
-    queues: dict[Hashable, list[U]] = {}
-    for update in updates:
-        queues.setdefault(sender(update), []).append(update)
-
-    async def in_order(queue: list[U]) -> None:
-        for update in queue:
-            try:
-                await apply(update)
-            except Exception:
-                log.exception("a polled update failed")
-
-    await asyncio.gather(*(in_order(queue) for queue in queues.values()))

@@ -1,4 +1,4 @@
-"""The aiogram poller's batches: one sender's updates in order, different senders side by side, and a
+"""Polled batches (here aiogram's updates): one sender's updates in order, different senders side by side, and a
 failing update does not stop the rest of its batch."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import asyncio
 from aiogram import Bot, Dispatcher
 from aiogram.types import Message
 
-from bot.transports.aiogram_polling import apply_batch, sender_of
+from bot.transports.telegram_polling import apply_in_sender_order, sender_of
 from tests.core.fakes import RecordingSession, Telegram
 
 
@@ -34,7 +34,7 @@ async def test_senders_go_side_by_side_and_each_in_order() -> None:
     batch = [a.text("a1"), b.text("b1"), a.text("a2"), b.text("boom"), b.text("b2")]
     assert sender_of(batch[0]) == sender_of(batch[2]) != sender_of(batch[1])
 
-    await asyncio.wait_for(apply_batch(dispatcher, bot, batch), 5)
+    await asyncio.wait_for(apply_in_sender_order(batch, lambda update: dispatcher.feed_update(bot, update)), 5)
 
     assert events.index("end b2") < events.index("end a1")  # b did not wait for a
     assert events.index("end a1") < events.index("start a2")  # a kept its order
