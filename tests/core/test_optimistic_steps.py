@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+import handlers.dispatch as dispatch_module
+import storage.per_update as per_update_module
 from conversations.engine import Context, Outcome, State
 from conversations.plan_import import PlanImportDialog
 from conversations.report_dialog import ReportDialog
@@ -67,6 +69,20 @@ async def claimed(engine: AsyncEngine, update_id: str) -> int:
             select(func.count()).select_from(AppliedUpdate).where(AppliedUpdate.update_id == update_id)) or 0)
 
 
+async def two_workers(engine: AsyncEngine, user_id: str) -> tuple[PausingReportDialog, Core, Core]:
+    """A slow and a fast worker on one database; the person registered and their report started
+    through the slow one, whose caches then know the person and the form: its next step needs
+    nothing from the database (a cache miss would take the locked path anyway)."""
+    clock = Clock()
+    sessions, summary = await demo(engine, clock)
+    slow_dialog = PausingReportDialog()
+    slow = Core(sessions=sessions, clock=clock, dialogs={"report": slow_dialog, "plan_import": PlanImportDialog()})
+    fast = Core(sessions=sessions, clock=clock)
+    await User(fast, user_id).say(f"/start {code_of(summary, 'Bản Khe Ló')}")
+    assert "(1/13)" in texts(await User(slow, user_id).say("báo cáo"))
+    return slow_dialog, slow, fast
+
+
 async def test_answers_take_the_optimistic_path_and_say_what_the_locked_path_says(
     engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -89,18 +105,9 @@ async def test_answers_take_the_optimistic_path_and_say_what_the_locked_path_say
 async def test_a_state_moved_by_another_worker_sends_the_step_to_the_locked_path(
     engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clock = Clock()
-    sessions, summary = await demo(engine, clock)
-    slow_dialog = PausingReportDialog()
-    slow = Core(sessions=sessions, clock=clock,
-                dialogs={"report": slow_dialog, "plan_import": PlanImportDialog()})
-    fast = Core(sessions=sessions, clock=clock)
+    slow_dialog, slow, fast = await two_workers(engine, "2101")
     locked = count_locked_steps(slow, monkeypatch)
     on_fast = User(fast, "2101")
-    await on_fast.say(f"/start {code_of(summary, 'Bản Khe Ló')}")
-    # Started through the slow worker, whose caches then know the person and the form: its next
-    # step needs nothing from the database (a cache miss would take the locked path anyway).
-    assert "(1/13)" in texts(await User(slow, "2101").say("báo cáo"))
     rev_before = (await state_of(engine, "2101")).rev
 
     slow_answer = Incoming("telegram", "slow-1", "2101", "2101", text="3")
@@ -113,7 +120,7 @@ async def test_a_state_moved_by_another_worker_sends_the_step_to_the_locked_path
 
     # The slow worker's read was stale: its write changed nothing, the locked path re-ran the step
     # on the moved state, so "3" answered question 2, not question 1 a second time.
-    assert locked[1:] == ["slow-1"]  # after "báo cáo", which starts the dialog
+    assert locked == ["slow-1"]
     assert "(3/13)" in texts(slow_replies)
     state = await state_of(engine, "2101")
     assert state.rev == rev_before + 2
@@ -122,14 +129,7 @@ async def test_a_state_moved_by_another_worker_sends_the_step_to_the_locked_path
 
 
 async def test_one_update_delivered_to_two_workers_at_once_is_applied_once(engine: AsyncEngine) -> None:
-    clock = Clock()
-    sessions, summary = await demo(engine, clock)
-    slow_dialog = PausingReportDialog()
-    slow = Core(sessions=sessions, clock=clock,
-                dialogs={"report": slow_dialog, "plan_import": PlanImportDialog()})
-    fast = Core(sessions=sessions, clock=clock)
-    await User(fast, "2201").say(f"/start {code_of(summary, 'Bản Khe Ló')}")
-    await User(slow, "2201").say("báo cáo")
+    slow_dialog, slow, fast = await two_workers(engine, "2201")
 
     same = Incoming("telegram", "twice-1", "2201", "2201", text="4")
     slow_task = asyncio.create_task(slow.handle(same))
@@ -211,3 +211,27 @@ async def test_a_worker_remembering_an_old_state_takes_the_locked_path(
     assert len(locked) == before + 1
     state = await state_of(engine, "2501")
     assert list(state.payload["answers"].values()) == [3, 4, 1, 2]
+
+
+async def test_the_locked_path_through_sqlalchemy_alone_says_the_same(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The per-update statements any other async driver gets (SQLAlchemy ``text()``) behave as the
+    direct ones: same transcript, a redelivery changes nothing."""
+    clock = Clock()
+    sessions, summary = await demo(engine, clock)
+    user = User(Core(sessions=sessions, clock=clock, optimistic=False), "2601")
+    await user.say(f"/start {code_of(summary, 'Bản Khe Ló')}")
+    direct = [texts(await user.say(line)) for line in SCRIPT]
+
+    async def through_sqlalchemy(session: AsyncSession) -> per_update_module.PerUpdate:
+        await session.connection()
+        return per_update_module._SqlAlchemyStatements(session)
+
+    monkeypatch.setattr(dispatch_module, "per_update", through_sqlalchemy)
+    assert [texts(await user.say(line)) for line in SCRIPT] == direct
+    await user.say("báo cáo")
+    answer = Incoming("telegram", "generic-1", "2601", "2601", text="3")
+    assert "(2/13)" in texts(await user.send(answer))
+    assert await user.send(answer) == []
+    assert list((await state_of(engine, "2601")).payload["answers"].values()) == [3]
