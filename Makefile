@@ -23,7 +23,7 @@ demo: $(VENV)/.installed
 
 # Every test: unit, SQLite and PostgreSQL, and the end-to-end suite against the emulators.
 test: $(VENV)/.installed e2e/node_modules/.installed
-	$(VENV)/bin/pytest -n 4
+	$(VENV)/bin/pytest -n 4 --dist loadgroup
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check bot handlers conversations storage tests

@@ -15,7 +15,8 @@ from tests.e2e.support.client import Emulator
 from tests.e2e.support.fixtures import require_postgres
 from tests.e2e.support.load import LOAD_HAMLET_PREFIX, MESSAGES_PER_REPORTER, add_hamlets, run_load
 
-pytestmark = pytest.mark.e2e
+# Both 500-reporter runs in one xdist group: on 2 cores, overlapping them starves the emulator.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("load")]
 
 REPORTERS = int(os.environ.get("BAOCAO_LOAD_REPORTERS", "500"))
 STEP_TIMEOUT = 120.0

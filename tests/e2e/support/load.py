@@ -9,6 +9,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import aiohttp
 from sqlalchemy import select
 
 from handlers.vietnamese import fold
@@ -55,6 +56,7 @@ class Inbox:
         self._since = 0
         self._seen: set[int] = set()
         self._task: asyncio.Task[None] | None = None
+        self.poll_errors: list[str] = []
 
     def start(self) -> Inbox:
         """Begin polling."""
@@ -64,6 +66,8 @@ class Inbox:
     async def stop(self) -> None:
         """Stop polling."""
         if self._task is not None:
+            if self._task.done() and not self._task.cancelled() and self._task.exception() is not None:
+                raise AssertionError("the inbox stopped polling") from self._task.exception()
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
 
@@ -71,7 +75,14 @@ class Inbox:
         while True:
             # Look a little behind the highest id seen: under load a message with a lower id can be
             # stored after one with a higher id, and skipping it would shift a chat's queue by one.
-            raw = await self.tg._get("/baocao/messages", since=max(0, self._since - self.LOOK_BACK))
+            try:
+                raw = await self.tg._get("/baocao/messages", since=max(0, self._since - self.LOOK_BACK))
+            except (aiohttp.ClientError, TimeoutError) as error:
+                # One failed poll of a busy emulator must not end the inbox (every reporter still
+                # waiting would time out): count it, poll again.
+                self.poll_errors.append(f"{type(error).__name__}: {error}")
+                await asyncio.sleep(self.interval)
+                continue
             for item in sorted(raw, key=lambda i: int(i["message_id"])):
                 message = BotMessage.from_json(item)
                 if message.message_id in self._seen:
@@ -95,6 +106,7 @@ class LoadResult:
     seconds: float
     latencies: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    inbox_errors: list[str] = field(default_factory=list)
 
     def percentile(self, q: float) -> float:
         """The ``q`` quantile of the step latencies, in seconds."""
@@ -109,6 +121,7 @@ class LoadResult:
             f"{self.reporters / self.seconds:.1f} reports/s, {steps / self.seconds:.1f} steps/s, "
             f"step latency p50 {self.percentile(0.5) * 1000:.0f} ms, p99 {self.percentile(0.99) * 1000:.0f} ms, "
             f"mean {statistics.fmean(self.latencies) * 1000 if steps else float('nan'):.0f} ms"
+            + (f"; {len(self.inbox_errors)} failed polls of the emulator" if self.inbox_errors else "")
         )
 
 
@@ -149,5 +162,6 @@ async def run_load(tg: Emulator, codes: list[str], timeout: float = 120.0) -> Lo
         )
     finally:
         result.seconds = time.monotonic() - started
+        result.inbox_errors = inbox.poll_errors
         await inbox.stop()
     return result
