@@ -18,6 +18,7 @@ from bot.settings import Settings
 from handlers.dispatch import Clock, Core, utc_now
 from handlers.group_commands import group_command, make_code_command
 from handlers.questions import question_handler
+from storage import clock as program_clock
 from storage.db import create_engine, session_factory
 from storage.demo import DemoSummary, load_demo
 from storage.migrate import upgrade
@@ -35,8 +36,8 @@ class App:
 
     async def start_background(self, transport: str, deliver: Deliver) -> Background:
         """Start the outbox sender and the scheduler tick of this process."""
-        return start_background(self.sessions, transport, deliver, scheduler_tick(self.sessions),
-                                quiet_hours=self.settings.quiet_hours)
+        return start_background(self.sessions, transport, deliver, scheduler_tick(self.sessions, self.core.clock),
+                                quiet_hours=self.settings.quiet_hours, now=self.core.clock)
 
     async def load_demo_if_empty(self) -> DemoSummary | None:
         """Load the demo commune into an empty database (the embedded default starts with it)."""
@@ -51,6 +52,8 @@ class App:
 @asynccontextmanager
 async def build_app(settings: Settings, clock: Clock = utc_now, migrate: bool = True) -> AsyncIterator[App]:
     """Build the app, migrating the database first; dispose of the engine on exit."""
+    if settings.clock_start is not None:
+        program_clock.pin(settings.clock_start)
     engine = create_engine(settings.database_url)
     try:
         if migrate:
@@ -92,4 +95,4 @@ def setup_logging(settings: Settings, level: int = logging.INFO) -> None:
 
 def today_in(settings: Settings, now: dt.datetime | None = None) -> dt.date:
     """Return today's date in the deployment's time zone."""
-    return (now or utc_now()).astimezone(ZoneInfo(settings.timezone)).date()
+    return (now or program_clock.now()).astimezone(ZoneInfo(settings.timezone)).date()

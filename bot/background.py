@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sender import Deliver, OutboxSender
 from handlers.reminders import obsolete_reminders
+from storage import clock
 from storage.calendar import CalendarRules
 
 log = logging.getLogger(__name__)
@@ -58,22 +59,25 @@ def quiet_rule(quiet_hours: str) -> Callable[[dt.datetime], bool] | None:
 def start_background(
     sessions: async_sessionmaker[AsyncSession], transport: str, deliver: Deliver,
     tick: Callable[[], Awaitable[None]] | None = None, quiet_hours: str = "21:00-07:00",
+    now: Callable[[], dt.datetime] = clock.now,
 ) -> Background:
     """Start the outbox sender for ``transport`` (and the scheduler tick when one is given)."""
     background = Background()
     sender = OutboxSender(sessions, deliver, transport=transport, quiet=quiet_rule(quiet_hours),
-                          obsolete=obsolete_reminders)
+                          obsolete=obsolete_reminders, now=now)
     background.tasks.append(asyncio.create_task(sender.run_forever(background.stop_event)))
     if tick is not None:
         background.tasks.append(asyncio.create_task(_tick_forever(tick, background.stop_event)))
     return background
 
 
-def scheduler_tick(sessions: async_sessionmaker[AsyncSession]) -> Callable[[], Awaitable[None]] | None:
+def scheduler_tick(
+    sessions: async_sessionmaker[AsyncSession], now: Callable[[], dt.datetime] = clock.now
+) -> Callable[[], Awaitable[None]] | None:
     """Return the reminder/summary tick when the scheduler module is present."""
     try:
         module = importlib.import_module("bot.scheduler")
     except ImportError:
         return None
     factory = getattr(module, "make_tick", None)
-    return factory(sessions) if factory is not None else None
+    return factory(sessions, now) if factory is not None else None

@@ -22,6 +22,7 @@ from handlers.summaries import SummaryError, build_summary
 from handlers.summary_chart import summary_png
 from handlers.summary_excel import summary_xlsx
 from handlers.summary_render import summary_text
+from storage import clock
 from storage.calendar import TZ, local, parse_period, period_of
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
@@ -48,7 +49,7 @@ async def _area(session: AsyncSession, name: str | None) -> Unit | str:
 
 
 async def _summary(engine: AsyncEngine, args: argparse.Namespace) -> int:
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     try:
         period = parse_period(args.period) if args.period else period_of("month", local(now).date())
     except ValueError:

@@ -19,6 +19,7 @@ from conversations.plan_import import preview
 from handlers.i18n import _
 from handlers.questions import Asker, answer_question
 from handlers.vietnamese import fold
+from storage import clock
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models.units import AGENCY, Unit
@@ -118,7 +119,7 @@ async def asker_unit(session: AsyncSession, area: Unit, name: str | None, cache:
 
 async def _ask(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     parsed = parse_plan(read_text(args.plan), args.plan.name)
-    today = args.today or dt.datetime.now(_TZ).date()
+    today = args.today or clock.now().astimezone(_TZ).date()
     engine = create_engine(_MEMORY)
     try:
         await upgrade(engine)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
+
+from storage.clock import parse_moment
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///baocao.db"
 
@@ -27,6 +30,8 @@ class Settings:
     language: str = "vi"
     # When this process's sender holds pushed messages back ("HH:MM-HH:MM", local time; "off": never).
     quiet_hours: str = "21:00-07:00"
+    # BAOCAO_CLOCK: the moment the program clock starts at (a demo of "the 1st", a test's pinned date).
+    clock_start: dt.datetime | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -52,4 +57,5 @@ class Settings:
             timezone=opt("BAOCAO_TIMEZONE") or "Asia/Ho_Chi_Minh",
             language=opt("BAOCAO_LANGUAGE") or "vi",
             quiet_hours=opt("BAOCAO_QUIET_HOURS") or "21:00-07:00",
+            clock_start=parse_moment(clock_text) if (clock_text := opt("BAOCAO_CLOCK")) else None,
         )

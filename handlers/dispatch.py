@@ -33,6 +33,7 @@ from handlers.messages import Incoming, Reply
 from handlers.registration import how_to_register, register
 from handlers.report_view import view_report
 from handlers.vietnamese import fold, nfc
+from storage import clock
 from storage.cache import ConfigCache
 from storage.optimistic_steps import LastWrites, OptimisticSteps, Written, optimistic_steps
 from storage.people import Member, looks_like_code
@@ -64,8 +65,8 @@ def _is_plain_answer(incoming: Incoming) -> bool:
 
 
 def utc_now() -> dt.datetime:
-    """The real clock (tests pass their own)."""
-    return dt.datetime.now(dt.UTC)
+    """The program clock (``storage.clock``; tests pass their own)."""
+    return clock.now()
 
 
 def split_command(text: str) -> tuple[str | None, str]:

@@ -6,10 +6,11 @@ its own PostgreSQL database (so parallel runs never meet) and every test starts 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -17,6 +18,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage import clock
 from storage.db import create_engine
 from storage.migrate import upgrade
 from storage.models import Base
@@ -42,6 +44,25 @@ def shared_dir() -> Path:
             pytest.fail(f"{SHARED} is missing under CI")
         pytest.skip(f"{SHARED} is absent: the seeds and eval questions live there")
     return SHARED
+
+
+@pytest.fixture(autouse=True)
+def _program_clock() -> Iterator[None]:
+    """Every test starts the program clock afresh: at ``BAOCAO_CLOCK`` when CI pins it, else real time.
+
+    Re-anchoring per test keeps a long run pinned at 23:59 from drifting into the next day.
+    """
+    clock.pin(None)
+    clock.pin_from_env()
+    yield
+    clock.pin(None)
+    clock.pin_from_env()
+
+
+@pytest.fixture
+def pin_clock() -> Callable[[dt.datetime], None]:
+    """Pin the program clock (rows' timestamps, the core, the sender) at a moment of this test's choosing."""
+    return clock.pin
 
 
 @pytest.fixture(autouse=True)

@@ -21,13 +21,15 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from storage import clock
+
 DEFAULT_TTL = dt.timedelta(days=3)
 ROUTE_PREFIX = "/files"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
 
 def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return clock.now()
 
 
 class PublicFiles:

@@ -9,6 +9,8 @@ from sqlalchemy import JSON, DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from storage import clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -47,5 +49,5 @@ class Base(DeclarativeBase):
 
 
 def utcnow() -> dt.datetime:
-    """Return the current moment in UTC (the default for created/updated columns)."""
-    return dt.datetime.now(dt.UTC)
+    """Return the current moment in UTC from the program clock (the default for created/updated columns)."""
+    return clock.now()

@@ -12,8 +12,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def chat(db: Path, lines: list[str]) -> list[dict[str, object]]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{db}"}
+# Each process pins the program clock (BAOCAO_CLOCK), so what the bot asks does not depend on today.
+MID_MONTH = "2026-11-12T09:30+07:00"
+FIRST_OF_MONTH = "2026-12-01T08:00+07:00"
+
+
+def chat(db: Path, lines: list[str], moment: str = MID_MONTH) -> list[dict[str, object]]:
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{db}", "BAOCAO_CLOCK": moment}
     result = subprocess.run(
         [sys.executable, "-m", "bot", "chat", "--as", "ban khe lo", "--jsonl"],
         input="\n".join(lines) + "\n", capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
@@ -42,6 +47,20 @@ def test_jsonl_session_files_a_report_that_a_second_process_shows(tmp_path: Path
     assert summary["buttons"] == [[["Xác nhận", "confirm"]], [["Sửa một mục", "edit"]], [["Hủy", "cancel"]]]
     assert "Đã lưu báo cáo" in text_of(outputs[-1])
     shown = chat(db, ["/xem"])
-    assert "Báo cáo gần nhất của Bản Khe Ló" in text_of(shown[0])
+    assert "Báo cáo gần nhất của Bản Khe Ló: tháng 11/2026" in text_of(shown[0])
     assert "1. Người nghiện: 3 người" in text_of(shown[0])
     assert "5. Được tư vấn cai: 2 người" in text_of(shown[0])
+
+
+def test_on_the_first_of_the_month_the_month_is_asked_and_the_chosen_one_is_filed(tmp_path: Path) -> None:
+    db = tmp_path / "baocao.db"
+    answers = ["0"] * 12 + ["không"]
+    outputs = chat(db, ["báo cáo", json.dumps({"button": "period:2026-11"}), *answers,
+                        json.dumps({"button": "confirm"})], moment=FIRST_OF_MONTH)
+    asked = outputs[0]["replies"][0]  # type: ignore[index]
+    offered = [row[0][1] for row in asked["buttons"]]
+    assert {"period:2026-11", "period:2026-12"} <= set(offered), offered
+    assert "(1/13)" in text_of(outputs[1]) and "tháng 11/2026" in text_of(outputs[1])
+    assert "Đã lưu báo cáo" in text_of(outputs[-1]) and "tháng 11/2026" in text_of(outputs[-1])
+    shown = chat(db, ["/xem"], moment=FIRST_OF_MONTH)
+    assert "Báo cáo gần nhất của Bản Khe Ló: tháng 11/2026" in text_of(shown[0])

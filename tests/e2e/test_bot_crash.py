@@ -19,7 +19,16 @@ import pytest
 from tests.e2e.support.bot_process import BotRunner
 from tests.e2e.support.client import BotMessage, Chat, Emulator, User
 from tests.e2e.support.fixtures import require_postgres
-from tests.e2e.support.scenarios import ANSWERS, HAMLET, SKIP_WORD, expect, register, reports_of, vi
+from tests.e2e.support.scenarios import (
+    ANSWERS,
+    HAMLET,
+    SKIP_WORD,
+    expect,
+    register,
+    reports_of,
+    start_report,
+    vi,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -60,8 +69,7 @@ async def test_kill_minus_nine_during_a_report(tg: Emulator, bots: BotRunner, fr
     chat = tg.private(User(5554001, "Tuấn"))
     await register(chat, db)
     before = await reports_of(db)
-    await chat.send("báo cáo")
-    current = question_number((await chat.new_messages(2))[-1])
+    current = question_number((await start_report(chat))[1])
     kills = 0
     while current is not None and current <= len(ANSWERS):
         await chat.send(str(ANSWERS[current - 1]))

@@ -13,7 +13,7 @@ import pytest
 from tests.e2e.support.bot_process import BotRunner
 from tests.e2e.support.client import Emulator, User
 from tests.e2e.support.proxy import Fault, FaultProxy
-from tests.e2e.support.scenarios import expect, question_mark, register
+from tests.e2e.support.scenarios import expect, question_mark, register, start_report
 
 pytestmark = pytest.mark.e2e
 
@@ -54,8 +54,7 @@ async def test_dialog_survives_the_fault(
     if fault.method == "getUpdates":
         await wait_hit(fault)  # the fault spoils the poll that carries (or precedes) the next message
     sent_at = time.monotonic()
-    await chat.send("báo cáo")
-    _intro, first = await chat.new_messages(2, timeout=30)
+    _intro, first = await start_report(chat, timeout=30)
     if fault.kind == "hang":  # the bot's own time-out ended the wait, not the proxy letting go
         assert time.monotonic() - sent_at < fault.delay, bot.log()
     expect(first, question_mark(1))

@@ -23,6 +23,7 @@ from tests.e2e.support.scenarios import (
     question_mark,
     register,
     reports_of,
+    start_report,
     view_latest,
 )
 
@@ -99,8 +100,7 @@ async def test_a_redelivered_update_changes_nothing(tg: Emulator, bots: BotRunne
         proxy.upstream = bot.webhook_url.rsplit("/", 1)[0]
         chat = tg.private(User(5552003, "Lan"))
         await register(chat, db)
-        await chat.send("báo cáo")
-        await chat.new_messages(2)
+        await start_report(chat)
         fault = proxy.inject(Fault("drop", after_upstream=True))
         expect(await chat.ask("5"), question_mark(2))
         await tg.wait_consumed()

@@ -6,6 +6,7 @@ import asyncio
 import collections
 import datetime as dt
 import time
+from collections.abc import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -158,10 +159,11 @@ async def test_two_senders_share_the_outbox_without_sending_twice(engine: AsyncE
         assert await session.scalar(select(func.count()).where(OutboxMessage.sent_at.is_(None))) == 0
 
 
-async def test_quiet_hours_hold_every_row(engine: AsyncEngine) -> None:
+async def test_quiet_hours_hold_every_row(engine: AsyncEngine, pin_clock: Callable[[dt.datetime], None]) -> None:
+    night = dt.datetime(2026, 11, 23, 15, 30, tzinfo=dt.UTC)  # 22:30 in Vietnam
+    pin_clock(night)  # the rows are queued at night, by the same clock the sender reads
     await _enqueue(engine, 2)
     fake = FakeDeliver()
-    night = dt.datetime(2026, 11, 23, 15, 30, tzinfo=dt.UTC)  # 22:30 in Vietnam
     sender = OutboxSender(
         session_factory(engine), fake, RateLimiter(FAST), quiet=CalendarRules().is_quiet, now=lambda: night
     )

@@ -38,6 +38,36 @@ def question_mark(number: int) -> str:
     return f"({number}/{QUESTIONS})"
 
 
+def period_choice(message: BotMessage) -> str | None:
+    """When ``message`` asks which month to report, the button of the latest month offered (this month).
+
+    The bot asks in the first days of a month, so a scenario answers whatever is asked instead of
+    assuming the day; the latest code is this month whatever the clock says (``2027-01`` > ``2026-12``).
+    """
+    offered = [data for row in message.buttons for _label, data in row if data.startswith("period:")]
+    return max(offered) if offered else None
+
+
+async def first_question(chat: Chat, timeout: float = 10.0) -> tuple[BotMessage, BotMessage]:
+    """After "báo cáo": answer the month question if it comes; return (the intro, the first question)."""
+    seen: list[BotMessage] = []
+    while True:
+        seen += await chat.new_messages(1, timeout=timeout)
+        firsts = [m for m in seen if question_mark(1) in m.text]
+        if firsts:
+            return seen[-2] if len(seen) > 1 else firsts[0], firsts[0]
+        choice = period_choice(seen[-1])
+        if choice is not None:
+            await chat.press(seen[-1], choice)
+            seen = []
+
+
+async def start_report(chat: Chat, timeout: float = 10.0) -> tuple[BotMessage, BotMessage]:
+    """Say "báo cáo" and reach the first question (picking this month when asked)."""
+    await chat.send("báo cáo")
+    return await first_question(chat, timeout)
+
+
 async def register(chat: Chat, db: Database, hamlet: str = HAMLET) -> None:
     """Start the bot unregistered, send a wrong code, then the hamlet's invite code."""
     greeting = await chat.ask("/start")
@@ -57,8 +87,7 @@ async def register(chat: Chat, db: Database, hamlet: str = HAMLET) -> None:
 
 async def file_report_with_rejection_and_correction(chat: Chat) -> BotMessage:
     """File the month's report: a negative first answer is refused, the first item is corrected, confirmed."""
-    await chat.send("báo cáo")
-    intro, first = await chat.new_messages(2)
+    intro, first = await start_report(chat)
     expect(intro, HAMLET)
     expect(first, question_mark(1))
     refused = await chat.ask("-1")
