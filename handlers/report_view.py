@@ -1,23 +1,41 @@
-"""``/xem``: the latest report of the sender's unit (or, for leaders, of a unit of their commune)."""
+"""``/xem``: the latest report of the sender's unit; for a commune's leaders and police, their commune.
+
+A reporter or officer sees their own unit's latest report. A leader, an admin or the commune police
+(``access.reads_commune``) see the commune's overview for the current month (who reported, totals,
+last month's gaps) with ``/xem``, one hamlet's report with ``/xem <thôn>``, and may add a period:
+``/xem tháng 11``, ``/xem Xóm 3 tháng 10``. Only in private chats: per-hamlet figures never go to a group.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.report_text import period_name, summary_lines
-from handlers.access import may_read
-from handlers.i18n import _, fmt_datetime
+from handlers.access import is_commune_police, may_read, reads_commune
+from handlers.i18n import _, fmt_date, fmt_datetime
 from handlers.messages import Reply
+from handlers.report_questions import split_period
+from handlers.report_status import commune_summary
+from handlers.reporting_scope import period_label
+from handlers.summary_brief import overview_text
+from storage.calendar import PeriodSpec, calendar_for, local, period_of, previous
 from storage.models import Unit
 from storage.people import Member, commune_of
-from storage.reports import indicator_set_for, latest_report
-from storage.units import find_units
+from storage.reports import ReportView, indicator_set_for, latest_report, report_for
+from storage.units import best_matches, find_units, units_under
+
+MAX_CHOICES = 5
 
 
-async def view_report(session: AsyncSession, member: Member, argument: str, timezone: ZoneInfo) -> list[Reply]:
-    """Show the latest report of the unit named in ``argument`` (the sender's own by default)."""
+async def view_report(session: AsyncSession, member: Member, argument: str, timezone: ZoneInfo,
+                      now: dt.datetime) -> list[Reply]:
+    """Show the latest report of the unit named in ``argument`` (the sender's own by default); a
+    leader's or the commune police's ``/xem`` without a name shows their commune."""
+    if reads_commune(member):
+        return await _commune_view(session, member, argument, timezone, now)
     unit: Unit | None
     if argument.strip():
         matches = await find_units(session, argument, kinds=("hamlet", "agency"))
@@ -27,20 +45,65 @@ async def view_report(session: AsyncSession, member: Member, argument: str, time
     else:
         unit = await session.get(Unit, member.unit_id)
     assert unit is not None
-    if not may_read(member, unit.id, await commune_of(session, unit)):
+    if not may_read(member, unit.id, await commune_of(session, unit), unit.kind):
         own = member.unit_name
         return [Reply(_("You can only see the reports of {unit}.").format(unit=own))]
-    report = await latest_report(session, unit.id)
+    return await unit_report(session, unit, None, timezone)
+
+
+async def unit_report(session: AsyncSession, unit: Unit, period: PeriodSpec | None, timezone: ZoneInfo,
+                      deadline: dt.date | None = None) -> list[Reply]:
+    """One unit's report of ``period`` (its latest when ``None``), every figure with its measure."""
     found = await indicator_set_for(session, unit)
+    report: ReportView | None = None
+    if found is not None:
+        set_row, _indicators = found
+        report = (await latest_report(session, unit.id) if period is None
+                  else await report_for(session, unit.id, set_row.id, period.code))
     if report is None or found is None:
-        return [Reply(_("{unit} has not filed a report yet.").format(unit=unit.name))]
+        if period is None:
+            return [Reply(_("{unit} has not filed a report yet.").format(unit=unit.name))]
+        text = _("{unit} has not filed the {period} report yet.").format(unit=unit.name, period=period_label(period))
+        if deadline is not None:
+            text += " " + _("Deadline: {deadline}.").format(deadline=fmt_date(deadline))
+        return [Reply(text)]
     _set, indicators = found
     values: dict[str, object] = {**report.values}
     for indicator in indicators:
         if indicator.kind == "text":
             values[indicator.code] = report.note
-    head = _("Latest report of {unit}: {period}, saved at {time} (version {revision}).").format(
+    head = (_("Latest report of {unit}: {period}, saved at {time} (version {revision}).") if period is None
+            else _("Report of {unit} for {period}, saved at {time} (version {revision}).")).format(
         unit=unit.name, period=period_name(report.period_code),
         time=fmt_datetime(report.updated_at.astimezone(timezone)), revision=report.revision,
     )
     return [Reply("\n".join([head, *summary_lines(indicators, values, None)]))]
+
+
+async def _commune_view(session: AsyncSession, member: Member, argument: str, timezone: ZoneInfo,
+                        now: dt.datetime) -> list[Reply]:
+    assert member.commune_id is not None
+    commune = await session.get(Unit, member.commune_id)
+    assert commune is not None
+    today = local(now).date()
+    period, name = split_period(argument, today)
+    if not name:
+        current = await commune_summary(session, commune, period or period_of("month", today), now)
+        if isinstance(current, list):
+            return current
+        before = None
+        if period is None:
+            last = await commune_summary(session, commune, previous(current.period), now)
+            before = None if isinstance(last, list) else last
+        return [Reply(overview_text(current, before))]
+    # The commune police read the hamlets and their own agency; leaders and admins every unit.
+    police = is_commune_police(member)
+    readable = [u for u in await units_under(session, commune.id)
+                if u.kind == "hamlet" or (u.kind == "agency" and (not police or u.id == member.unit_id))]
+    matches = best_matches(name, readable)
+    if not matches:
+        return [Reply(_("I found no hamlet called “{name}” in {commune}.").format(name=name, commune=commune.name))]
+    if len(matches) > 1:
+        return [Reply(_("Which one: {names}?").format(names=", ".join(u.name for u in matches[:MAX_CHOICES])))]
+    deadline = (await calendar_for(session, commune)).hamlet_deadline(period) if period is not None else None
+    return await unit_report(session, matches[0], period, timezone, deadline)
