@@ -19,7 +19,7 @@ from typing import Any, Literal
 from handlers.vietnamese import fold
 from storage.calendar import PeriodSpec, parse_period, period_of, previous
 
-Kind = Literal["summary", "compare", "missing", "late", "status"]
+Kind = Literal["summary", "compare", "missing", "late", "status", "view"]
 MAX_WORDS = 25
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _RELATIVE = {"nay": 0, "truoc": -1, "roi": -1, "vua roi": -1, "vua qua": -1}
@@ -36,6 +36,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("numeric", re.compile(r"\b(\d{1,2})\s*/\s*(\d{4})\b")),
     ("year", re.compile(r"\bnam (\d{4}|nay)\b()")),
 )
+# "xem báo cáo xóm 3", "xem bc tháng 11": /xem in words ("xem báo cáo" alone is the dispatcher's).
+_VIEW = re.compile(r"^xem (?:bao cao|bc) (?!chi tiet)(.+)$")
 _PUNCTUATION = re.compile(r"[?!.,;:…\"“”()]+")
 
 
@@ -47,6 +49,7 @@ class ReportQuestion:
     period: PeriodSpec | None
     detail: bool = False
     versus_last_year: bool = False
+    argument: str = ""  # for "view": what follows "xem báo cáo" (a unit, a period), normalised
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,9 @@ def read_question(text: str, today: dt.date) -> ReportQuestion | None:
     norm = normalise(text)
     if not norm or len(norm.split()) > MAX_WORDS or not has(norm, "any") or has(norm, "exclude"):
         return None
+    view = _VIEW.match(norm)
+    if view:
+        return ReportQuestion("view", None, argument=view.group(1))
     periods = asked_periods(norm, today)
     if has(norm, "compare") and (periods or has(norm, "last_year")):
         return ReportQuestion("compare", _first(periods, skip_before_now=True), has(norm, "detail"),

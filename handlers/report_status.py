@@ -15,16 +15,16 @@ import datetime as dt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.access import reads_commune
-from handlers.group_commands import default_period
 from handlers.i18n import _, fmt_date, fmt_datetime, fmt_number, ngettext
 from handlers.messages import Incoming, Reply
 from handlers.report_questions import ReportQuestion, read_question
-from handlers.reporting_scope import commune_of, hamlet_set, period_label
-from handlers.summaries import Summary, SummaryError, build_summary, sub_periods
+from handlers.report_view import commune_summary, view_report
+from handlers.reporting_scope import commune_of, period_label
+from handlers.summaries import SummaryError, sub_periods
 from handlers.summary_brief import brief_summary, comparison_text, missing_text
 from handlers.summary_render import signed, summary_text
 from handlers.vietnamese import nfc
-from storage.calendar import CalendarRules, PeriodSpec, calendar_for, local, period_of, previous, same_last_year
+from storage.calendar import TZ, CalendarRules, PeriodSpec, calendar_for, local, period_of, previous, same_last_year
 from storage.models import Unit
 from storage.people import Member
 from storage.reports import indicator_set_for, report_for
@@ -44,24 +44,11 @@ async def report_question_handler(session: AsyncSession, incoming: Incoming, mem
     question = read_question(text, local(now).date())
     if question is None:
         return None
+    if question.kind == "view":
+        return await view_report(session, member, question.argument, TZ, now)
     if reads_commune(member):
         return await commune_answer(session, member, question, now)
     return await own_answer(session, member, question, now)
-
-
-async def commune_summary(session: AsyncSession, commune: Unit, period: PeriodSpec | None,
-                          now: dt.datetime) -> Summary | list[Reply]:
-    """The summary of ``period`` (by default the one whose deadline is nearest), or the replies that say
-    why there is none."""
-    set_row = await hamlet_set(session, commune)
-    if set_row is None:
-        return [Reply(_("{commune} has no hamlet report set up yet.").format(commune=commune.name))]
-    if period is None:
-        period = default_period(await calendar_for(session, commune), set_row.period_kind, now)
-    try:
-        return await build_summary(session, commune, period, now, history_months=1, per_hamlet_values=False)
-    except SummaryError:
-        return [Reply(_("This period is shorter than the hamlets' reporting period; ask for a longer one."))]
 
 
 async def commune_answer(session: AsyncSession, member: Member, question: ReportQuestion,
@@ -95,7 +82,10 @@ async def _status_lines(session: AsyncSession, unit: Unit, set_id: int, period: 
     label, deadline = period_label(period), rules.hamlet_deadline(period)
     report = await report_for(session, unit.id, set_id, period.code)
     if report is None:
-        if today <= deadline:
+        if today == deadline:
+            return [_("{unit} has not filed the {period} report yet. Today, {deadline}, is the deadline.").format(
+                unit=unit.name, period=label, deadline=fmt_date(deadline))], False
+        if today < deadline:
             days = (deadline - today).days
             return [ngettext("{unit} has not filed the {period} report yet. Deadline: {deadline} ({days} day left).",
                              "{unit} has not filed the {period} report yet. Deadline: {deadline} ({days} days left).",

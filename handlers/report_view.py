@@ -1,9 +1,10 @@
 """``/xem``: the latest report of the sender's unit; for a commune's leaders and police, their commune.
 
-A reporter or officer sees their own unit's latest report. A leader, an admin or the commune police
-(``access.reads_commune``) see the commune's overview for the current month (who reported, totals,
-last month's gaps) with ``/xem``, one hamlet's report with ``/xem <thôn>``, and may add a period:
-``/xem tháng 11``, ``/xem Xóm 3 tháng 10``. Only in private chats: per-hamlet figures never go to a group.
+A reporter or officer sees their own unit's latest report (``/xem tháng 10``: that month's). A leader,
+an admin or the commune police (``access.reads_commune``) see the commune's overview for the current
+month (who reported, totals, last month's gaps) with ``/xem``, one hamlet's report with ``/xem <thôn>``,
+and may add a period: ``/xem tháng 11``, ``/xem Xóm 3 tháng 10``. Only in private chats: per-hamlet
+figures never go to a group.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.report_text import period_name, summary_lines
 from handlers.access import is_commune_police, may_read, reads_commune
+from handlers.group_commands import default_period
 from handlers.i18n import _, fmt_date, fmt_datetime
 from handlers.messages import Reply
 from handlers.report_questions import split_period
-from handlers.report_status import commune_summary
-from handlers.reporting_scope import period_label
+from handlers.reporting_scope import hamlet_set, period_label
+from handlers.summaries import Summary, SummaryError, build_summary
 from handlers.summary_brief import overview_text
 from storage.calendar import PeriodSpec, calendar_for, local, period_of, previous
 from storage.models import Unit
@@ -37,8 +39,9 @@ async def view_report(session: AsyncSession, member: Member, argument: str, time
     if reads_commune(member):
         return await _commune_view(session, member, argument, timezone, now)
     unit: Unit | None
-    if argument.strip():
-        matches = await find_units(session, argument, kinds=("hamlet", "agency"))
+    period, name = split_period(argument, local(now).date())
+    if name:
+        matches = await find_units(session, argument if period is None else name, kinds=("hamlet", "agency"))
         if not matches:
             return [Reply(_("I found no unit called “{name}”.").format(name=argument.strip()))]
         unit = matches[0]
@@ -48,7 +51,7 @@ async def view_report(session: AsyncSession, member: Member, argument: str, time
     if not may_read(member, unit.id, await commune_of(session, unit), unit.kind):
         own = member.unit_name
         return [Reply(_("You can only see the reports of {unit}.").format(unit=own))]
-    return await unit_report(session, unit, None, timezone)
+    return await unit_report(session, unit, period, timezone)
 
 
 async def unit_report(session: AsyncSession, unit: Unit, period: PeriodSpec | None, timezone: ZoneInfo,
@@ -78,6 +81,21 @@ async def unit_report(session: AsyncSession, unit: Unit, period: PeriodSpec | No
         time=fmt_datetime(report.updated_at.astimezone(timezone)), revision=report.revision,
     )
     return [Reply("\n".join([head, *summary_lines(indicators, values, None)]))]
+
+
+async def commune_summary(session: AsyncSession, commune: Unit, period: PeriodSpec | None,
+                          now: dt.datetime) -> Summary | list[Reply]:
+    """The summary of ``period`` (by default the one whose deadline is nearest), or the replies that say
+    why there is none."""
+    set_row = await hamlet_set(session, commune)
+    if set_row is None:
+        return [Reply(_("{commune} has no hamlet report set up yet.").format(commune=commune.name))]
+    if period is None:
+        period = default_period(await calendar_for(session, commune), set_row.period_kind, now)
+    try:
+        return await build_summary(session, commune, period, now, history_months=1, per_hamlet_values=False)
+    except SummaryError:
+        return [Reply(_("This period is shorter than the hamlets' reporting period; ask for a longer one."))]
 
 
 async def _commune_view(session: AsyncSession, member: Member, argument: str, timezone: ZoneInfo,

@@ -242,3 +242,38 @@ def test_a_period_is_split_from_a_hamlet_name() -> None:
     period, name = split_period("Xóm 3 tháng 10", dt.date(2026, 12, 5))
     assert period is not None and period.code == "2026-10" and name == "xom 3"
     assert split_period("Bản Khe Ló", dt.date(2026, 12, 5)) == (None, "ban khe lo")
+
+
+@pytest.mark.parametrize(("moment", "user", "text", "expected"), [
+    # the deadline's last minute
+    (dt.datetime(2026, 12, 25, 23, 59), 11, "thôn mình báo cáo tháng này chưa?",
+     "Xóm 11 chưa nộp báo cáo tháng 12/2026. Hôm nay, 25/12/2026, là hạn cuối."),
+    # New Year's first minute in Vietnam (still 31 December in UTC): last month is December 2026
+    (dt.datetime(2027, 1, 1, 0, 1), 11, "tháng trước tôi chưa nộp thì sao?",
+     "Xóm 11 chưa nộp báo cáo tháng 12/2026; hạn nộp là 25/12/2026, đã quá hạn."),
+    (dt.datetime(2027, 1, 1, 0, 1), 11, "tháng trước tôi chưa nộp thì sao?", "gõ “báo cáo tháng 12/2026”"),
+    (dt.datetime(2026, 12, 31, 23, 59), 3, "thôn mình báo cáo tháng này chưa?", "Xóm 3 đã nộp báo cáo tháng 12/2026"),
+    # the 1st of a month: a leader's "which hamlets" is about the month just due
+    (dt.datetime(2026, 12, 1, 8, 0), 0, "xóm nào chưa nộp?", "còn 2/12 thôn, xóm chưa báo cáo tháng 11/2026"),
+    (dt.datetime(2026, 12, 20, 8, 0), 0, "xóm nào chưa nộp?", "còn 9/12 thôn, xóm chưa báo cáo tháng 12/2026"),
+    (dt.datetime(2026, 12, 31, 23, 59), 0, "tổng hợp quý này", "Tổng hợp báo cáo quý IV/2026"),
+    (dt.datetime(2027, 1, 1, 0, 1), 0, "tổng hợp quý trước", "Tổng hợp báo cáo quý IV/2026"),
+])
+async def test_answers_follow_the_clock_not_the_real_date(
+    engine: AsyncEngine, moment: dt.datetime, user: int, text: str, expected: str,
+) -> None:
+    core, ours = await _setup(engine)
+    core.clock = lambda: moment.replace(tzinfo=TZ).astimezone(dt.UTC)
+    assert expected in await _say(core, _reporter(ours, user) if user else "leader1", text)
+
+
+async def test_xem_in_words_and_with_a_period(engine: AsyncEngine) -> None:
+    core, ours = await _setup(engine)
+    assert (await _say(core, "leader1", "xem báo cáo xóm 3 tháng 11")).startswith("Báo cáo tháng 11/2026 của Xóm 3")
+    assert "10/12" in await _say(core, "leader1", "xem bc tháng 11")
+    reporter = _reporter(ours, 3)
+    assert (await _say(core, reporter, "/xem tháng 10")).startswith("Báo cáo tháng 10/2026 của Xóm 3")
+    assert (await _say(core, reporter, "xem báo cáo tháng 11")).startswith("Báo cáo tháng 11/2026 của Xóm 3")
+    assert (await _say(core, reporter, "xem báo cáo")).startswith("Báo cáo gần nhất của Xóm 3: tháng 12/2026")
+    refused = await _say(core, reporter, "xem báo cáo xóm 4")
+    assert "Xóm 3" in refused and "Người nghiện" not in refused
