@@ -212,6 +212,7 @@ async def test_report_and_plan_questions_still_go_where_they_did(engine: AsyncEn
     "3 người", "tháng trước", "tháng 11", "xác nhận", "đúng rồi", "gửi đi", "đồng ý gửi", "chưa có", "chưa gửi",
     "khi nào nộp báo cáo quý?", "hạn nộp báo cáo tháng là ngày nào?", "đơn vị tôi được giao nhiệm vụ gì?",
     "ai tổng hợp báo cáo gửi UBND tỉnh?", "Công an xã chủ trì nhiệm vụ gì", "Thiếu kinh phí, chưa báo cáo được",
+    "đơn vị tổng hợp báo cáo là ai", "chỉ tiêu nào chưa đạt?", "Dự án 5 là gì?", "xem chi tiết",
 ])
 def test_what_is_not_a_question_about_reports(text: str) -> None:
     assert read_question(text, dt.date(2026, 12, 5)) is None
@@ -231,6 +232,11 @@ def test_what_is_not_a_question_about_reports(text: str) -> None:
     (dt.date(2026, 12, 25), "thôn mình báo cáo tháng này chưa?", "status", "2026-12"),
     (dt.date(2026, 12, 5), "đã nộp báo cáo tháng 11 chưa ạ", "status", "2026-11"),
     (dt.date(2026, 12, 5), "so sánh tháng 11 với tháng 10", "compare", "2026-11"),
+    (dt.date(2026, 12, 5), "ds xom chua nop bc thang 11", "missing", "2026-11"),
+    (dt.date(2026, 12, 5), "tinh hinh nop bao cao thang 11", "summary", "2026-11"),
+    (dt.date(2026, 12, 5), "thang truoc quen nop gio lam sao", "late", "2026-11"),
+    (dt.date(2026, 12, 5), "tháng 11 quá hạn rồi nộp được nữa không", "late", "2026-11"),
+    (dt.date(2026, 12, 5), "xom minh nop bc thang nay chua", "status", "2026-12"),
 ])
 def test_the_period_asked_on_any_day(today: dt.date, text: str, kind: str, code: str) -> None:
     question = read_question(text, today)
