@@ -1,21 +1,33 @@
 """The monthly report: names the hamlet and period, asks each indicator, checks, confirms, saves.
 
-Steps: ``period`` (only in the first days of a month) → ``ask`` (one indicator at a time, with
-``jump`` for "are you sure?") → ``confirm`` (summary; Xác nhận / Sửa một mục / Hủy) → ``edit``
-(choose an item, answer it, back to ``confirm``). The payload (version 1) holds the answers so far.
+Steps: ``period`` (the month picker, in the first days of a month) → ``ask`` (one indicator at a
+time) with ``check`` ("3 người, đúng không?" for a reading to confirm) and ``jump`` (a figure far from
+the last report: keep it?) → ``confirm`` (the summary) → ``edit`` (the list of items). ``cancel`` asks
+once more before a typed word drops the answers. At every step a command or question
+(``report_intents``) is answered and the dialog goes on where it was. The payload (version 1) holds
+the answers so far; ``answered`` lists the items answered in this dialog (rules never check an old
+figure of a correction that was not re-answered yet).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from conversations.engine import Context, Effect, Outcome, State
 from conversations.numbers import parse_count
 from conversations.privacy import mask_note
+from conversations.report_intents import command, is_ambiguous_stop, item_choice, month_choice, month_number_in
 from conversations.report_text import (
+    cancel_question,
     count_error_text,
+    deadline_text,
+    dialog_help,
+    far_from_previous_text,
+    period_menu_text,
     period_name,
+    previous_text,
     question_text,
     summary_lines,
     value_text,
@@ -24,7 +36,8 @@ from conversations.rules import cross_field_problem, is_far_from_previous
 from conversations.vocabulary import says
 from handlers.i18n import _, fmt_datetime
 from handlers.messages import Button, Reply
-from storage.calendar import PeriodSpec, parse_period, period_of
+from handlers.reporting_scope import commune_of
+from storage.calendar import CalendarRules, PeriodSpec, parse_period, period_of
 from storage.calendar import previous as period_before
 from storage.models import Unit
 from storage.reports import IndicatorView, latest_report, report_for
@@ -33,6 +46,8 @@ NAME = "report"
 VERSION = 1
 # During these first days of a month the previous month is offered too (late reports are common).
 OFFER_PREVIOUS_UNTIL_DAY = 5
+# How far back a month may be named when starting ("báo cáo tháng 9"): late reports are accepted.
+MONTHS_BACK = 12
 
 
 @dataclass(frozen=True)
@@ -58,6 +73,13 @@ def _cancelled() -> Outcome:
     return Outcome([Reply(_("Cancelled. Nothing was saved."))], None)
 
 
+def _months_back(current: PeriodSpec, count: int) -> list[PeriodSpec]:
+    months = [current]
+    for _n in range(count):
+        months.insert(0, period_before(months[0]))
+    return months
+
+
 class ReportDialog:
     """The report dialog (see the module docstring)."""
 
@@ -71,7 +93,7 @@ class ReportDialog:
         return found[1]
 
     async def start(self, ctx: Context, argument: str) -> Outcome:
-        """Check the sender may report, then offer the period or ask the first indicator."""
+        """Check the sender may report, then offer the period (or take the month named) and ask."""
         member = ctx.member
         unit = await ctx.session.get(Unit, member.unit_id)
         if unit is None or member.role not in ("reporter", "officer"):
@@ -87,22 +109,52 @@ class ReportDialog:
             "period": current.code, "current": current.code, "index": 0, "answers": {},
             "offered_period": False,
         }
+        named = month_choice(argument, _months_back(current, MONTHS_BACK)) if argument.strip() else None
+        if named is not None:
+            data["period"] = named.code
+            return await self._begin_period(ctx, data)
         if today.day <= OFFER_PREVIOUS_UNTIL_DAY:
             data["offered_period"] = True
-            text = _("Which month are you reporting for {unit}?").format(unit=unit.name)
-            return Outcome([Reply(text, self._period_buttons(data))], State(NAME, "period", data, VERSION))
+            return await self._offer_periods(ctx, data)
         return await self._begin_period(ctx, data)
+
+    async def _rules(self, ctx: Context, unit_id: int) -> CalendarRules:
+        unit = await ctx.session.get(Unit, unit_id)
+        commune = await commune_of(ctx.session, unit) if unit is not None else None
+        return CalendarRules.from_settings(commune.settings if commune is not None else None)
+
+    def _offered(self, data: dict[str, Any]) -> list[PeriodSpec]:
+        current = parse_period(data["current"])
+        return [period_before(current), current]
+
+    async def _offer_periods(self, ctx: Context, data: dict[str, Any], prefix: str = "") -> Outcome:
+        """The month picker: each month offered, whether it is filed (when) or due (by when)."""
+        rules = await self._rules(ctx, data["unit_id"])
+        lines = []
+        for spec in self._offered(data):
+            filed = await report_for(ctx.session, data["unit_id"], data["set_id"], spec.code)
+            deadline = rules.hamlet_deadline(spec)
+            filed_at = fmt_datetime(filed.updated_at.astimezone(ctx.timezone)) if filed is not None else None
+            lines.append((spec, filed_at, deadline))
+        text = period_menu_text(data["unit_name"], lines, ctx.local_now.date())
+        buttons = [[Button(period_name(spec.code).capitalize(), f"period:{spec.code}")] for spec, _f, _d in lines]
+        return Outcome([Reply(f"{prefix}\n{text}".strip(), buttons)], State(NAME, "period", data, VERSION))
 
     async def _begin_period(self, ctx: Context, data: dict[str, Any]) -> Outcome:
         indicators = await self._indicators(ctx, data)
         existing = await report_for(ctx.session, data["unit_id"], data["set_id"], data["period"])
         previous = await latest_report(ctx.session, data["unit_id"], before=data["period"])
         data["previous"] = previous.values if previous else {}
+        data["previous_period"] = previous.period_code if previous else None
+        data["deadline"] = (await self._rules(ctx, data["unit_id"])).hamlet_deadline(
+            parse_period(data["period"])).isoformat()
+        data["answered"] = []
         intro = [
             _("Report for {period} of {unit}: {count} questions.").format(
                 period=period_name(data["period"]), unit=data["unit_name"], count=len(indicators)
             ),
-            _("Type a number for each. “back” returns to the previous question, “cancel” stops."),
+            _("Type a number for each. “back” returns to the previous question, “cancel” stops, "
+              "“giúp” shows what else you can type."),
         ]
         if existing is not None:
             data["existing"] = {**existing.values, "ghi_chu": existing.note}
@@ -114,6 +166,8 @@ class ReportDialog:
                     time=fmt_datetime(existing.updated_at.astimezone(ctx.timezone)),
                 )
             )
+        else:
+            data["answers"] = {}
         data["index"] = 0
         return Outcome([Reply("\n".join(intro)), self._ask(indicators, data)], State(NAME, "ask", data, VERSION))
 
@@ -125,124 +179,240 @@ class ReportDialog:
         return Reply(f"{prefix}\n{text}".strip())
 
     async def step(self, ctx: Context, state: State, answer: str, is_button: bool) -> Outcome:
-        """Route the answer to the current step."""
+        """Route the answer to the current step; commands and questions first."""
         data = dict(state.data)
-        if answer == "cancel" or says(answer, "cancel"):
+        if state.step == "cancel":
+            return await self._cancel_step(ctx, data, answer, is_button)
+        if answer == "cancel" and is_button:
             return _cancelled()
         if state.step == "period":
-            return await self._period(ctx, data, answer)
+            return await self._period(ctx, data, answer, is_button)
         indicators = await self._indicators(ctx, data)
+        indicator = indicators[data["index"]] if state.step in ("ask", "check", "jump") else None
+        free_text = indicator is not None and indicator.kind == "text"
+        said = None if is_button else command(answer, free_text=free_text)
+        if state.step in ("jump", "check", "confirm") and is_ambiguous_stop(answer):
+            said = None  # "dung" where a yes is expected is a yes
+        if said is not None:
+            handled = self._command(indicators, data, state.step, said, answer)
+            if handled is not None:
+                return handled
         if state.step == "ask":
             return self._answer(indicators, data, answer)
-        if state.step == "jump":
-            return self._jump(indicators, data, answer)
+        if state.step in ("jump", "check"):
+            return self._keep(indicators, data, answer, state.step)
         if state.step == "confirm":
             return self._confirm(ctx, indicators, data, answer)
         if state.step == "edit":
             return self._edit(indicators, data, answer)
         return _cancelled()
 
-    async def _period(self, ctx: Context, data: dict[str, Any], answer: str) -> Outcome:
-        current = parse_period(data["current"])
-        earlier = period_before(current)
-        if answer == f"period:{earlier.code}" or answer.strip() == "1" or says(answer, "previous_period"):
-            data["period"] = earlier.code
-        elif answer == f"period:{current.code}" or answer.strip() == "2" or says(answer, "current_period"):
-            data["period"] = current.code
-        else:
-            return Outcome(
-                [Reply(_("Please choose 1 ({previous}) or 2 ({current}).").format(
-                    previous=period_name(earlier.code), current=period_name(current.code)))],
-                State(NAME, "period", data, VERSION),
-            )
+    def _prompt(self, indicators: list[IndicatorView], data: dict[str, Any], step: str, prefix: str) -> Outcome:
+        """Say ``prefix`` and show the current step's question again."""
+        if step == "confirm":
+            return self._summary(indicators, data, prefix)
+        if step == "edit":
+            return self._edit_menu(indicators, data, prefix)
+        if step in ("jump", "check"):
+            return self._ask_keep(indicators, data, step, prefix)
+        return Outcome([self._ask(indicators, data, prefix)], State(NAME, "ask", data, VERSION))
+
+    def _command(self, indicators: list[IndicatorView], data: dict[str, Any], step: str, said: str,
+                 answer: str) -> Outcome | None:
+        if said == "cancel":
+            data["resume"] = step
+            text = cancel_question(period_name(data["period"]))
+            buttons = [[Button(_("Stop, do not save"), "cancel")], [Button(_("Go on"), "resume")]]
+            return Outcome([Reply(text, buttons)], State(NAME, "cancel", data, VERSION))
+        if said == "restart":
+            data["answers"] = dict(data.get("existing") or {})
+            data["answered"], data["index"], data["editing"] = [], 0, False
+            data.pop("pending", None)
+            return Outcome([self._ask(indicators, data, _("Starting again from the first question."))],
+                           State(NAME, "ask", data, VERSION))
+        if said == "help":
+            return self._prompt(indicators, data, step, dialog_help(period_name(data["period"])))
+        if said == "greeting":
+            return self._prompt(indicators, data, step, _("Hello! Let us go on with the report."))
+        if said == "thanks":
+            return self._prompt(indicators, data, step, _("You are welcome! Let us go on with the report."))
+        if said == "deadline":
+            deadline = dt.date.fromisoformat(data["deadline"]) if data.get("deadline") else None
+            if deadline is not None:
+                return self._prompt(indicators, data, step, deadline_text(period_name(data["period"]), deadline))
+            return None
+        if said == "previous":
+            code = data.get("previous_period")
+            text = previous_text(indicators, data.get("previous") or {}, period_name(code) if code else None)
+            return self._prompt(indicators, data, step, text)
+        if step == "ask" and said == "back":
+            return self._back(indicators, data)
+        if step == "ask" and said == "skip":
+            return self._skip(indicators, data)
+        if step in ("edit", "jump", "check") and said == "back":
+            data.pop("pending", None)
+            if step == "edit":
+                return self._summary(indicators, data)
+            return Outcome([self._ask(indicators, data)], State(NAME, "ask", data, VERSION))
+        return None
+
+    async def _cancel_step(self, ctx: Context, data: dict[str, Any], answer: str, is_button: bool) -> Outcome:
+        resume = data.pop("resume", "ask")
+        if answer == "cancel" or says(answer, "cancel") or says(answer, "yes"):
+            return _cancelled()
+        if resume == "period":
+            if answer == "resume" or says(answer, "no") or says(answer, "go_on"):
+                return await self._offer_periods(ctx, data)
+            return await self._period(ctx, data, answer, is_button)
+        indicators = await self._indicators(ctx, data)
+        if answer == "resume" or says(answer, "no") or says(answer, "go_on"):
+            return self._prompt(indicators, data, resume, _("Good, let us go on."))
+        # Anything else is what they meant to type at the step they were on.
+        return await self.step(ctx, State(NAME, resume, data, VERSION), answer, is_button)
+
+    async def _period(self, ctx: Context, data: dict[str, Any], answer: str, is_button: bool) -> Outcome:
+        offered = self._offered(data)
+        chosen = next((p for p in offered if answer == f"period:{p.code}"), None) if is_button else None
+        if chosen is None and not is_button:
+            said = command(answer)
+            if said == "cancel":
+                data["resume"] = "period"
+                return Outcome([Reply(cancel_question(period_name(data["current"])),
+                                      [[Button(_("Stop, do not save"), "cancel")], [Button(_("Go on"), "resume")]])],
+                               State(NAME, "cancel", data, VERSION))
+            if said in ("help", "greeting", "thanks"):
+                return await self._offer_periods(ctx, data)
+            chosen = month_choice(answer, offered)
+            # "1"/"2": the position in the list, when it is not itself one of the months offered.
+            if chosen is None and answer.strip() in ("1", "2"):
+                chosen = offered[int(answer.strip()) - 1]
+        if chosen is None:
+            if month_number_in(answer):
+                prefix = _("That month is not offered here. For another month, type “hủy”, then “báo cáo tháng 9” "
+                           "with its number.")
+            else:
+                prefix = _("Please type the month, for example “tháng {month}”.").format(month=offered[0].number)
+            return await self._offer_periods(ctx, data, prefix)
+        data["period"] = chosen.code
         return await self._begin_period(ctx, data)
 
-    def _after_answer(self, indicators: list[IndicatorView], data: dict[str, Any]) -> Outcome:
+    def _back(self, indicators: list[IndicatorView], data: dict[str, Any]) -> Outcome:
         if data.get("editing"):
             data["editing"] = False
             return self._summary(indicators, data)
+        if data["index"] == 0:
+            if data.get("offered_period"):
+                buttons = [[Button(period_name(p.code).capitalize(), f"period:{p.code}")] for p in self._offered(data)]
+                return Outcome([Reply(_("Which month are you reporting for?"), buttons)],
+                               State(NAME, "period", data, VERSION))
+            return Outcome([self._ask(indicators, data, _("This is the first question."))],
+                           State(NAME, "ask", data, VERSION))
+        data["index"] -= 1
+        return Outcome([self._ask(indicators, data)], State(NAME, "ask", data, VERSION))
+
+    def _skip(self, indicators: list[IndicatorView], data: dict[str, Any]) -> Outcome:
+        indicator = indicators[data["index"]]
+        if indicator.required:
+            refused = _("This question cannot be skipped. Type 0 if there is none.")
+            return Outcome([self._ask(indicators, data, refused)], State(NAME, "ask", data, VERSION))
+        return self._store(indicators, data, indicator.code, None)
+
+    def _store(self, indicators: list[IndicatorView], data: dict[str, Any], code: str, value: object,
+               prefix: str = "") -> Outcome:
+        data["answers"] = {**data["answers"], code: value}
+        data["answered"] = [*(c for c in data.get("answered", []) if c != code), code]
+        data.pop("pending", None)
+        if data.get("editing"):
+            data["editing"] = False
+            return self._summary(indicators, data, prefix)
         data["index"] += 1
         if data["index"] >= len(indicators):
-            return self._summary(indicators, data)
-        return Outcome([self._ask(indicators, data)], State(NAME, "ask", data, VERSION))
+            return self._summary(indicators, data, prefix)
+        return Outcome([self._ask(indicators, data, prefix)], State(NAME, "ask", data, VERSION))
 
     def _answer(self, indicators: list[IndicatorView], data: dict[str, Any], answer: str) -> Outcome:
         indicator = indicators[data["index"]]
-        answers: dict[str, Any] = dict(data["answers"])
-        if answer == "back" or says(answer, "back"):
-            if data.get("editing"):
-                data["editing"] = False
-                return self._summary(indicators, data)
-            if data["index"] == 0:
-                if data.get("offered_period"):
-                    return Outcome([Reply(_("Which month are you reporting for?"), self._period_buttons(data))],
-                                   State(NAME, "period", data, VERSION))
-                return Outcome([self._ask(indicators, data, _("This is the first question."))],
-                               State(NAME, "ask", data, VERSION))
-            data["index"] -= 1
-            return Outcome([self._ask(indicators, data)], State(NAME, "ask", data, VERSION))
-        if answer == "skip" or says(answer, "skip"):
-            if indicator.required:
-                return Outcome([self._ask(indicators, data, _("This question cannot be skipped."))],
-                               State(NAME, "ask", data, VERSION))
-            answers[indicator.code] = None
-            data["answers"] = answers
-            return self._after_answer(indicators, data)
+        if answer == "back":
+            return self._back(indicators, data)
+        if answer == "skip":
+            return self._skip(indicators, data)
         if indicator.kind == "text":
             note = answer.strip()
-            answers[indicator.code] = None if says(note, "no") or not note else mask_note(note)
-            data["answers"] = answers
-            return self._after_answer(indicators, data)
+            return self._store(indicators, data, indicator.code,
+                               None if not note or says(note, "no_note") else mask_note(note))
+        current = data["answers"].get(indicator.code)
+        if current is not None and says(answer, "keep"):
+            return self._take(indicators, data, int(current))
         parsed = parse_count(answer, indicator.measure)
+        if parsed.guess is not None:
+            data["pending"] = parsed.guess
+            return self._ask_keep(indicators, data, "check")
         if parsed.value is None:
             assert parsed.error is not None
             return Outcome([self._ask(indicators, data, count_error_text(parsed.error, answer))],
                            State(NAME, "ask", data, VERSION))
-        answers[indicator.code] = parsed.value
-        problem = cross_field_problem(indicators, answers, indicator.code)
-        if problem is not None:
-            return Outcome([self._ask(indicators, data, problem)], State(NAME, "ask", data, VERSION))
-        previous = data.get("previous", {}).get(indicator.code)
-        if is_far_from_previous(indicator, parsed.value, previous):
-            data["pending"] = parsed.value
-            text = _("{label}: {value}, but last report said {previous}. Are you sure?").format(
-                label=indicator.label, value=value_text(indicator, parsed.value),
-                previous=value_text(indicator, previous),
-            )
-            buttons = [[Button(_("1. Yes, keep {value}").format(value=parsed.value), "yes")],
-                       [Button(_("2. No, type again"), "no")]]
-            return Outcome([Reply(text, buttons)], State(NAME, "jump", data, VERSION))
-        data["answers"] = answers
-        return self._after_answer(indicators, data)
+        prefix = ""
+        if parsed.hectares is not None:
+            prefix = _("{hectares} ha = {value}.").format(hectares=parsed.hectares,
+                                                          value=value_text(indicator, parsed.value))
+        return self._take(indicators, data, parsed.value, prefix=prefix)
 
-    def _period_buttons(self, data: dict[str, Any]) -> list[list[Button]]:
-        current = parse_period(data["current"])
-        earlier = period_before(current)
-        return [[Button("1. " + period_name(earlier.code).capitalize(), f"period:{earlier.code}")],
-                [Button("2. " + period_name(current.code).capitalize(), f"period:{current.code}")]]
-
-    def _jump(self, indicators: list[IndicatorView], data: dict[str, Any], answer: str) -> Outcome:
+    def _take(self, indicators: list[IndicatorView], data: dict[str, Any], value: int, *, far_checked: bool = False,
+              prefix: str = "") -> Outcome:
+        """Check a figure against the rules (only with figures answered in this dialog) and keep it."""
         indicator = indicators[data["index"]]
-        if answer == "yes" or answer.strip() == "1" or says(answer, "yes"):
-            answers = dict(data["answers"])
-            answers[indicator.code] = data.pop("pending")
-            data["answers"] = answers
-            return self._after_answer(indicators, data)
-        if answer == "no" or answer.strip() == "2" or says(answer, "no"):
+        answered = set(data["answered"]) if "answered" in data else set(data["answers"])
+        checked = {code: v for code, v in data["answers"].items() if code in answered}
+        checked[indicator.code] = value
+        problem = cross_field_problem(indicators, checked, indicator.code)
+        if problem is not None:
+            data.pop("pending", None)
+            return Outcome([self._ask(indicators, data, problem)], State(NAME, "ask", data, VERSION))
+        previous = (data.get("previous") or {}).get(indicator.code)
+        if not far_checked and is_far_from_previous(indicator, value, previous):
+            data["pending"] = value
+            return self._ask_keep(indicators, data, "jump")
+        return self._store(indicators, data, indicator.code, value, prefix)
+
+    def _ask_keep(self, indicators: list[IndicatorView], data: dict[str, Any], step: str, prefix: str = "") -> Outcome:
+        indicator = indicators[data["index"]]
+        value = data["pending"]
+        shown = value_text(indicator, value)
+        if step == "jump":
+            code = data.get("previous_period")
+            previous = (data.get("previous") or {}).get(indicator.code)
+            text = far_from_previous_text(indicator, value, previous, period_name(code) if code else "")
+        else:
+            text = _("{label}: {value}, is that right?").format(label=indicator.label, value=shown)
+        buttons = [[Button(_("Yes, keep {value}").format(value=shown), "yes")], [Button(_("No, type again"), "no")]]
+        return Outcome([Reply(f"{prefix}\n{text}".strip(), buttons)], State(NAME, step, data, VERSION))
+
+    def _keep(self, indicators: list[IndicatorView], data: dict[str, Any], answer: str, step: str) -> Outcome:
+        if answer == "yes" or says(answer, "yes") or says(answer, "confirm"):
+            return self._take(indicators, data, int(data["pending"]), far_checked=step == "jump")
+        if answer == "no" or says(answer, "no"):
             data.pop("pending", None)
             return Outcome([self._ask(indicators, data)], State(NAME, "ask", data, VERSION))
-        return Outcome([Reply(_("Please answer 1 (yes, keep it) or 2 (no, type again)."))],
-                       State(NAME, "jump", data, VERSION))
+        parsed = parse_count(answer, indicators[data["index"]].measure)
+        if parsed.value is not None and parsed.value == data["pending"]:
+            return self._take(indicators, data, parsed.value, far_checked=step == "jump")
+        if parsed.value is not None or parsed.guess is not None:
+            data.pop("pending", None)  # a new figure: taken as the answer
+            return self._answer(indicators, data, answer)
+        return self._ask_keep(indicators, data, step, _("Please answer “yes” (keep it) or type the right figure."))
 
-    def _summary(self, indicators: list[IndicatorView], data: dict[str, Any]) -> Outcome:
+    def _summary(self, indicators: list[IndicatorView], data: dict[str, Any], prefix: str = "") -> Outcome:
         old = data.get("existing")
         head = _("Please check the report for {period} of {unit}:").format(
             period=period_name(data["period"]), unit=data["unit_name"])
         if old is not None:
             head = _("Correction of the report for {period} of {unit} (old → new):").format(
                 period=period_name(data["period"]), unit=data["unit_name"])
-        lines = [head, *summary_lines(indicators, data["answers"], old)]
-        return Outcome([Reply("\n".join(lines), _confirm_buttons())], State(NAME, "confirm", data, VERSION))
+        tail = _("Correct? Type “đúng” to send, “sửa mục 9” (or “mục 9 là 120”) to change an item, "
+                 "“hủy” to stop.")
+        lines = [prefix, head, *summary_lines(indicators, data["answers"], old), tail]
+        return Outcome([Reply("\n".join(x for x in lines if x), _confirm_buttons())],
+                       State(NAME, "confirm", data, VERSION))
 
     def _confirm(self, ctx: Context, indicators: list[IndicatorView], data: dict[str, Any], answer: str) -> Outcome:
         if answer == "confirm" or answer.strip() == "1" or says(answer, "confirm"):
@@ -256,32 +426,39 @@ class ReportDialog:
             else:
                 text = _("Saved the report of {unit} for {period} at {time}. Thank you!")
             text = text.format(unit=data["unit_name"], period=period_name(data["period"]), time=when)
-            lines = [text, *summary_lines(indicators, data["answers"], data.get("existing"))]
             effect = SaveReport(unit_id=data["unit_id"], set_id=data["set_id"], period=spec, values=values, note=note)
-            return Outcome([Reply("\n".join(lines))], None, [effect])
+            return Outcome([Reply(text)], None, [effect])
+        choice = item_choice(answer, indicators)
+        if choice is not None:
+            return self._open_item(indicators, data, choice.index, choice.value_text)
         if answer == "edit" or answer.strip() == "2" or says(answer, "edit"):
             return self._edit_menu(indicators, data)
         if answer.strip() == "3":
-            return _cancelled()
-        return Outcome([Reply(_("Please choose: 1 Confirm, 2 Edit an item, 3 Cancel."), _confirm_buttons())],
-                       State(NAME, "confirm", data, VERSION))
+            return self._command(indicators, data, "confirm", "cancel", answer) or _cancelled()
+        return self._summary(indicators, data, _("I did not understand “{answer}”.").format(answer=answer.strip()[:40]))
 
-    def _edit_menu(self, indicators: list[IndicatorView], data: dict[str, Any]) -> Outcome:
-        buttons = [[Button(f"{n}. {i.label}", f"edit:{i.code}")] for n, i in enumerate(indicators, start=1)]
-        return Outcome([Reply(_("Which item do you want to change? Type its number."), buttons)],
-                       State(NAME, "edit", data, VERSION))
-
-    def _edit(self, indicators: list[IndicatorView], data: dict[str, Any], answer: str) -> Outcome:
-        choice = answer.removeprefix("edit:").strip()
-        index = next((n for n, i in enumerate(indicators) if i.code == choice), None)
-        if index is None and choice.isdigit() and 1 <= int(choice) <= len(indicators):
-            index = int(choice) - 1
-        if index is None:
-            if answer == "back" or says(answer, "back"):
-                return self._summary(indicators, data)
-            return Outcome([Reply(_("Please type a number from 1 to {count}.").format(count=len(indicators)))],
-                           State(NAME, "edit", data, VERSION))
+    def _open_item(self, indicators: list[IndicatorView], data: dict[str, Any], index: int,
+                   value_text_: str | None) -> Outcome:
         data["index"] = index
         data["editing"] = True
+        if value_text_:
+            return self._answer(indicators, data, value_text_)
         return Outcome([self._ask(indicators, data)], State(NAME, "ask", data, VERSION))
 
+    def _edit_menu(self, indicators: list[IndicatorView], data: dict[str, Any], prefix: str = "") -> Outcome:
+        buttons = [[Button(f"{n}. {i.label}", f"edit:{i.code}")] for n, i in enumerate(indicators, start=1)]
+        text = _("Which item do you want to change? Type its number (or “mục 9 là 120”).")
+        return Outcome([Reply(f"{prefix}\n{text}".strip(), buttons)], State(NAME, "edit", data, VERSION))
+
+    def _edit(self, indicators: list[IndicatorView], data: dict[str, Any], answer: str) -> Outcome:
+        code = answer.removeprefix("edit:").strip()
+        index = next((n for n, i in enumerate(indicators) if i.code == code), None)
+        if index is not None:
+            return self._open_item(indicators, data, index, None)
+        choice = item_choice(answer, indicators, bare_number=True)
+        if choice is not None:
+            return self._open_item(indicators, data, choice.index, choice.value_text)
+        if answer == "back":
+            return self._summary(indicators, data)
+        return self._edit_menu(indicators, data, _("Please type a number from 1 to {count}.").format(
+            count=len(indicators)))

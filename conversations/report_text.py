@@ -1,13 +1,15 @@
-"""How the report dialog words things: period names, questions, summaries, old → new lines."""
+"""How the report dialog words things: period names, questions, summaries, old → new lines, the month
+picker, the answers to questions asked inside the dialog."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from conversations.numbers import CountError
-from handlers.i18n import _, fmt_number
+from handlers.i18n import _, fmt_date, fmt_number
 from handlers.reporting_scope import period_label
-from storage.calendar import parse_period
+from storage.calendar import PeriodSpec, parse_period
 from storage.reports import IndicatorView
 
 
@@ -42,7 +44,7 @@ def question_text(
     if indicator.kind == "text":
         lines.append(_("Do not write anyone's name. Phone and ID numbers are hidden before saving."))
     elif indicator.measure:
-        lines.append(_("Unit: {measure}. Type a whole number.").format(measure=indicator.measure))
+        lines.append(_("Unit: {measure}. Type a number (0 if there is none).").format(measure=indicator.measure))
     if current is not None:
         lines.append(_("Current value: {value}").format(value=value_text(indicator, current)))
     if optional:
@@ -57,11 +59,16 @@ def count_error_text(error: CountError, answer: str) -> str:
     if error is CountError.NEGATIVE:
         return _("The number cannot be negative. Type 0 if there is none.")
     if error is CountError.FRACTION:
-        return _("Please type a whole number, without a comma or decimal point (for example 3).")
+        return _("Please type a count without a decimal part (for example 3).")
     if error is CountError.THOUSANDS_DOT:
         return _("Please type the number without dots (for example 1200).")
     if error is CountError.TOO_LARGE:
         return _("That number is too large for one hamlet. Please check it.")
+    if error is CountError.RANGE:
+        return _("Please type one figure, not a range (for example 3).")
+    if error is CountError.SEVERAL:
+        return _("I read several figures in “{answer}”. Please type just one (for example 3).").format(
+            answer=answer.strip()[:40])
     return _("I could not read “{answer}” as a number. Please type digits, for example 3.").format(
         answer=answer.strip()[:40]
     )
@@ -81,3 +88,61 @@ def summary_lines(
         lines.append(f"{position}. {label_of(indicator)}: {text}")
     return lines
 
+
+def far_from_previous_text(indicator: IndicatorView, value: int, previous: int | None, period: str) -> str:
+    """Say what is unusual about a figure and ask to keep it (never "are you sure?")."""
+    values = {"label": indicator.label, "value": value_text(indicator, value),
+              "previous": value_text(indicator, previous), "period": period}
+    if previous is not None and value < previous:
+        return _("{label}: {value} is much lower than the last report ({period}: {previous}). "
+                 "Keep {value}?").format(**values)
+    return _("{label}: {value} is much higher than the last report ({period}: {previous}). "
+             "Keep {value}?").format(**values)
+
+
+def cancel_question(period: str) -> str:
+    """Ask once more before a typed word drops a report in progress."""
+    return _("Stop the report for {period} without saving? Type “có” to stop, or “tiếp” to go on.").format(
+        period=period)
+
+
+def deadline_text(period: str, deadline: dt.date) -> str:
+    """The deadline of the period being reported."""
+    return _("The report for {period} is due by {date}.").format(period=period, date=fmt_date(deadline))
+
+
+def previous_text(indicators: Sequence[IndicatorView], values: Mapping[str, object], period: str | None) -> str:
+    """The figures of the last report, to compare with."""
+    if period is None or not values:
+        return _("There is no earlier report to compare with.")
+    shown = [f"{label_of(i)}: {value_text(i, values.get(i.code))}" for i in indicators if i.kind != "text"]
+    return _("Last report ({period}):").format(period=period) + "\n" + "; ".join(shown)
+
+
+def dialog_help(period: str) -> str:
+    """What can be typed while reporting."""
+    return "\n".join([
+        _("You are filing the report for {period}. Type the figure of the item asked (3, “ba”, “không có”).")
+        .format(period=period),
+        _("• “quay lại”: the previous item • “bỏ qua”: skip an optional item"),
+        _("• “làm lại từ đầu”: start again • “hủy”: stop without saving"),
+        _("• “hạn nộp?”: the deadline • “tháng trước?”: the last report's figures"),
+        _("• At the summary: “đúng” sends it, “sửa mục 9” or “mục 9 là 120” changes an item"),
+    ])
+
+
+def period_menu_text(unit: str, months: Sequence[tuple[PeriodSpec, str | None, dt.date]], today: dt.date) -> str:
+    """The month picker: for each month offered, filed (when) or due (by when, overdue or not)."""
+    lines = [_("Which month are you reporting for {unit}?").format(unit=unit)]
+    for spec, filed_at, deadline in months:
+        name = period_label(spec).capitalize()
+        if filed_at is not None:
+            lines.append(_("• {month}: filed at {time} (sending again corrects it)").format(month=name, time=filed_at))
+        elif deadline < today:
+            lines.append(_("• {month}: not filed yet, was due by {date} (late)").format(
+                month=name, date=fmt_date(deadline)))
+        else:
+            lines.append(_("• {month}: due by {date}").format(month=name, date=fmt_date(deadline)))
+    first, last = months[0][0], months[-1][0]
+    lines.append(_("Type “tháng {first}” or “tháng {last}”.").format(first=first.number, last=last.number))
+    return "\n".join(lines)

@@ -1,4 +1,9 @@
-"""The words users type for numbers and dialog commands, loaded from ``vocabulary.json``."""
+"""The words users type for numbers and dialog commands, loaded from ``vocabulary.json``.
+
+A phrase written with diacritics in the file matches what the user typed with the same diacritics,
+or typed with none at all; a phrase written without diacritics matches either way. So "đúng" (yes)
+never reads as "dừng" (stop), and only a bare "dung" can mean both: the step decides (``ambiguous``).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from handlers.vietnamese import fold
+from handlers.vietnamese import clean, fold, has_diacritics
 
 _PATH = Path(__file__).with_name("vocabulary.json")
+_EDGES = " .!?,;:…~"
 
 
 @cache
@@ -25,6 +31,42 @@ def words(key: str) -> frozenset[str]:
     return frozenset(fold(w) for w in vocabulary()[key])
 
 
+@cache
+def _phrases(key: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(phrases as written, lower case with diacritics; folded phrases that were written without any)."""
+    listed = vocabulary()[key]
+    return (frozenset(clean(w) for w in listed),
+            frozenset(fold(w) for w in listed if not has_diacritics(w)))
+
+
+def _forms(text: str) -> tuple[str, str, bool]:
+    marked = clean(text).strip(_EDGES)
+    return marked, fold(marked).strip(_EDGES), has_diacritics(marked)
+
+
 def says(text: str, key: str) -> bool:
-    """Tell whether ``text`` (any form) is one of the phrases listed under ``key``."""
-    return fold(text).strip(" .!?") in words(key)
+    """Tell whether ``text`` is one of the phrases listed under ``key`` (see the module docstring)."""
+    marked, folded, has_marks = _forms(text)
+    written, plain = _phrases(key)
+    if marked in written or folded in plain:
+        return True
+    return not has_marks and folded in words(key)
+
+
+def starts_with(text: str, key: str) -> str | None:
+    """Return the rest of ``text`` (folded) after the longest phrase of ``key`` it begins with, else ``None``."""
+    marked, folded, has_marks = _forms(text)
+    written, plain = _phrases(key)
+    for phrase in sorted(words(key), key=len, reverse=True):
+        if not (folded == phrase or folded.startswith(phrase + " ")):
+            continue
+        head = marked[: len(phrase)]
+        if phrase in plain or not has_marks or head in written:
+            return folded[len(phrase):].strip(_EDGES)
+    return None
+
+
+def mentions(text: str, key: str) -> bool:
+    """Tell whether one of the phrases of ``key`` occurs in ``text`` as whole words (folded)."""
+    folded = f" {fold(text).strip(_EDGES)} "
+    return any(f" {phrase} " in folded for phrase in words(key))

@@ -29,3 +29,13 @@ def not_understood() -> Reply:
         _("Sorry, I did not understand. You can type “báo cáo” to file a report, or ask for example "
           "“đơn vị tôi được giao nhiệm vụ gì?”. Type “giúp” for help.")
     )
+
+
+def greeting_reply(member: Member | None) -> Reply:
+    """A short friendly answer to "chào", with what to type next."""
+    return Reply(_("Hello, comrade! Type “báo cáo” to file this month's report, or “giúp” to see what I can do."))
+
+
+def thanks_reply() -> Reply:
+    """A short answer to "cảm ơn"."""
+    return Reply(_("You are welcome! Type “báo cáo” or “giúp” whenever you need."))

@@ -26,7 +26,7 @@ from storage.models import AppliedUpdate, DialogState
 from storage.optimistic_steps import Written, optimistic_steps
 from tests.core.chat import Clock, User, code_of, demo, texts
 
-SCRIPT = ["báo cáo", "3", "quay lại", "ba", "-1", "2", "bỏ qua", "1", "nhiều", "hủy"]
+SCRIPT = ["báo cáo", "3", "quay lại", "ba", "-1", "2", "bỏ qua", "1", "nhiều", "hủy", "có"]
 
 
 class PausingReportDialog(ReportDialog):

@@ -65,7 +65,7 @@ async def test_complete_report_rejects_bad_values_and_saves_after_confirmation(e
     start = texts(await user.say("bao cao"))
     assert "Bản Khe Ló" in start and "tháng 11/2026" in start and "người" in start
     assert "không được âm" in texts(await user.say("-1"))
-    assert "số nguyên" in texts(await user.say("3,5"))
+    assert "phần lẻ" in texts(await user.say("3,5"))
     assert "Không hiểu “nhiều”" in texts(await user.say("nhiều"))
     assert "gõ một con số" in texts(await user.say(""))
     assert "(2/13)" in texts(await user.say("ba"))
@@ -104,16 +104,18 @@ async def test_back_skip_and_cancel(engine: AsyncEngine) -> None:
     back = texts(await user.say("quay lại"))
     assert "(1/13)" in back and "Giá trị hiện tại: 4 người" in back
     assert "không được bỏ qua" in texts(await user.say("bỏ qua"))
-    assert "Đã hủy" in texts(await user.say("hủy"))
+    assert "không lưu?" in texts(await user.say("hủy"))  # asked once more
+    assert "Đã hủy" in texts(await user.say("có"))
     assert await khe_lo_report(engine) is not None  # only the demo's past months
     assert (await khe_lo_report(engine)).period_code == "2026-10"
 
 
-async def test_far_from_previous_asks_are_you_sure(engine: AsyncEngine) -> None:
+async def test_far_from_previous_says_what_is_unusual_and_asks_to_keep_it(engine: AsyncEngine) -> None:
     user, _core = await registered(engine)
     await user.say("báo cáo")
     sure = await user.say("50")
-    assert "Bạn chắc chắn chứ?" in sure[0].text
+    assert "tăng nhiều so với báo cáo trước (tháng 10/2026:" in sure[0].text
+    assert "Đồng chí giữ 50 người?" in sure[0].text and "chắc chắn" not in sure[0].text
     assert "(1/13)" in texts(await user.press("no"))
     await user.say("50")
     assert "(2/13)" in texts(await user.say("có"))
