@@ -19,7 +19,7 @@ from handlers.i18n import _, fmt_date, fmt_datetime, fmt_number, ngettext
 from handlers.messages import Incoming, Reply
 from handlers.report_questions import ReportQuestion, read_question
 from handlers.report_view import commune_summary, view_report
-from handlers.reporting_scope import commune_of, period_label
+from handlers.reporting_scope import commune_of, filed_reports, hamlet_set, period_label
 from handlers.summaries import SummaryError, sub_periods
 from handlers.summary_brief import brief_summary, comparison_text, missing_text
 from handlers.summary_render import signed, summary_text
@@ -63,8 +63,22 @@ async def commune_answer(session: AsyncSession, member: Member, question: Report
     if question.kind == "summary":
         return [Reply(summary_text(summary) if question.detail else brief_summary(summary))]
     if question.kind == "compare":
-        return [Reply(comparison_text(summary, question.versus_last_year))]
+        base = same_last_year(summary.period) if question.versus_last_year else previous(summary.period)
+        return [Reply(comparison_text(summary, question.versus_last_year,
+                                      await _hamlets_reported(session, commune, base)))]
     return [Reply(missing_text(summary, local(now).date()))]
+
+
+async def _hamlets_reported(session: AsyncSession, commune: Unit, period: PeriodSpec) -> int:
+    """How many hamlets of ``commune`` filed at least one report in ``period``."""
+    set_row = await hamlet_set(session, commune)
+    if set_row is None:
+        return 0
+    try:
+        subs = sub_periods(period, set_row.period_kind)
+    except SummaryError:
+        return 0
+    return len({item.unit_id for item in await filed_reports(session, commune.id, set_row.code, subs)})
 
 
 def file_command(period: PeriodSpec, today: dt.date) -> str:

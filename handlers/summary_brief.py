@@ -80,8 +80,9 @@ def brief_summary(summary: Summary) -> str:
     return "\n".join(lines)
 
 
-def comparison_text(summary: Summary, last_year: bool) -> str:
-    """Each figure of the period against the previous period (or the same period last year)."""
+def comparison_text(summary: Summary, last_year: bool, base_reported: int) -> str:
+    """Each figure of the period against the previous period (or the same period last year), and how
+    many hamlets each side is built from (fewer reports, smaller totals)."""
     base_period = same_last_year(summary.period) if last_year else previous(summary.period)
     base = summary.last_year_totals if last_year else summary.previous_totals
     lines = [_("Comparing {period} with {base} — {area}:").format(
@@ -91,8 +92,9 @@ def comparison_text(summary: Summary, last_year: bool) -> str:
         lines.append(_("• {label}: {value} (before {before}; {change})").format(
             label=info.label, value="—" if value is None else fmt_number(value),
             before="—" if before is None else fmt_number(before), change=signed(value, before)))
-    lines.append(_("Built from the reports of {done} of {total} hamlets.").format(
-        done=fmt_number(summary.reported), total=fmt_number(summary.expected)))
+    lines.append(_("Built from the reports of {done} of {total} hamlets ({base}: {base_done} of {total}).").format(
+        done=fmt_number(summary.reported), total=fmt_number(summary.expected), base=period_label(base_period),
+        base_done=fmt_number(base_reported)))
     return "\n".join(lines)
 
 
