@@ -19,18 +19,24 @@ from handlers.questions.entities import (
     asked_period,
     asker_place,
     asks_who,
+    closest_names,
     deadline_kind,
+    fit_level,
     match_units,
     mentions_commune,
     mentions_hamlet,
     mentions_self,
+    named_span,
     names_only,
+    original_words,
     relevant_plans,
+    umbrella_member,
 )
 from handlers.questions.intents import INTENTS, detect_intent
-from handlers.questions.knowledge import Duty, Knowledge, knowledge
-from handlers.questions.matching import normalize
+from handlers.questions.knowledge import Duty, Knowledge, UnitInfo, knowledge
+from handlers.questions.matching import has_any, normalize, phrases
 from handlers.questions.replies import project_label
+from handlers.questions.unit_replies import UnitQuery, detail_number, not_named, umbrella_intro, unit_answer
 from storage.calendar import calendar_for
 from storage.models.units import Unit
 from storage.people import Member
@@ -69,7 +75,7 @@ async def answer_question(session: AsyncSession, text: str, asker: Asker, today:
         k = await knowledge(session)
         if k.plans:
             plan_ids = relevant_plans(k, place)
-            found = match_units(normalize(text), k, plan_ids)
+            found = _named(k, normalize(text), plan_ids)
             if len(found) == 1 and names_only(normalize(text), found[0], k):
                 return _assigned(k, text, place, plan_ids)
             # A target named without any question words ("số điểm tư vấn cai nghiện").
@@ -146,37 +152,80 @@ def _kind_name(k: Knowledge, kind: str, plan_ids: list[int]) -> str | None:
     return next((name for (knd, scope), name in k.kind_names.items() if knd == kind and scope in areas), None)
 
 
+def _query(norm: str, tokens: list[str]) -> UnitQuery:
+    """Narrow questions get the narrow fact: "chủ trì dự án nào", "phối hợp với ai", "chi tiết 2"."""
+    p = phrases()
+    if has_any(tokens, p.detail_words):
+        return UnitQuery(detail=detail_number(tokens))
+    for focus in ("partners", "projects", "lead", "support"):
+        if has_any(tokens, p.focus[focus]):
+            return UnitQuery(focus=focus)
+    return UnitQuery()
+
+
+def _unit_duties(k: Knowledge, named: list[UnitInfo], plan_ids: list[int]) -> list[Duty]:
+    wanted = set(plan_ids)
+    return [
+        d
+        for u in named
+        for d in (k.duties_by_kind.get(k.group_keys[u.id], []) if u.id < 0 else k.duties_by_unit.get(u.id, []))
+        if d.task.plan_id in wanted
+    ]
+
+
+def _about(k: Knowledge, named: list[UnitInfo], plan_ids: list[int], query: UnitQuery, intro: str = "") -> Answer:
+    unit = named[0]
+    duties = _unit_duties(k, named, plan_ids)
+    led = [] if unit.id < 0 else _led_projects(k, unit.id, plan_ids)
+    replies, tasks = unit_answer(k, unit.name, duties, led, query, plan_ids, intro)
+    return Answer("assigned_tasks", unit.name, replies, tasks)
+
+
+def _named(k: Knowledge, norm: str, plan_ids: list[int]) -> list[UnitInfo]:
+    return fit_level(norm, match_units(norm, k, plan_ids), k)
+
+
 def _assigned(k: Knowledge, text: str, place: AskerPlace, plan_ids: list[int]) -> Answer:
     intent = "assigned_tasks"
     norm = normalize(text)
     tokens = norm.split()
-    named = [] if mentions_self(tokens) and place.unit is not None else match_units(norm, k, plan_ids)
-    if len({u.name for u in named}) > 1:
-        return Answer(intent, None, answers.ask_which(text, sorted({u.name for u in named})))
-    if named:
-        unit = named[0]
-        wanted = set(plan_ids)
-        duties = [
-            d
-            for u in named
-            for d in (k.duties_by_kind.get(k.group_keys[u.id], []) if u.id < 0 else k.duties_by_unit.get(u.id, []))
-            if d.task.plan_id in wanted
-        ]
-        replies, tasks = answers.tasks_answer(k, unit.name, duties, _led_projects(k, unit.id, plan_ids))
-        return Answer(intent, unit.name, replies, tasks)
+    query = _query(norm, tokens)
     own = place.unit
+    if not (mentions_self(tokens) and own is not None):
+        named = _named(k, norm, plan_ids)
+        if len({u.name for u in named}) > 1:
+            return Answer(intent, None, answers.ask_which(text, sorted({u.name for u in named})))
+        if named:
+            return _about(k, named, plan_ids, query)
+        member = umbrella_member(norm)
+        if member is not None:
+            umbrella = _named(k, member[1], plan_ids)
+            if umbrella:
+                return _about(k, umbrella[:1], plan_ids, query, umbrella_intro(member[0], umbrella[0].name))
+        for kind, said in (("hamlet", mentions_hamlet(tokens)), ("commune", _mentions_commune(tokens))):
+            if said:
+                duties = _kind_duties(k, kind, place, plan_ids)
+                label = _kind_name(k, kind, plan_ids) or {"hamlet": _("every hamlet"), "commune": _("every commune")}[
+                    kind
+                ]
+                replies, tasks = unit_answer(k, label, duties, [], query, plan_ids)
+                return Answer(intent, label, replies, tasks)
+        span = named_span(norm)
+        if span is not None:
+            # A body the plan does not name: say so, never answer about another unit (the asker's included).
+            shown = original_words(text, span)
+            return Answer(intent, None, not_named(shown, closest_names(span, k, plan_ids)))
     if own is not None:
         duties = list(k.duties_by_unit.get(own.id, []))
+        label = own.name
         if own.kind != "agency":
-            duties += _kind_duties(k, own.kind, place, plan_ids)
-        replies, tasks = answers.tasks_answer(k, own.name, duties, _led_projects(k, own.id, plan_ids))
-        return Answer(intent, own.name, replies, tasks)
-    for kind, said in (("hamlet", mentions_hamlet(tokens)), ("commune", mentions_commune(tokens))):
-        if said:
-            duties = _kind_duties(k, kind, place, plan_ids)
-            label = _kind_name(k, kind, plan_ids) or {"hamlet": _("every hamlet"), "commune": _("every commune")}[kind]
-            replies, tasks = answers.tasks_answer(k, label, duties, [])
-            return Answer(intent, label, replies, tasks)
+            kind_duties = _kind_duties(k, own.kind, place, plan_ids)
+            kind_name = _kind_name(k, own.kind, plan_ids)
+            if kind_duties and kind_name and kind_name != own.name:
+                label = f"{own.name} ({kind_name})"
+            duties += kind_duties
+        replies, tasks = unit_answer(k, label, duties, _led_projects(k, own.id, plan_ids), query, plan_ids)
+        return Answer(intent, label, replies, tasks)
     names = sorted(
         {
             k.units[uid].name
@@ -186,6 +235,11 @@ def _assigned(k: Knowledge, text: str, place: AskerPlace, plan_ids: list[int]) -
         }
     )
     return Answer(intent, None, answers.ask_which(text, names))
+
+
+def _mentions_commune(tokens: list[str]) -> bool:
+    """ "UBND xã", "các xã", or a question opening with "xã …" ("xã phải làm gì")."""
+    return mentions_commune(tokens) or (bool(tokens) and tokens[0] in phrases().commune_starts)
 
 
 async def question_handler(session: AsyncSession, text: str, member: Member, today: dt.date) -> tuple[str, list[Reply]]:

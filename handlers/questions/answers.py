@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.i18n import _, ngettext
+from handlers.i18n import _
 from handlers.messages import Button, Reply
 from handlers.questions.entities import AskerPlace, project_codes
-from handlers.questions.knowledge import DeadlineInfo, Duty, Knowledge, ProjectInfo, TargetInfo
+from handlers.questions.knowledge import DeadlineInfo, Knowledge, ProjectInfo, TargetInfo
 from handlers.questions.matching import normalize, phrases
-from handlers.questions.replies import cite, deadline_label, pack, period_label, project_label
+from handlers.questions.replies import cite, deadline_label, pack, period_label, phone, project_label
 from storage.calendar import CalendarRules, PeriodSpec, period_of
 from storage.models.reports import Period, Report
 from storage.models.units import Unit
@@ -22,70 +21,10 @@ _TARGET_MIN_COVER = 50.0
 _MAX_TARGETS = 3
 # A question that names no topic lists the plan's targets, up to this many.
 _MAX_LISTED_TARGETS = 10
-
-
-def task_dict(duty: Duty, unit: str) -> dict[str, object]:
-    """A task as the CLI and tests see it."""
-    return {
-        "unit": unit,
-        "role": duty.role,
-        "text": duty.task.text,
-        "time_frame": duty.task.time_frame,
-        "projects": list(duty.task.projects),
-        "plan_id": duty.task.plan_id,
-        "section": duty.task.section,
-        "paragraph": duty.task.paragraph,
-    }
-
-
-def _task_block(n: int, duty: Duty) -> str:
-    lines = [f"{n}. {duty.task.text}"]
-    if duty.task.time_frame:
-        lines.append("   " + _("Time: {time}").format(time=duty.task.time_frame))
-    if duty.task.projects:
-        lines.append(
-            "   " + _("Project: {projects}").format(projects=", ".join(map(project_label, duty.task.projects)))
-        )
-    return "\n".join(lines)
-
-
-def tasks_answer(
-    k: Knowledge, unit_name: str, duties: list[Duty], led: list[str]
-) -> tuple[list[Reply], list[dict[str, object]]]:
-    """The tasks of one unit, lead then support, grouped by plan, with the source of each plan."""
-    by_plan: dict[int, list[Duty]] = defaultdict(list)
-    seen: set[tuple[int, str]] = set()
-    for duty in duties:
-        if (duty.task.id, duty.role) not in seen:
-            seen.add((duty.task.id, duty.role))
-            by_plan[duty.task.plan_id].append(duty)
-    if not by_plan:
-        return [Reply(_("The plan gives {unit} no task of its own.").format(unit=unit_name))], []
-    replies: list[Reply] = []
-    tasks: list[dict[str, object]] = []
-    for plan_id, plan_duties in by_plan.items():
-        lead = [d for d in plan_duties if d.role == "lead"]
-        support = [d for d in plan_duties if d.role != "lead"]
-        blocks = [
-            ngettext("{unit}: {n} task", "{unit}: {n} tasks", len(plan_duties)).format(
-                unit=unit_name, n=len(plan_duties)
-            )
-        ]
-        if all(d.requested for d in plan_duties):
-            blocks.append(_("(requested by the plan, not ordered)"))
-        n = 0
-        for title, group in ((_("Leads:"), lead), (_("Supports:"), support)):
-            if not group:
-                continue
-            blocks.append(title)
-            for duty in group:
-                n += 1
-                blocks.append(_task_block(n, duty))
-                tasks.append(task_dict(duty, unit_name))
-        if led:
-            blocks.append(_("Leads the projects: {projects}").format(projects="; ".join(led)))
-        replies.extend(pack(blocks, cite(k.plans[plan_id])))
-    return replies, tasks
+# A figure from a task text must cover the question this much better than the best target.
+_FIGURE_MARGIN = 5.0
+# A target's line in the first message.
+_LINE = 110
 
 
 def ask_which(question: str, names: list[str]) -> list[Reply]:
@@ -137,6 +76,17 @@ def targets_answer(k: Knowledge, plan_ids: list[int], question: str) -> tuple[li
         # "chỉ tiêu năm nay là bao nhiêu?" names no topic: the plan's targets, in its order.
         return _target_list(k, candidates, len(candidates)), candidates[:_MAX_LISTED_TARGETS]
     scored = sorted(((_target_score(query, t), t) for t in candidates), key=lambda s: s[0], reverse=True)
+    # A count the plan states inside a task ("xây dựng 03 mô hình …") answers when no target does better.
+    figures = sorted(
+        ((_target_score(query, t), t) for pid in plan_ids for t in k.task_figures.get(pid, [])),
+        key=lambda s: s[0],
+        reverse=True,
+    )
+    best_target = scored[0][0][0] if scored else 0.0
+    if query and figures and figures[0][0][0] >= max(_TARGET_MIN_COVER, best_target + _FIGURE_MARGIN):
+        top = figures[0][0][0]
+        chosen = [t for s, t in figures if s[0] >= top - 2][:_MAX_TARGETS]
+        return _figure_list(k, chosen), chosen
     if not scored or not query or scored[0][0][0] < _TARGET_MIN_COVER:
         examples = [t.indicator for _s, t in scored[:3]]
         text = _("I found no target in the plan that matches your question.")
@@ -151,16 +101,35 @@ def targets_answer(k: Knowledge, plan_ids: list[int], question: str) -> tuple[li
 def _target_list(k: Knowledge, targets: list[TargetInfo], total: int) -> list[Reply]:
     """Numbered targets (at most ``_MAX_LISTED_TARGETS``), saying how many more the plan has."""
     shown = targets[:_MAX_LISTED_TARGETS]
-    blocks = [_("Targets:")]
+    first = [_("Targets:")]
+    blocks = []
     for i, t in enumerate(shown, start=1):
         frame = t.time_frame or ""
         when = f" ({period_label('year', int(frame), 1) if frame.isdigit() else frame})" if frame else ""
         value = f": {t.value}" if t.value and t.value not in t.indicator else ""
         blocks.append(f"{i}. {t.indicator}{value}{when}")
+        # The figure first: "1. 800 người — Duy trì và nâng cao hiệu quả …".
+        first.append(f"{i}. {t.value or '…'} — {_short(t.indicator, _LINE)}")
     if total > len(shown):
-        blocks.append(_("…and {n} more targets: ask about one, e.g. “chỉ tiêu methadone?”").format(
-            n=total - len(shown)))
-    return pack(blocks, cite(k.plans[shown[0].plan_id]))
+        more = _("…and {n} more targets: ask about one, e.g. “chỉ tiêu methadone?”").format(n=total - len(shown))
+        blocks.append(more)
+        first.append(more)
+    return phone(first, blocks, cite(k.plans[shown[0].plan_id]))
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _figure_list(k: Knowledge, figures: list[TargetInfo]) -> list[Reply]:
+    """Counts stated in tasks: the figure first, then the sentence it comes from."""
+    first = [_("The plan sets, in its tasks:")]
+    blocks = []
+    for i, t in enumerate(figures, start=1):
+        first.append(f"{i}. {t.value} — {_short(t.indicator, _LINE)}")
+        blocks.append(f"{i}. {t.value}: {_short(t.indicator, 600)}")
+    return phone(first, blocks, cite(k.plans[figures[0].plan_id]))
 
 
 def task_time_answer(k: Knowledge, plan_ids: list[int], question: str) -> list[Reply]:
@@ -267,8 +236,9 @@ def project_answer(k: Knowledge, plan_ids: list[int], question: str) -> tuple[li
         for code in codes:
             if code.startswith("*."):
                 found.extend(p for c, p in sorted(projects.items()) if c.endswith(code[1:]))
-            elif code in projects:
-                found.append(projects[code])
+            else:
+                if code in projects:
+                    found.append(projects[code])
                 # A project led through its sub-projects: list them with their leads.
                 found.extend(p for c, p in sorted(projects.items()) if c.startswith(code + "."))
         if not found:
@@ -278,6 +248,9 @@ def project_answer(k: Knowledge, plan_ids: list[int], question: str) -> tuple[li
             text = f"{project_label(p.code)}: {p.name}" if p.name else project_label(p.code)
             if p.lead_name:
                 text += "\n" + _("Lead: {unit}").format(unit=p.lead_name)
+            partners = project_partners(k, pid, p.code)
+            if partners:
+                text += "\n" + _("Support: {units}").format(units=", ".join(partners))
             blocks.append(text)
         lead = found[0].lead_name if len(found) == 1 else None
         return pack(blocks, cite(k.plans[pid])), lead
@@ -327,3 +300,16 @@ async def status_answer(
     ]
     blocks.append("\n".join(f"{i}. {h.name}" for i, h in enumerate(missing, start=1)))
     return pack(blocks, ""), commune.name
+
+
+def project_partners(k: Knowledge, plan_id: int, code: str) -> list[str]:
+    """Units that support a project: those holding a support role in the tasks of that project."""
+    names: list[str] = []
+    for task, _words in k.tasks.get(plan_id, []):
+        if code not in task.projects:
+            continue
+        for holder, role in k.holders.get(task.id, []):
+            info = k.units.get(holder)
+            if role == "support" and info is not None and info.name not in names:
+                names.append(info.name)
+    return names

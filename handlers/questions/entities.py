@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -12,7 +13,7 @@ from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.questions.knowledge import Knowledge, UnitInfo
-from handlers.questions.matching import find_phrase, has_any, phrases, words_match
+from handlers.questions.matching import find_phrase, has_any, normalize, phrases, words_match
 from storage.models.units import Unit
 from storage.plans.vocabulary import vocabulary
 
@@ -87,7 +88,9 @@ def _word_matches(question: list[str], vocab: list[str]) -> dict[str, set[str]]:
             for word, _score, _i in process.extract(
                 typed, vocab, scorer=Levenshtein.distance, score_cutoff=1, limit=None
             ):
-                if len(word) >= 4:
+                # Four-letter words differ in one letter all the time ("nong", "dong"): only a
+                # dropped or doubled letter counts as a slip there ("cog" for "cong").
+                if len(word) >= 5 or (len(word) == 4 and len(typed) != len(word) and len(typed) >= 3):
                     found.add(word)
         if len(typed) > 4:
             for word, _ratio, _i in process.extract(typed, vocab, scorer=fuzz.ratio, score_cutoff=84, limit=None):
@@ -136,6 +139,9 @@ def match_units(norm: str, k: Knowledge, plan_ids: list[int]) -> list[UnitInfo]:
         run, at_head, clash = _run_length(question, unit.tokens, matches)
         whole = run == len(unit.tokens)
         if clash:
+            continue
+        # A one-word name ("Tỉnh đoàn" → "doan") must be typed as it is: "dân" is not "đoàn".
+        if len(unit.tokens) == 1 and unit.tokens[0] not in question:
             continue
         if run >= _MIN_RUN or (whole and len(unit.tokens[0]) > 3):
             scored.append((run, whole, at_head, len(hit.intersection(unit.tokens)), unit))
@@ -229,3 +235,87 @@ def asked_period(norm: str, kind: str | None, today: dt.date) -> tuple[str, int,
     if kind == "year" and year_m:
         return "year", year, 1
     return None
+
+
+def question_levels(tokens: list[str]) -> set[str]:
+    """The levels the question names ("tỉnh" → province, "xã"/"phường" → commune, "huyện" → district)."""
+    levels = phrases().level_words
+    return {levels[t] for t in tokens if t in levels}
+
+
+def _name_levels(name: str) -> set[str]:
+    return question_levels(normalize(name).split())
+
+
+def fit_level(norm: str, found: list[UnitInfo], k: Knowledge) -> list[UnitInfo]:
+    """Drop matches of another level than the one asked: "Công an tỉnh" is not "Công an xã", and
+    "UBND cấp xã" is not "UBND cấp huyện"."""
+    asked = question_levels(norm.split())
+    if not asked:
+        return found
+    kept = []
+    for unit in found:
+        if unit.id < 0:
+            kind = k.group_keys[unit.id][0]
+            if kind in ("commune", "district", "province") and kind not in asked:
+                continue
+        else:
+            levels = _name_levels(unit.name)
+            if levels and not (levels & asked):
+                continue
+        kept.append(unit)
+    return kept
+
+
+def umbrella_member(norm: str) -> tuple[str, str] | None:
+    """A member organisation the question names ("Hội Phụ nữ" under the Mặt trận): (its name, the
+    umbrella's words), or ``None``."""
+    padded = f" {norm} "
+    for umbrella in phrases().umbrellas:
+        for words, name in sorted(umbrella["members"].items(), key=lambda m: -len(m[0])):
+            if f" {words} " in padded:
+                return name, umbrella["umbrella"]
+    return None
+
+
+def named_span(norm: str) -> str | None:
+    """The words that name a body in the question ("so cong thuong"), whether or not the plan has it."""
+    p = phrases()
+    tokens = norm.split()
+    heads = sorted((tuple(h.split()) for h in p.span_heads), key=len, reverse=True)
+    for i in range(len(tokens)):
+        for head in heads:
+            if tuple(tokens[i : i + len(head)]) != head:
+                continue
+            span = list(head)
+            for t in tokens[i + len(head) :]:
+                if t in p.span_stops or len(span) >= 8:
+                    break
+                span.append(t)
+            content = [t for t in span if t not in p.unit_stop_tokens]
+            if len(content) >= 2:
+                return " ".join(span)
+    return None
+
+
+def closest_names(span: str, k: Knowledge, plan_ids: list[int], limit: int = 3) -> list[str]:
+    """The plan's unit names nearest to ``span`` (for "did you mean")."""
+    wanted = set(plan_ids)
+    names = {u.name: " ".join(u.tokens) for u in k.units.values() if k.unit_plans.get(u.id, set()) & wanted}
+    query = " ".join(t for t in span.split() if t not in phrases().unit_stop_tokens)
+    found = process.extract(query, names, scorer=fuzz.token_set_ratio, limit=limit, score_cutoff=40)
+    return [name for _choice, _score, name in found]
+
+
+_WORD = re.compile(r"[\w&-]+")
+
+
+def original_words(text: str, span: str) -> str:
+    """The words of ``text`` that fold to ``span``, as the user wrote them ("Sở Công Thương")."""
+    words = _WORD.findall(text)
+    folded = [normalize(w) for w in words]
+    for i in range(len(words)):
+        for j in range(i + 1, min(len(words), i + 12) + 1):
+            if " ".join(f for f in folded[i:j] if f) == span:
+                return " ".join(words[i:j])
+    return span

@@ -7,6 +7,7 @@ cheap query (count and last id of ``plans``) tells whether the snapshot is still
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 import weakref
 from collections import defaultdict
@@ -26,6 +27,7 @@ from storage.models.plans import (
     PlanTask,
 )
 from storage.models.units import Unit
+from storage.plans.extract import target_values
 from storage.plans.save import saves
 
 
@@ -126,6 +128,10 @@ class Knowledge:
     tasks: dict[int, list[tuple[TaskInfo, frozenset[str]]]] = field(default_factory=lambda: defaultdict(list))
     # Names the plans give to every unit of a kind, matchable like units (negative ids).
     group_keys: dict[int, tuple[str, int]] = field(default_factory=dict)
+    # Who holds each task, and how: (unit id, or a group's negative id; role), in the plan's order.
+    holders: dict[int, list[tuple[int, str]]] = field(default_factory=lambda: defaultdict(list))
+    # Sentences of task texts that state a figure ("xây dựng 03 mô hình …"), matchable like targets.
+    task_figures: dict[int, list[TargetInfo]] = field(default_factory=lambda: defaultdict(list))
     _vocabulary: list[str] | None = None
 
     def unit_vocabulary(self) -> list[str]:
@@ -188,6 +194,7 @@ async def _load(session: AsyncSession) -> Knowledge:
             k.duties_by_unit[a.unit_id].append(duty)
             k.unit_plans[a.unit_id].add(task.plan_id)
             unit_ids.add(a.unit_id)
+            k.holders[task.id].append((a.unit_id, a.role))
         elif a.unit_kind and a.scope_id is not None:
             k.duties_by_kind[(a.unit_kind, a.scope_id)].append(duty)
             if a.unit_name:
@@ -196,6 +203,7 @@ async def _load(session: AsyncSession) -> Knowledge:
                 group = groups.setdefault((a.unit_name, key), -(len(groups) + 1))
                 k.group_keys[group] = key
                 k.unit_plans[group].add(task.plan_id)
+                k.holders[task.id].append((group, a.role))
     for pr in (await session.execute(select(PlanProject))).scalars():
         k.projects[pr.plan_id][pr.code] = ProjectInfo(pr.plan_id, pr.code, pr.name, pr.lead_unit_id, pr.lead_name)
         if pr.lead_unit_id is not None:
@@ -214,4 +222,22 @@ async def _load(session: AsyncSession) -> Knowledge:
         )
     for d in (await session.execute(select(PlanDeadline).order_by(PlanDeadline.id))).scalars():
         k.deadlines[d.plan_id].append(DeadlineInfo(d.plan_id, d.kind, d.due, d.text))
+    for plan_tasks in k.tasks.values():
+        for task, _words in plan_tasks:
+            k.task_figures[task.plan_id].extend(_figures(task))
     return k
+
+
+_CLAUSE = re.compile(r"(?<=[;.])\s+|;\s*")
+
+
+def _figures(task: TaskInfo) -> list[TargetInfo]:
+    """The clauses of a task that state a count ("xây dựng và vận hành 07 mô hình …")."""
+    out = []
+    for clause in _CLAUSE.split(task.text):
+        values = target_values(clause)
+        if values and len(clause) < 600:
+            text = clause.strip(" ;.,")
+            out.append(TargetInfo(task.plan_id, text, values[0], task.time_frame, task.section, task.paragraph,
+                                  normalize(text)))
+    return out

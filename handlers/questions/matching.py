@@ -52,6 +52,13 @@ class Phrases:
     time_question_words: frozenset[str]
     task_words_kept: frozenset[str]
     period_patterns: dict[str, re.Pattern[str]]
+    level_words: dict[str, str]
+    umbrellas: tuple[dict[str, Any], ...]
+    span_heads: tuple[str, ...]
+    span_stops: frozenset[str]
+    focus: dict[str, tuple[tuple[str, ...], ...]]
+    commune_starts: frozenset[str]
+    detail_words: tuple[tuple[str, ...], ...]
 
 
 def _tok(phrases: list[str]) -> tuple[tuple[str, ...], ...]:
@@ -86,6 +93,13 @@ def phrases() -> Phrases:
         time_question_words=frozenset(raw["time_question_words"]),
         task_words_kept=frozenset(raw["task_words_kept"]),
         period_patterns={k: re.compile(v) for k, v in raw["period_patterns"].items()},
+        level_words=dict(raw["level_words"]),
+        umbrellas=tuple(raw["umbrellas"]),
+        span_heads=tuple(raw["span_heads"]),
+        span_stops=frozenset(raw["span_stops"]),
+        focus={k: _tok(v) for k, v in raw["focus"].items()},
+        commune_starts=frozenset(raw["commune_starts"]),
+        detail_words=_tok(raw["detail_words"]),
     )
 
 

@@ -6,17 +6,18 @@ from handlers.i18n import _
 from handlers.messages import Reply
 from handlers.questions.knowledge import PlanInfo
 
-# Room left under 4096 for the transport's own additions.
-LIMIT = 3900
+# One message stays under this (a phone screen or two; far under the 4096 Telegram allows).
+LIMIT = 3500
 
 
 def pack(blocks: list[str], footer: str) -> list[Reply]:
     """Join ``blocks`` into as few messages as fit; ``footer`` (the source) ends the last one."""
     messages: list[str] = []
     current = ""
+    room = LIMIT - 40  # for "(1/2, xem tiếp bên dưới)"
     for block in [b for b in (*blocks, footer) if b]:
-        block = block if len(block) <= LIMIT else block[: LIMIT - 1] + "…"
-        if current and len(current) + 2 + len(block) > LIMIT:
+        block = block if len(block) <= room else block[: room - 1] + "…"
+        if current and len(current) + 2 + len(block) > room:
             messages.append(current)
             current = block
         else:
@@ -30,6 +31,22 @@ def pack(blocks: list[str], footer: str) -> list[Reply]:
             for i, m in enumerate(messages)
         ]
     return [Reply(m) for m in messages]
+
+
+# The direct answer, the first message, stays within this many characters (a phone screen).
+FIRST = 600
+
+
+def phone(first: list[str], rest: list[str], footer: str) -> list[Reply]:
+    """The direct answer (``first``, cut to one screen) then the longer text (``rest``) and the source;
+    one message when everything fits on a screen."""
+    head = "\n".join(first)
+    whole = "\n\n".join(b for b in (head, *rest, footer) if b)
+    if len(whole) <= FIRST + 50:
+        return [Reply(whole)]
+    if len(head) > FIRST:
+        head = head[: FIRST - 1].rsplit(" ", 1)[0] + "…"
+    return [Reply(head), *pack(rest, footer)]
 
 
 def project_label(code: str) -> str:

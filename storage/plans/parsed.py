@@ -110,10 +110,10 @@ class ParsedPlan:
         seen: dict[str, ParsedUnit] = {}
         for task in self.tasks:
             for a in task.assignments:
-                seen.setdefault(a.unit.key, a.unit)
+                seen[a.unit.key] = _better(seen.get(a.unit.key), a.unit)
         for project in self.projects.values():
             if project.lead is not None:
-                seen.setdefault(project.lead.key, project.lead)
+                seen[project.lead.key] = _better(seen.get(project.lead.key), project.lead)
         return list(seen.values())
 
     def task_counts(self) -> dict[str, dict[str, int]]:
@@ -123,7 +123,7 @@ class ParsedPlan:
         for task in self.tasks:
             for key in {a.unit.key: a for a in task.assignments}:
                 role = next(a.role for a in task.assignments if a.unit.key == key)
-                entry = counts.setdefault(names[key], {"lead": 0, "support": 0})
+                entry = counts.setdefault(names[key], {"lead": 0, "support": 0, "partner": 0})
                 entry[role] += 1
         return counts
 
@@ -154,6 +154,20 @@ class ParsedPlan:
             ],
             "unplaced": [{"text": u.text, **asdict(u.source)} for u in self.unplaced],
         }
+
+
+def _capitals(name: str) -> int:
+    return sum(1 for w in name.split() if w[:1].isupper())
+
+
+def _better(held: ParsedUnit | None, other: ParsedUnit) -> ParsedUnit:
+    """The spelling to keep for a unit named several ways: the one its heading gives ("Ban Chỉ huy …"
+    over "Ban chỉ huy …" in running text), else the first."""
+    if held is None:
+        return other
+    if held.kind is None and _capitals(other.name) > _capitals(held.name):
+        return ParsedUnit(name=other.name, kind=held.kind, requested=held.requested)
+    return held
 
 
 def _kind_of(plan: ParsedPlan, name: str) -> str | None:

@@ -26,6 +26,7 @@ from storage.plans.parsed import (
     ParsedUnit,
     Source,
 )
+from storage.plans.partners import add_partners
 from storage.plans.tables import read_tables
 from storage.plans.units import heading_units, split_units, starts_with_agency
 from storage.plans.vocabulary import pattern, vocabulary
@@ -84,6 +85,7 @@ def parse_plan(raw: str, source_name: str, area_name: str | None = None) -> Pars
     _Walker(plan, lines).run()
     _project_leads_from_tasks(plan)
     _read_prose_targets(plan, lines)
+    add_partners(plan)
     _read_deadlines(plan, lines)
     read_tables(plan, doc.tables)
     return plan
@@ -129,6 +131,17 @@ def _project_leads_from_tasks(plan: ParsedPlan) -> None:
             project = plan.projects.setdefault(code, ParsedProject(code=code, source=task.source))
             if project.lead is None:
                 project.lead = leads[0]
+    # A plan about one project calls it "Dự án" without a number (003): who leads "Dự án" leads it.
+    unnamed = [p for p in plan.projects.values() if p.lead is None]
+    if len(plan.projects) == 1 and unnamed:
+        for task in plan.tasks:
+            leads = [a.unit for a in task.assignments if a.role == "lead" and a.unit.kind is None]
+            folded = fold(task.text)
+            if len(leads) == 1 and pattern("unnumbered_project").search(task.text) and any(
+                m in folded for m in markers
+            ):
+                unnamed[0].lead = leads[0]
+                break
 
 
 def _role(text: str) -> str:
@@ -275,8 +288,18 @@ class _Walker:
             s = pattern("assign_subject").match(body)
             if s and starts_with_agency(s.group(1)) and 2 <= len(s.group(1).split()) <= 14:
                 units = split_units(s.group(1))
+        codes: list[str] = []
+        if not units:
+            # "Dự án 1: … (giao Công an tỉnh chủ trì, phối hợp …)": the project line is that unit's task.
+            lead = pattern("project_lead").search(body)
+            defined = [c for c, p in self.plan.projects.items() if p.source and p.source.paragraph == line.para.number]
+            codes = extract.project_codes(body) or defined
+            if lead and codes:
+                units = split_units(lead.group(1))
         if units:
             self.add_task(body, line, units=units)
+            if codes:
+                self.plan.tasks[-1].projects = _merge(self.plan.tasks[-1].projects, codes)
             return
         if self.section in self.assignment_sections:
             src = self.source()

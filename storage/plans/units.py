@@ -68,7 +68,13 @@ def split_units(text: str) -> list[ParsedUnit]:
         if skipping and not starts_with_agency(folded_piece):
             continue
         skipping = False
-        loose_group = folded_piece.startswith(vocab.group_prefix) and not group_kinds(piece)
+        # "… và các tổ chức thành viên" belongs to the body before it; "các cơ sở giáo dục" stands alone.
+        loose_group = any(folded_piece.startswith(c) for c in vocab.group_continuations)
+        # "UBND cấp huyện, cấp xã": a bare level continues the name before it.
+        level_only = folded_piece in vocab.level_phrases and bool(parts) and " cap " in f" {fold(parts[-1])} "
+        if level_only:
+            parts[-1] = f"{parts[-1]}, {piece}"
+            continue
         if parts and (not starts_with_agency(piece) or len(piece.split()) < 2 or loose_group):
             joined = re.search(re.escape(parts[-1]) + pattern("unit_joiner").pattern + re.escape(piece), body)
             sep = joined.group(1) if joined else ", "

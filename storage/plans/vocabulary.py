@@ -40,6 +40,8 @@ class Vocabulary:
     table_columns: dict[str, tuple[str, ...]]
     row_number_headers: tuple[str, ...]
     group_prefix: str
+    group_continuations: tuple[str, ...]
+    level_phrases: tuple[str, ...]
     abbreviation_pattern: re.Pattern[str]
 
     def expand(self, folded: str) -> str:
@@ -83,6 +85,8 @@ def vocabulary() -> Vocabulary:
         table_columns={k: tuple(v) for k, v in raw["table_columns"].items()},
         row_number_headers=tuple(raw["row_number_headers"]),
         group_prefix=raw["group_prefix"],
+        group_continuations=tuple(raw["group_continuations"]),
+        level_phrases=tuple(raw["level_phrases"]),
         abbreviation_pattern=_abbreviation_pattern(raw["abbreviations"]),
     )
 

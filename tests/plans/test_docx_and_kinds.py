@@ -47,9 +47,10 @@ async def _ask_one(seed: str, question: str, unit: str | None = None) -> dict[st
 @pytest.mark.parametrize(
     ("seed", "question", "unit", "tasks"),
     [
-        ("001_6a0687a21b1995cc.txt", "UBND các xã phường được giao gì", "Ủy ban nhân dân các xã, phường", 3),
+        ("001_6a0687a21b1995cc.txt", "UBND các xã phường được giao gì", "UBND các xã, phường", 7),
         ("004_e2ab482368096c8f.txt", "UBND xã phải làm gì", "UBND các xã, phường", 8),
-        ("002_1f02651bb9e2d91e.txt", "UBND cấp huyện phải làm gì", "UBND cấp huyện", 19),
+        ("002_1f02651bb9e2d91e.txt", "UBND cấp huyện phải làm gì", "UBND cấp huyện", 22),
+        ("002_1f02651bb9e2d91e.txt", "UBND cấp xã phải làm gì", "UBND cấp huyện, cấp xã", 22),
         ("002_1f02651bb9e2d91e.txt", "sở giáo dục phải làm gì", "Sở Giáo dục và Đào tạo", 3),
         ("002_1f02651bb9e2d91e.txt", "Đài truyền hình Đồng Nai làm gì", "Đài Phát thanh - Truyền hình Đồng Nai", 2),
     ],

@@ -33,11 +33,15 @@ def test_000_commune_plan_assigns_by_agency_and_to_every_hamlet(capsys: pytest.C
         "Trạm y tế xã": (2, 0),
         "Phòng Văn hóa- Xã hội": (4, 2),
         "Phòng Kinh tế": (1, 1),
-        "Văn phòng HĐND&UBND xã": (0, 1),
+        # Supports its own V.5 task, and Công an xã's "Chủ trì, phối hợp với Văn phòng HĐND&UBND …".
+        "Văn phòng HĐND&UBND xã": (0, 2),
         "Ủy ban mặt trận Tổ quốc Việt Nam xã Quý Hợp và các tổ chức thành viên": (4, 0),
         "Trung tâm Cung ứng dịch vụ công xã": (2, 1),
         "Ban Chỉ huy Quân sự xã": (1, 1),
         "Ban cán sự 54 xóm, bản": (2, 0),
+        # Named in Công an xã's "Phối hợp Viện Kiểm sát nhân dân, Tòa án nhân dân khu vực …" (partners).
+        "Viện Kiểm sát nhân dân": (0, 0),
+        "Tòa án nhân dân khu vực": (0, 0),
     }
     kinds = {u["name"]: u["kind"] for u in data["units"]}
     assert kinds["Ban cán sự 54 xóm, bản"] == "hamlet"
@@ -53,16 +57,22 @@ def test_001_scraped_page_tables_and_lost_heading(capsys: pytest.CaptureFixture[
     data = _preview("001_6a0687a21b1995cc.txt", capsys)
     assert (data["number"], data["issued_on"], data["area"]) == ("107/KH-UBND", "2026-02-12", "tỉnh Nghệ An")
     counts = _counts(data)
-    # 4 items of IV.1, 12 rows of Phụ lục II, 4 "Giao Công an tỉnh …"/"Công an tỉnh chịu trách nhiệm …".
-    assert counts["Công an tỉnh"] == (20, 0)
-    # "2. Sở Y tế" is missing from the page: recovered as lead of Dự án 6.
-    assert counts["Sở Y tế"] == (2, 0)
-    assert counts["Ban Chỉ huy Bộ đội Biên phòng tỉnh"] == (3, 0)
-    assert counts["Sở Tư pháp"] == (2, 0)
-    assert counts["Ủy ban nhân dân các xã, phường"] == (3, 0)
+    # 4 items of IV.1, 12 rows of Phụ lục II, 4 "Giao Công an tỉnh …"/"Công an tỉnh chịu trách nhiệm …",
+    # and the 6 project lines of 3.2 it leads ("Dự án 1: … (giao Công an tỉnh chủ trì, phối hợp …)").
+    assert counts["Công an tỉnh"] == (26, 0)
+    # "2. Sở Y tế" is missing from the page: recovered as lead of Dự án 6 (and the Dự án 6 line); it
+    # supports Dự án 4 and 5.
+    assert counts["Sở Y tế"] == (3, 2)
+    assert counts["Ban Chỉ huy Bộ đội Biên phòng tỉnh"] == (4, 2)
+    assert counts["Sở Tư pháp"] == (3, 0)
+    assert counts["UBND các xã, phường"] == (3, 4)
     assert counts["Bộ Chỉ huy Quân sự tỉnh"] == (0, 1)  # support in row 11 of Phụ lục II
+    # The two coordinating units named only inside tasks.
+    assert counts["Ban Quản lý Khu kinh tế tỉnh"] == (0, 1)  # "Chủ trì, phối hợp với Ban Quản lý …"
+    assert counts["Sở Tài chính"] == (1, 1)  # Dự án 1: "phối hợp Ban chỉ huy …, Sở Tài chính, …"
+    assert "Sở Nội vụ" in counts  # "Giao Công an tỉnh phối hợp với Sở Nội vụ hướng dẫn tiêu chí thi đua"
     kinds = {u["name"]: u["kind"] for u in data["units"]}
-    assert kinds["Ủy ban nhân dân các xã, phường"] == "commune"
+    assert kinds["UBND các xã, phường"] == "commune"
     values = {t["indicator"]: t["value"] for t in data["targets"]}
     assert values["Tỷ lệ người nghiện ma túy được tư vấn cai nghiện"] == "45%"
     assert values["Số điểm tư vấn tiếp nhận cai nghiện tại các địa bàn cấp xã"] == "20 điểm"
@@ -83,12 +93,18 @@ def test_002_by_theme_then_agency(capsys: pytest.CaptureFixture[str]) -> None:
     data = _preview("002_1f02651bb9e2d91e.txt", capsys)
     assert (data["number"], data["issued_on"], data["area"]) == ("171/KH-UBND", "2025-05-15", "tỉnh Đồng Nai")
     counts = _counts(data)
-    assert counts["Công an tỉnh"] == (29, 3)  # under themes 2–9 and III.2
+    # Under themes 2–9 and III.2; supports also where others "chủ trì, phối hợp với Công an tỉnh".
+    assert counts["Công an tỉnh"] == (29, 5)
     assert counts["Sở Công Thương"] == (3, 0)
-    assert counts["Viện kiểm sát nhân dân tỉnh"] == (0, 2)  # "Đề nghị …", twice
+    assert counts["Viện kiểm sát nhân dân tỉnh"] == (0, 3)  # "Đề nghị …", twice; Sở Tư pháp's partner
     assert counts["Đài Phát thanh - Truyền hình Đồng Nai"] == (1, 1)
-    # 17 under the themes of II, and the 2 items of III.1 ("Các sở, ban, ngành, UBND cấp huyện, cấp xã …:").
-    assert counts["UBND cấp huyện"] == (19, 0) and counts["cấp xã"] == (19, 0)
+    # "UBND cấp huyện, cấp xã" is one name for both levels, never "UBND cấp huyện" and "cấp xã".
+    assert "cấp xã" not in counts and counts["UBND cấp huyện, cấp xã"][0] == 38
+    kinds = {(u["name"], u["kind"]) for u in data["units"]}
+    assert ("UBND cấp huyện, cấp xã", "commune") in kinds
+    # The GDNN-GDTX centre is a unit of its own, not merged with the schools after it.
+    assert counts["Trung tâm Giáo dục nghề nghiệp - giáo dục thường xuyên"] == (0, 1)
+    assert counts["các cơ sở giáo dục trên địa bàn tỉnh"] == (0, 1)
     assert counts["Các sở, ban, ngành"] == (14, 0)
     # VIII.a and the paragraph after it name nobody; nor does the closing paragraph of III.
     assert len(data["unplaced"]) == 3
@@ -101,11 +117,13 @@ def test_003_requested_agencies_and_prose_targets(capsys: pytest.CaptureFixture[
     assert (data["number"], data["issued_on"], data["area"]) == ("95/KH-UBND", "2022-12-30", "tỉnh Trà Vinh")
     counts = _counts(data)
     assert len(counts) == 17
-    assert counts["Công an tỉnh"] == (7, 3)
+    assert counts["Công an tỉnh"] == (7, 5)  # + "Chủ trì, phối hợp với Công an tỉnh / lực lượng Công an"
     assert counts["Bộ Chỉ huy Bộ đội Biên phòng tỉnh"] == (1, 0)
     assert counts["Ủy ban nhân dân các huyện, thị xã, thành phố"] == (4, 0)
     assert [(d["kind"], d["due"]) for d in data["deadlines"]] == [("year", "15/11"), ("final", "15/12/2025")]
     assert {t["value"] for t in data["targets"]} >= {"tăng 05%", "Trên 90%", "100%"}
+    # The plan is about one project, "Dự án" for short: Công an tỉnh "triển khai Dự án và chủ trì".
+    assert {p["code"]: p["lead"] for p in data["projects"]} == {"2": "Công an tỉnh"}
 
 
 def test_004_drug_free_communes(capsys: pytest.CaptureFixture[str]) -> None:

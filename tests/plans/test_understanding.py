@@ -84,10 +84,21 @@ def test_unit_lists_and_kinds_from_the_vocabulary() -> None:
     ]
     assert [u.kind for u in split_units("Ban cán sự 54 xóm, bản.")] == ["hamlet"]
     assert [u.kind for u in split_units("UBND các xã, phường")] == ["commune"]
-    assert [u.kind for u in split_units("Các sở, ban, ngành, UBND cấp huyện, cấp xã")] == [
-        "agency",
-        "district",
-        "commune",
+    # "UBND cấp huyện, cấp xã" is one name standing for both levels, not "UBND cấp huyện" and "cấp xã".
+    both = split_units("Các sở, ban, ngành, UBND cấp huyện, cấp xã")
+    assert [(u.name, u.kind) for u in both] == [
+        ("Các sở, ban, ngành", "agency"),
+        ("UBND cấp huyện, cấp xã", "commune"),
+        ("UBND cấp huyện, cấp xã", "district"),
+    ]
+    # The GDNN-GDTX centre is not merged with the schools listed after it.
+    assert [u.name for u in split_units(
+        "Đề nghị Trường Chính trị tỉnh, Trung tâm Giáo dục nghề nghiệp - giáo dục thường xuyên, "
+        "các cơ sở giáo dục trên địa bàn tỉnh"
+    )] == [
+        "Trường Chính trị tỉnh",
+        "Trung tâm Giáo dục nghề nghiệp - giáo dục thường xuyên",
+        "các cơ sở giáo dục trên địa bàn tỉnh",
     ]
     requested = split_units("Đề nghị Viện kiểm sát nhân dân tỉnh, Tòa án nhân dân tỉnh")
     assert [u.requested for u in requested] == [True, True]
