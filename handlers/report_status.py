@@ -27,7 +27,7 @@ from handlers.vietnamese import nfc
 from storage.calendar import TZ, CalendarRules, PeriodSpec, calendar_for, local, period_of, previous, same_last_year
 from storage.models import Unit
 from storage.people import Member
-from storage.reports import indicator_set_for, report_for
+from storage.reports import IndicatorView, indicator_set_for, report_for
 
 
 async def report_question_handler(session: AsyncSession, incoming: Incoming, member: Member | None,
@@ -145,13 +145,13 @@ async def own_answer(session: AsyncSession, member: Member, question: ReportQues
     if found is None:
         lines.append(_("No report form is configured for {unit} yet.").format(unit=unit.name))
         return [Reply("\n".join(lines))]
-    set_row, _indicators = found
+    set_row, indicators = found
     commune = await commune_of(session, unit)
     rules = await calendar_for(session, commune or unit)
     moment = local(now)
     today = moment.date()
     if question.kind == "compare":
-        compared = await _own_comparison(session, unit, set_row.id, question, set_row.period_kind, today)
+        compared = await _own_comparison(session, unit, set_row.id, indicators, question, set_row.period_kind, today)
         if compared is not None:
             return [Reply(compared)]
     periods = _periods_asked(question, set_row.period_kind, today, rules)
@@ -180,8 +180,8 @@ async def own_answer(session: AsyncSession, member: Member, question: ReportQues
     return [Reply("\n".join(lines))]
 
 
-async def _own_comparison(session: AsyncSession, unit: Unit, set_id: int, question: ReportQuestion, set_kind: str,
-                          today: dt.date) -> str | None:
+async def _own_comparison(session: AsyncSession, unit: Unit, set_id: int, indicators: list[IndicatorView],
+                          question: ReportQuestion, set_kind: str, today: dt.date) -> str | None:
     """The unit's own figures against its previous report (or last year's); ``None`` when not filed."""
     current = period_of(set_kind, today)
     period = question.period
@@ -192,14 +192,13 @@ async def _own_comparison(session: AsyncSession, unit: Unit, set_id: int, questi
     if period.kind != set_kind:
         return None
     report = await report_for(session, unit.id, set_id, period.code)
-    found = await indicator_set_for(session, unit)
-    if report is None or found is None:
+    if report is None:
         return None
     base_period = same_last_year(period) if question.versus_last_year else previous(period)
     base = await report_for(session, unit.id, set_id, base_period.code)
     lines = [_("Comparing {period} with {base} — {area}:").format(
         period=period_label(period), base=period_label(base_period), area=unit.name)]
-    for indicator in found[1]:
+    for indicator in indicators:
         if indicator.kind == "text":
             continue
         value = report.values.get(indicator.code)
