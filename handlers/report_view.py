@@ -23,6 +23,7 @@ from handlers.report_questions import split_period
 from handlers.reporting_scope import hamlet_set, period_label
 from handlers.summaries import Summary, SummaryError, build_summary
 from handlers.summary_brief import overview_text
+from storage import clock
 from storage.calendar import PeriodSpec, calendar_for, local, period_of, previous
 from storage.models import Unit
 from storage.people import Member, commune_of
@@ -33,9 +34,11 @@ MAX_CHOICES = 5
 
 
 async def view_report(session: AsyncSession, member: Member, argument: str, timezone: ZoneInfo,
-                      now: dt.datetime) -> list[Reply]:
+                      now: dt.datetime | None = None) -> list[Reply]:
     """Show the latest report of the unit named in ``argument`` (the sender's own by default); a
-    leader's or the commune police's ``/xem`` without a name shows their commune."""
+    leader's or the commune police's ``/xem`` without a name shows their commune. ``now`` is the
+    dispatcher's clock (the program clock when not given)."""
+    now = now or clock.now()
     if reads_commune(member):
         return await _commune_view(session, member, argument, timezone, now)
     unit: Unit | None
