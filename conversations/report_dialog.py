@@ -193,6 +193,8 @@ class ReportDialog:
         said = None if is_button else command(answer, free_text=free_text)
         if state.step in ("jump", "check", "confirm") and is_ambiguous_stop(answer):
             said = None  # "dung" where a yes is expected is a yes
+        if said is None and not is_button and says(answer, "start_report"):
+            said = "resume"  # "báo cáo" again in the middle: show where they were
         if said is not None:
             handled = self._command(indicators, data, state.step, said, answer)
             if handled is not None:
@@ -232,6 +234,9 @@ class ReportDialog:
                            State(NAME, "ask", data, VERSION))
         if said == "help":
             return self._prompt(indicators, data, step, dialog_help(period_name(data["period"])))
+        if said == "resume":
+            return self._prompt(indicators, data, step, _("The report for {period} is under way; here is where you "
+                                                          "were.").format(period=period_name(data["period"])))
         if said == "greeting":
             return self._prompt(indicators, data, step, _("Hello! Let us go on with the report."))
         if said == "thanks":
@@ -282,10 +287,10 @@ class ReportDialog:
                                State(NAME, "cancel", data, VERSION))
             if said in ("help", "greeting", "thanks"):
                 return await self._offer_periods(ctx, data)
-            chosen = month_choice(answer, offered)
-            # "1"/"2": the position in the list, when it is not itself one of the months offered.
-            if chosen is None and answer.strip() in ("1", "2"):
-                chosen = offered[int(answer.strip()) - 1]
+            # A bare "1"/"2" is the position in the list (Zalo shows the buttons as numbered lines);
+            # "tháng 2" names February.
+            typed = answer.strip()
+            chosen = offered[int(typed) - 1] if typed in ("1", "2") else month_choice(answer, offered)
         if chosen is None:
             if month_number_in(answer):
                 prefix = _("That month is not offered here. For another month, type “hủy”, then “báo cáo tháng 9” "
@@ -447,7 +452,7 @@ class ReportDialog:
 
     def _edit_menu(self, indicators: list[IndicatorView], data: dict[str, Any], prefix: str = "") -> Outcome:
         buttons = [[Button(f"{n}. {i.label}", f"edit:{i.code}")] for n, i in enumerate(indicators, start=1)]
-        text = _("Which item do you want to change? Type its number (or “mục 9 là 120”).")
+        text = _("Which item do you want to change? Type its number.") + " " + _("(Or fix it at once: “mục 9 là 120”.)")
         return Outcome([Reply(f"{prefix}\n{text}".strip(), buttons)], State(NAME, "edit", data, VERSION))
 
     def _edit(self, indicators: list[IndicatorView], data: dict[str, Any], answer: str) -> Outcome:

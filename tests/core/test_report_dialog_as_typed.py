@@ -159,3 +159,13 @@ async def test_after_the_fifth_there_is_no_month_question(engine: AsyncEngine) -
     user, _core = await registered(engine, clock=clock)
     started = texts(await user.say("báo cáo"))
     assert "Báo cáo tháng 12/2026" in started and "(1/13)" in started
+
+
+async def test_bao_cao_again_in_the_middle_shows_where_they_were(engine: AsyncEngine) -> None:
+    user, _core = await registered(engine)
+    summary = await _to_summary(user)
+    assert "Vui lòng kiểm tra" in summary
+    again = texts(await user.say("báo cáo"))
+    assert "đang báo cáo dở tháng 11/2026" in again and "Vui lòng kiểm tra" in again
+    unclear = texts(await user.say("hôm nay trời mưa"))
+    assert "Chưa rõ ý" in unclear and "1. Người nghiện: 3 người" in unclear  # the summary, again
