@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -24,6 +26,7 @@ from storage.calendar import TZ
 from storage.db import session_factory
 from storage.models import DialogState, Identity, Membership, Person, Unit
 from storage.people import Member
+from tests.conftest import shared_dir
 from tests.groups.commune import BuiltCommune, build_commune, file_report
 
 NOW = dt.datetime(2026, 12, 5, 9, 0, tzinfo=TZ).astimezone(dt.UTC)
@@ -284,3 +287,21 @@ async def test_xem_in_words_and_with_a_period(engine: AsyncEngine) -> None:
     assert (await _say(core, reporter, "xem báo cáo")).startswith("Báo cáo gần nhất của Xóm 3: tháng 12/2026")
     refused = await _say(core, reporter, "xem báo cáo xóm 4")
     assert "Xóm 3" in refused and "Người nghiện" not in refused
+
+
+def _texts(path: Path, key: str) -> list[str]:
+    return [json.loads(line)[key] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_no_plan_question_or_dialog_answer_is_taken_for_a_report_question() -> None:
+    """The extra handler runs before dialogs and plan questions: none of their test sets reaches it."""
+    tests = Path(__file__).resolve().parents[1]
+    texts = _texts(tests / "plans" / "questions_dev.jsonl", "q")
+    texts += _texts(tests / "core" / "typed_answers.jsonl", "text")
+    taken = [t for t in texts if read_question(t, dt.date(2026, 12, 5)) is not None]
+    assert len(texts) > 300 and taken == []
+
+
+def test_no_shared_plan_question_is_taken_for_a_report_question() -> None:
+    texts = _texts(shared_dir() / "eval" / "questions-dev.jsonl", "q")
+    assert [t for t in texts if read_question(t, dt.date(2026, 12, 5)) is not None] == []
