@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -101,13 +104,18 @@ async def answer_question(session: AsyncSession, text: str, asker: Asker, today:
         kind = deadline_kind(normalize(text))
         stated = {d.kind for pid in plan_ids for d in k.deadlines.get(pid, [])}
         # A task's own time frame answers when no report deadline of the kind asked is stated.
-        by_task = answers.task_time_answer(k, plan_ids, text) if kind is None or kind not in stated else []
+        by_task = _task_time(k, text, plan_ids) if kind is None or kind not in stated else []
         period = asked_period(normalize(text), kind, today)
         commune = next((u for u in place.chain if u.kind == "commune"), None)
         # The commune's calendar: domain defaults, then its (and its province's) plans, then its settings.
         calendar = await calendar_for(session, commune) if commune is not None and not by_task else None
         replies = by_task or answers.deadline_answer(k, plan_ids, kind, place, today, period, calendar)
         return Answer(intent, None, replies)
+    if intent == "project_info" and not asks_who(normalize(text).split()) and _assigned_words(text):
+        # "Phòng Văn hóa - Xã hội có nhiệm vụ gì trong dự án 7?": a unit's tasks, not the project.
+        named = _named(k, normalize(text), plan_ids)
+        if len(named) == 1:
+            return _about(k, named, plan_ids, UnitQuery())
     if intent == "project_info":
         replies, lead = answers.project_answer(k, plan_ids, text)
         who = asks_who(normalize(text).split())
@@ -177,6 +185,7 @@ def _about(k: Knowledge, named: list[UnitInfo], plan_ids: list[int], query: Unit
     unit = named[0]
     duties = _unit_duties(k, named, plan_ids)
     led = [] if unit.id < 0 else _led_projects(k, unit.id, plan_ids)
+    query = dataclasses.replace(query, unit_ids=tuple(u.id for u in named))
     replies, tasks = unit_answer(k, unit.name, duties, led, query, plan_ids, intro)
     return Answer("assigned_tasks", unit.name, replies, tasks)
 
@@ -202,15 +211,17 @@ def _assigned(k: Knowledge, text: str, place: AskerPlace, plan_ids: list[int]) -
             umbrella = _named(k, member[1], plan_ids)
             if umbrella:
                 return _about(k, umbrella[:1], plan_ids, query, umbrella_intro(member[0], umbrella[0].name))
+        span = named_span(norm)
+        # "Công an các xã" names a body, not every commune: only "UBND xã", "xã …", "xóm …" mean the kind.
+        body = span is not None and not span.startswith(phrases().kind_heads)
         for kind, said in (("hamlet", mentions_hamlet(tokens)), ("commune", _mentions_commune(tokens))):
-            if said:
+            if said and not body:
                 duties = _kind_duties(k, kind, place, plan_ids)
                 label = _kind_name(k, kind, plan_ids) or {"hamlet": _("every hamlet"), "commune": _("every commune")}[
                     kind
                 ]
                 replies, tasks = unit_answer(k, label, duties, [], query, plan_ids)
                 return Answer(intent, label, replies, tasks)
-        span = named_span(norm)
         if span is not None:
             # A body the plan does not name: say so, never answer about another unit (the asker's included).
             shown = original_words(text, span)
@@ -237,12 +248,60 @@ def _assigned(k: Knowledge, text: str, place: AskerPlace, plan_ids: list[int]) -
     return Answer(intent, None, answers.ask_which(text, names))
 
 
+def _assigned_words(text: str) -> bool:
+    rule = next(r for r in phrases().rules if r.intent == "assigned_tasks")
+    return has_any(normalize(text).split(), rule.groups[0])
+
+
+def _task_time(k: Knowledge, text: str, plan_ids: list[int]) -> list[Reply]:
+    """A task's time frame; among the tasks of the unit the question names, when it names one."""
+    named = _named(k, normalize(text), plan_ids)
+    if len({u.name for u in named}) == 1:
+        held = {d.task.id for d in _unit_duties(k, named, plan_ids)}
+        found = answers.task_time_answer(k, plan_ids, text, held, frozenset(named[0].tokens))
+        if found:
+            return found
+    return answers.task_time_answer(k, plan_ids, text)
+
+
 def _mentions_commune(tokens: list[str]) -> bool:
     """ "UBND xã", "các xã", or a question opening with "xã …" ("xã phải làm gì")."""
     return mentions_commune(tokens) or (bool(tokens) and tokens[0] in phrases().commune_starts)
 
 
+# The unit each person last asked about, so that "xem chi tiết" or a bare task number right after a
+# list gives that unit's full text. Process memory, bounded: after a restart the user names the unit.
+_LAST_UNIT: OrderedDict[int, str] = OrderedDict()
+_LAST_MAX = 5000
+_NUMBER = re.compile(r"^\s*(?:(?:so|số|nhiem vu|nhiệm vụ|nv)\s*)?(\d{1,2})\s*[.!?]?\s*$", re.IGNORECASE)
+
+
+def follow_up(text: str, last_unit: str | None) -> str | None:
+    """ "2", "xem chi tiết", "chi tiết 3" right after a list: the question it stands for, or ``None``."""
+    if last_unit is None:
+        return None
+    m = _NUMBER.match(text)
+    if m:
+        return f"chi tiết {m.group(1)} {last_unit}"
+    norm = normalize(text)
+    tokens = norm.split()
+    if not has_any(tokens, phrases().detail_words) or len(tokens) > 5:
+        return None
+    rest = [t for t in tokens if not t.isdigit() and t not in ("xem", "chi", "tiet", "toan", "van", "them", "day", "du",
+                                                                "nhiem", "vu", "so", "cho", "toi")]
+    if rest:
+        return None  # "chi tiết Công an xã" names its unit
+    number = next((t for t in tokens if t.isdigit()), "")
+    return f"chi tiết {number} {last_unit}".replace("  ", " ")
+
+
 async def question_handler(session: AsyncSession, text: str, member: Member, today: dt.date) -> tuple[str, list[Reply]]:
     """``answer_question`` in the shape of the dispatcher's ``QuestionHandler`` (``Core.questions``)."""
-    answer = await answer_question(session, text, Asker(member.unit_id, member.role), today)
+    asked = follow_up(text, _LAST_UNIT.get(member.person_id)) or text
+    answer = await answer_question(session, asked, Asker(member.unit_id, member.role), today)
+    if answer.intent == "assigned_tasks" and answer.unit and answer.tasks:
+        _LAST_UNIT[member.person_id] = answer.unit
+        _LAST_UNIT.move_to_end(member.person_id)
+        while len(_LAST_UNIT) > _LAST_MAX:
+            _LAST_UNIT.popitem(last=False)
     return answer.intent, answer.replies

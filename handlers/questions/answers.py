@@ -132,11 +132,18 @@ def _figure_list(k: Knowledge, figures: list[TargetInfo]) -> list[Reply]:
     return phone(first, blocks, cite(k.plans[figures[0].plan_id]))
 
 
-def task_time_answer(k: Knowledge, plan_ids: list[int], question: str) -> list[Reply]:
-    """When a task is due ("khi nào hoàn thành tuyên truyền Kết luận 132?"): the closest task's time frame."""
+def task_time_answer(
+    k: Knowledge,
+    plan_ids: list[int],
+    question: str,
+    held: set[int] | None = None,
+    unit_words: frozenset[str] = frozenset(),
+) -> list[Reply]:
+    """When a task is due ("khi nào hoàn thành tuyên truyền Kết luận 132?"): the closest task's time frame;
+    among the tasks ``held`` by the unit the question names, when it names one ("Sở Y tế … khi nào")."""
     # "kế hoạch" is noise around a target but the very task in "khi nào xây dựng kế hoạch?".
     p = phrases()
-    query = _query_words(question, keep=p.task_words_kept) - p.time_question_words
+    query = _query_words(question, keep=p.task_words_kept) - p.time_question_words - unit_words
     if len(query) < 2:
         return []
     total = sum(len(w) for w in query)
@@ -144,12 +151,14 @@ def task_time_answer(k: Knowledge, plan_ids: list[int], question: str) -> list[R
     chosen = None
     for pid in plan_ids:
         for task, words in k.tasks.get(pid, []):
-            if not task.time_frame:
+            if not task.time_frame or (held is not None and task.id not in held):
                 continue
             shared = sum(len(w) for w in query & words)
             cover = 100.0 * shared / total
             precision = 100.0 * shared / (sum(len(w) for w in words) or 1)
-            if cover >= 60 and (best is None or (cover + 0.2 * precision, -task.position) > best):
+            if cover >= (40 if held is not None else 60) and (
+                best is None or (cover + 0.2 * precision, -task.position) > best
+            ):
                 best, chosen = (cover + 0.2 * precision, -task.position), task
     if chosen is None or best is None:
         return []
@@ -252,7 +261,9 @@ def project_answer(k: Knowledge, plan_ids: list[int], question: str) -> tuple[li
             if partners:
                 text += "\n" + _("Support: {units}").format(units=", ".join(partners))
             blocks.append(text)
-        lead = found[0].lead_name if len(found) == 1 else None
+        # "Dự án 3 ai chủ trì": the project asked, not its sub-projects listed after it.
+        asked = found[0].code in codes or len(found) == 1
+        lead = found[0].lead_name if asked else None
         return pack(blocks, cite(k.plans[pid])), lead
     label = ", ".join(project_label(c.replace("*.", "?.")) for c in codes)
     return [Reply(_("The plan does not describe {project}.").format(project=label))], None

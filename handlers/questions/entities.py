@@ -122,7 +122,24 @@ def _run_length(question: list[str], unit: tuple[str, ...], matches: dict[str, s
     i, j = start
     before = question[i - 1] if i > 0 else ""
     clash = j > 0 and before in _head_words() and not (matches.get(before, set()) & set(unit))
+    # "UBND xã" is not "Văn phòng HĐND&UBND xã": a body named inside another's name is its owner.
+    typed_head = any(unit[0] in matches[t] for t in question)
+    if j > 0 and not typed_head and tuple(unit[j : j + 2]) in _OWNERS:
+        clash = True
+    # "Ủy ban nhân dân" is not "Ủy ban Mặt trận": the words right after a short shared run differ.
+    after = question[i + best] if i + best < len(question) else ""
+    diverges = best < 3 and j + best < len(unit) and bool(after) and after not in phrases().span_stops
+    if diverges and unit[j + best] not in matches.get(after, set()) and after in _unit_words_all(matches):
+        clash = True
     return best, at_head, clash
+
+
+_OWNERS = {("uy", "ban"), ("hoi", "dong")}
+
+
+def _unit_words_all(matches: dict[str, set[str]]) -> set[str]:
+    """The question words that are words of some unit name (the others are phrasing)."""
+    return {t for t, found in matches.items() if found}
 
 
 def match_units(norm: str, k: Knowledge, plan_ids: list[int]) -> list[UnitInfo]:
@@ -240,7 +257,16 @@ def asked_period(norm: str, kind: str | None, today: dt.date) -> tuple[str, int,
 def question_levels(tokens: list[str]) -> set[str]:
     """The levels the question names ("tỉnh" → province, "xã"/"phường" → commune, "huyện" → district)."""
     levels = phrases().level_words
-    return {levels[t] for t in tokens if t in levels}
+    found = set()
+    skip = -1
+    for i, t in enumerate(tokens):
+        pair = " ".join(tokens[i : i + 2])
+        if pair in levels:  # "thị xã" is a district, "thị trấn" a commune
+            found.add(levels[pair])
+            skip = i + 1
+        elif t in levels and i != skip:
+            found.add(levels[t])
+    return found
 
 
 def _name_levels(name: str) -> set[str]:
@@ -292,8 +318,7 @@ def named_span(norm: str) -> str | None:
                 if t in p.span_stops or len(span) >= 8:
                     break
                 span.append(t)
-            content = [t for t in span if t not in p.unit_stop_tokens]
-            if len(content) >= 2:
+            if len(span) >= 2:
                 return " ".join(span)
     return None
 

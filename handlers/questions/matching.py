@@ -59,6 +59,7 @@ class Phrases:
     focus: dict[str, tuple[tuple[str, ...], ...]]
     commune_starts: frozenset[str]
     detail_words: tuple[tuple[str, ...], ...]
+    kind_heads: tuple[str, ...]
 
 
 def _tok(phrases: list[str]) -> tuple[tuple[str, ...], ...]:
@@ -100,6 +101,7 @@ def phrases() -> Phrases:
         focus={k: _tok(v) for k, v in raw["focus"].items()},
         commune_starts=frozenset(raw["commune_starts"]),
         detail_words=_tok(raw["detail_words"]),
+        kind_heads=tuple(raw["kind_heads"]),
     )
 
 

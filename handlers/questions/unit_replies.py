@@ -37,6 +37,7 @@ class UnitQuery:
 
     focus: str = "all"  # "all" | "lead" | "support" | "partners" | "projects"
     detail: int | None = None
+    unit_ids: tuple[int, ...] = ()  # the unit asked about (its ids under every name it has)
 
 
 def task_dict(duty: Duty, unit: str) -> dict[str, object]:
@@ -183,7 +184,7 @@ def unit_answer(
     if query.focus == "projects":
         return _projects(k, unit, own, led), [task_dict(d, unit) for d in own if d.task.projects]
     if query.focus == "partners":
-        return _partners(k, unit, everything)
+        return _partners(k, unit, everything, set(query.unit_ids))
     chosen = own
     lines: list[str] = [intro] if intro else []
     if query.focus in ("lead", "support"):
@@ -234,13 +235,17 @@ def _projects(k: Knowledge, unit: str, own: list[Duty], led: list[str]) -> list[
     return pack(["\n".join(lines)], footer)
 
 
-def _partners(k: Knowledge, unit: str, duties: list[Duty]) -> tuple[list[Reply], list[dict[str, object]]]:
-    """Whom the unit works with, and in which of its tasks."""
+def _partners(
+    k: Knowledge, unit: str, duties: list[Duty], own_ids: set[int]
+) -> tuple[list[Reply], list[dict[str, object]]]:
+    """Whom the unit works with, and in which of its tasks (itself under another name excluded)."""
     by_partner: dict[str, list[int]] = defaultdict(list)
+    own_keys = {k.group_keys[i] for i in own_ids if i < 0}
     for n, duty in enumerate(duties, start=1):
         for holder, _role in k.holders.get(duty.task.id, []):
             info = k.units.get(holder)
-            if info is None or info.name == unit:
+            same = holder in own_ids or (holder < 0 and k.group_keys[holder] in own_keys)
+            if info is None or info.name == unit or same:
                 continue
             if n not in by_partner[info.name]:
                 by_partner[info.name].append(n)

@@ -51,6 +51,8 @@ def test_000_commune_plan_assigns_by_agency_and_to_every_hamlet(capsys: pytest.C
     assert projects["5"]["name"] == "Nâng cao hiệu quả cai nghiện ma túy và quản lý sau cai"
     assert projects["7.4"]["lead"].startswith("Ủy ban mặt trận Tổ quốc")
     assert any(t["value"] == "Trên 80%" and "trạm y tế" in t["indicator"] for t in data["targets"])
+    # "đến năm 2030 xã Quỳ Hợp …" is a year, not a target value of "2030 xã".
+    assert not [t["value"] for t in data["targets"] if t["value"].startswith("20")]
 
 
 def test_001_scraped_page_tables_and_lost_heading(capsys: pytest.CaptureFixture[str]) -> None:

@@ -161,3 +161,28 @@ async def test_answers_see_a_plan_imported_after_them(engine: AsyncEngine) -> No
     async with session_factory(engine)() as session:
         after = await answer_question(session, "Sở Tư pháp làm gì", Asker(None, None), TODAY)
     assert after.unit == "Sở Tư pháp" and len(after.tasks) == 3  # IV.7 (two paragraphs) and the Dự án 8 line
+
+
+async def test_full_text_on_request_after_a_short_list(engine: AsyncEngine) -> None:
+    """ "2" or "xem chi tiết" right after a unit's list gives that unit's full text, not the asker's."""
+    from handlers.questions import question_handler
+    from storage.people import Member
+
+    _plan, commune_id = await _import(engine, "000_3afe9e87286c643e.txt")
+    async with session_factory(engine)() as session, session.begin():
+        hamlet = Unit(kind="hamlet", name="Xóm Tân Lập", folded_name="xom tan lap", parent_id=commune_id)
+        session.add(hamlet)
+        await session.flush()
+        member = Member(
+            person_id=77, language="vi", unit_id=hamlet.id, unit_name=hamlet.name, unit_kind="hamlet",
+            role="reporter", commune_id=commune_id,
+        )
+    async with session_factory(engine)() as session:
+        _intent, short = await question_handler(session, "Công an xã làm gì", member, TODAY)
+        _intent, second = await question_handler(session, "2", member, TODAY)
+        _intent, every = await question_handler(session, "xem chi tiết", member, TODAY)
+    assert len(short[0].text) <= 600 and short[-1].buttons  # the "Xem chi tiết" button
+    assert second[0].text.startswith("Công an xã:") and "2. " in second[0].text and "1. " not in second[0].text
+    joined = "\n".join(r.text for r in every)
+    assert "Cơ quan thường trực Chương trình phòng, chống ma túy" in joined and "8. " in joined
+    assert "loa truyền thanh" not in joined  # never the asker's own (hamlet) tasks
