@@ -27,7 +27,8 @@ _RANGE = re.compile(r"\d\s*(?:-|–|đến|den|toi|tới|hoac|hoặc)\s*\d")
 # "tháng 11", "t11", "11/2026": a month, not a figure.
 _MONTH = re.compile(r"\b(?:tháng|thang|th|t)\s*\d{1,2}(?:\s*/\s*\d{2,4})?\b|\b\d{1,2}\s*/\s*\d{4}\b")
 _BREAKDOWN = re.compile(r"(\d+)\s*nam\b\W*(?:va\s+)?(\d+)\s*nu\b|(\d+)\s*nu\b\W*(?:va\s+)?(\d+)\s*nam\b")
-_TOKEN = re.compile(r"\d{1,3}(?:\.\d{3})+(?!\d)|\d+[.,]\d+|\d+|[^\W\d_]+|m²", re.UNICODE)
+# Numbers, words, and any other sign (a bracket or a comma ends a run of number words).
+_TOKEN = re.compile(r"\d{1,3}(?:\.\d{3})+(?!\d)|\d+[.,]\d+|\d+|m²|[^\W\d_]+|[^\w\s]", re.UNICODE)
 _HECTARE = re.compile(r"^(?:.*\s)?(\d+(?:[.,]\d+)?)\s*(?:ha|hecta|hec ta)\b")
 # Measures where four-figure values are normal, so "1.200" is a thousands dot, not a decimal point.
 LARGE_MEASURES = frozenset({"luot", "m2", "m²"})

@@ -33,7 +33,7 @@ from conversations.report_text import (
     value_text,
 )
 from conversations.rules import cross_field_problem, is_far_from_previous
-from conversations.vocabulary import says
+from conversations.vocabulary import says, says_only
 from handlers.i18n import _, fmt_datetime
 from handlers.messages import Button, Reply
 from handlers.reporting_scope import commune_of
@@ -263,7 +263,7 @@ class ReportDialog:
 
     async def _cancel_step(self, ctx: Context, data: dict[str, Any], answer: str, is_button: bool) -> Outcome:
         resume = data.pop("resume", "ask")
-        if answer == "cancel" or says(answer, "cancel") or says(answer, "yes"):
+        if answer == "cancel" or says(answer, "cancel") or says_only(answer, "yes"):
             return _cancelled()
         if resume == "period":
             if answer == "resume" or says(answer, "no") or says(answer, "go_on"):
@@ -393,7 +393,7 @@ class ReportDialog:
         return Outcome([Reply(f"{prefix}\n{text}".strip(), buttons)], State(NAME, step, data, VERSION))
 
     def _keep(self, indicators: list[IndicatorView], data: dict[str, Any], answer: str, step: str) -> Outcome:
-        if answer == "yes" or says(answer, "yes") or says(answer, "confirm"):
+        if answer == "yes" or says_only(answer, "yes") or says_only(answer, "confirm"):
             return self._take(indicators, data, int(data["pending"]), far_checked=step == "jump")
         if answer == "no" or says(answer, "no"):
             data.pop("pending", None)
@@ -420,7 +420,7 @@ class ReportDialog:
                        State(NAME, "confirm", data, VERSION))
 
     def _confirm(self, ctx: Context, indicators: list[IndicatorView], data: dict[str, Any], answer: str) -> Outcome:
-        if answer == "confirm" or answer.strip() == "1" or says(answer, "confirm"):
+        if answer == "confirm" or answer.strip() == "1" or says_only(answer, "confirm"):
             values = {i.code: data["answers"].get(i.code) for i in indicators if i.kind != "text"}
             note_codes = [i.code for i in indicators if i.kind == "text"]
             note = data["answers"].get(note_codes[0]) if note_codes else None

@@ -44,13 +44,54 @@ def _forms(text: str) -> tuple[str, str, bool]:
     return marked, fold(marked).strip(_EDGES), has_diacritics(marked)
 
 
+def _tokens(text: str) -> tuple[list[str], bool]:
+    """The words of ``text`` with abbreviations written out ("đc" → "được", "r" → "rồi", "ko" →
+    "không") and polite words around them dropped ("dạ đúng rồi ạ" → "đúng rồi")."""
+    marked = clean(text).strip(_EDGES)
+    has_marks = has_diacritics(marked)
+    full: dict[str, str] = vocabulary()["abbreviations"]
+    out: list[str] = []
+    for token in marked.replace(",", " ").split():
+        token = token.strip(_EDGES)
+        long = full.get(token)
+        if long is not None:
+            out.extend((long if has_marks else fold(long)).split())
+        elif token:
+            out.append(token)
+    polite = words("polite")
+    while len(out) > 1 and fold(out[-1]) in polite:
+        out.pop()
+    while len(out) > 1 and fold(out[0]) in polite:
+        out.pop(0)
+    return out, has_marks
+
+
 def says(text: str, key: str) -> bool:
     """Tell whether ``text`` is one of the phrases listed under ``key`` (see the module docstring)."""
-    marked, folded, has_marks = _forms(text)
     written, plain = _phrases(key)
-    if marked in written or folded in plain:
-        return True
-    return not has_marks and folded in words(key)
+    tokens, has_marks = _tokens(text)
+    for marked in (clean(text).strip(_EDGES), " ".join(tokens)):
+        folded = fold(marked)
+        if marked in written or folded in plain or (not has_marks and folded in words(key)):
+            return True
+    return False
+
+
+@cache
+def _phrase_words(key: str) -> tuple[frozenset[str], frozenset[str]]:
+    listed = [clean(w) for w in vocabulary()[key]]
+    return (frozenset(t for w in listed for t in w.split()),
+            frozenset(fold(t) for w in listed for t in w.split()))
+
+
+def says_only(text: str, key: str) -> bool:
+    """Tell whether every word of ``text`` is a word of the phrases of ``key``: "ừ đúng rồi gửi đi",
+    "xác nhận gửi" confirm as well as "đúng rồi" (a word with diacritics must match with them)."""
+    tokens, _has_marks = _tokens(text)
+    marked_words, folded_words = _phrase_words(key)
+    if not tokens:
+        return False
+    return all((t in marked_words) if has_diacritics(t) else (t in folded_words) for t in tokens)
 
 
 def starts_with(text: str, key: str) -> str | None:
