@@ -229,6 +229,11 @@ def _assigned(k: Knowledge, text: str, place: AskerPlace, plan_ids: list[int]) -
     if own is not None:
         duties = list(k.duties_by_unit.get(own.id, []))
         label = own.name
+        member = umbrella_member(normalize(own.name)) if own.kind == "agency" and not duties else None
+        umbrella = _named(k, member[1], plan_ids) if member is not None else []
+        if member is not None and umbrella:
+            # The asker's own body is a member organisation the plan names only through the Mặt trận.
+            return _about(k, umbrella[:1], plan_ids, query, umbrella_intro(member[0], umbrella[0].name))
         if own.kind != "agency":
             kind_duties = _kind_duties(k, own.kind, place, plan_ids)
             kind_name = _kind_name(k, own.kind, plan_ids)

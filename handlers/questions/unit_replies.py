@@ -101,7 +101,8 @@ def _role_word(role: str) -> str:
 
 
 def _block(n: int, duty: Duty, limit: int | None) -> str:
-    text = duty.task.text if limit is None else _clip(duty.task.text, limit)
+    text = duty.task.text if limit is None else _clip(duty.task.text, limit) if limit else ""
+
     lines = [f"{n}. ({_role_word(duty.role)}) {text}"]
     if duty.task.time_frame:
         lines.append("   " + _("Time: {time}").format(time=duty.task.time_frame))
@@ -154,8 +155,8 @@ def _short_list(k: Knowledge, unit: str, duties: list[Duty], first: str) -> list
     """The first message, then the tasks (cut to share one message), then the source."""
     plan_ids = list(dict.fromkeys(d.task.plan_id for d in duties))
     footer = "\n".join(cite(k.plans[pid]) for pid in plan_ids)
-    extras = sum(40 + (len(d.task.time_frame or "") + 20 if d.task.time_frame else 0)
-                 + (40 * len(d.task.projects)) for d in duties)
+    # What each block adds around its text (number, role, time, projects) and the blank line between.
+    extras = sum(len(_block(i, d, 0)) + 2 for i, d in enumerate(duties, start=1))
     limits = _budgets(duties, LIST_MESSAGE - len(footer) - extras)
     blocks = [_block(i, d, limit) for i, (d, limit) in enumerate(zip(duties, limits, strict=True), start=1)]
     whole = "\n\n".join([first, *blocks, footer])

@@ -1,8 +1,9 @@
-"""Every development question through ``baocao ask`` (in-process, batch per plan).
+"""Every development question, answered from the seed plan it names.
 
-Two sets are scored the same way: the shared one (``../shared/eval/questions-dev.jsonl``) and ours
-(``questions_dev.jsonl`` next to this file, over the five seeds, by class of question). Each prints
-its score, so ``pytest -s`` shows it.
+Two sets are scored the same way: the shared one (``../shared/eval/questions-dev.jsonl``) through
+``baocao ask`` itself, and ours (``questions_dev.jsonl`` next to this file, over the five seeds, by
+class of question) in-process the way ``baocao ask`` answers, keeping each message. Each prints its
+score: ``.venv/bin/pytest -q -s tests/plans/test_dev_questions.py -p no:cacheprovider``.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from typing import Any
 
 import pytest
 
-from bot.cli_plans import _ask, asker_unit
+from bot.cli_plans import _ask
 from handlers.messages import Reply
 from handlers.questions import Asker, answer_question
 from handlers.vietnamese import fold
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.plans import find_or_create_area, parse_plan, read_text, save_plan
+from storage.plans.askers import asker_unit
 from tests.conftest import shared_dir
 
 OURS = Path(__file__).with_name("questions_dev.jsonl")
@@ -72,11 +74,12 @@ def problems(q: dict[str, Any], a: dict[str, Any]) -> list[str]:
     return out
 
 
-async def _replies(plan: str, items: list[dict[str, Any]]) -> list[list[Reply]]:
-    """The replies, message by message, as a chat would get them (``baocao ask`` joins them)."""
+async def _in_process(plan: str, items: list[dict[str, Any]]) -> list[tuple[dict[str, Any], list[Reply]]]:
+    """Each question answered as ``baocao ask`` does (the asker from ``--as`` by ``storage.plans.askers``),
+    with the replies kept message by message (``baocao ask`` joins them)."""
     parsed = parse_plan(read_text(shared_dir() / "seeds" / plan), plan)
     engine = create_engine("sqlite+aiosqlite://")
-    out: list[list[Reply]] = []
+    out: list[tuple[dict[str, Any], list[Reply]]] = []
     try:
         await upgrade(engine)
         sessions = session_factory(engine)
@@ -88,20 +91,27 @@ async def _replies(plan: str, items: list[dict[str, Any]]) -> list[list[Reply]]:
             async with sessions() as session, session.begin():
                 unit_id = await asker_unit(session, area, q["as"], cache)
                 answer = await answer_question(session, q["q"], Asker(unit_id, "leader"), TODAY)
-            out.append(answer.replies)
+            shape = {
+                "intent": answer.intent,
+                "unit": answer.unit,
+                "answer": "\n\n".join(r.text for r in answer.replies),
+                "tasks": answer.tasks,
+            }
+            out.append((shape, answer.replies))
     finally:
         await engine.dispose()
     return out
 
 
-async def _score(path: Path) -> tuple[int, list[str], list[dict[str, Any]]]:
+async def _score(path: Path, through_cli: bool = False) -> tuple[int, list[str], list[dict[str, Any]]]:
     failures: list[str] = []
     answers: list[dict[str, Any]] = []
     by_class: Counter[str] = Counter()
     failed_class: Counter[str] = Counter()
     total = 0
     for plan, items in sorted(_load(path).items()):
-        for q, a in zip(items, await _run(plan, items), strict=True):
+        got = await _run(plan, items) if through_cli else [a for a, _r in await _in_process(plan, items)]
+        for q, a in zip(items, got, strict=True):
             total += 1
             answers.append(a)
             by_class[q.get("class") or "-"] += 1
@@ -119,7 +129,7 @@ async def _score(path: Path) -> tuple[int, list[str], list[dict[str, Any]]]:
 
 
 async def test_every_shared_dev_question_is_answered_right() -> None:
-    total, failures, _answers = await _score(shared_dir() / "eval" / "questions-dev.jsonl")
+    total, failures, _answers = await _score(shared_dir() / "eval" / "questions-dev.jsonl", through_cli=True)
     assert total == 20
     assert failures == []
 
@@ -136,7 +146,7 @@ async def test_answers_are_phone_sized() -> None:
     shared_dir()
     too_long = []
     for plan, items in sorted(_load(OURS).items()):
-        for q, replies in zip(items, await _replies(plan, items), strict=True):
+        for q, (_a, replies) in zip(items, await _in_process(plan, items), strict=True):
             sizes = [len(r.text) for r in replies]
             if not sizes or sizes[0] > FIRST_LIMIT or max(sizes) > MESSAGE_LIMIT:
                 too_long.append(f"{plan[:3]} {q['q']}: {sizes}")
