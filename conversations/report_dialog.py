@@ -18,14 +18,23 @@ from typing import Any
 from conversations.engine import Context, Effect, Outcome, State
 from conversations.numbers import parse_count
 from conversations.privacy import mask_note
-from conversations.report_intents import command, is_ambiguous_stop, item_choice, month_choice, month_number_in
+from conversations.report_intents import command, is_ambiguous_stop, item_choice, month_choice
+from conversations.report_period import (
+    OFFER_PREVIOUS_UNTIL_DAY,
+    calendar_rules,
+    month_buttons,
+    month_menu,
+    months_back,
+    not_picked_text,
+    offered_months,
+    picked_month,
+)
 from conversations.report_text import (
     cancel_question,
     count_error_text,
     deadline_text,
     dialog_help,
     far_from_previous_text,
-    period_menu_text,
     period_name,
     previous_text,
     question_text,
@@ -36,18 +45,12 @@ from conversations.rules import cross_field_problem, is_far_from_previous
 from conversations.vocabulary import says, says_only
 from handlers.i18n import _, fmt_datetime
 from handlers.messages import Button, Reply
-from handlers.reporting_scope import commune_of
-from storage.calendar import CalendarRules, PeriodSpec, parse_period, period_of
-from storage.calendar import previous as period_before
+from storage.calendar import PeriodSpec, parse_period, period_of
 from storage.models import Unit
 from storage.reports import IndicatorView, latest_report, report_for
 
 NAME = "report"
 VERSION = 1
-# During these first days of a month the previous month is offered too (late reports are common).
-OFFER_PREVIOUS_UNTIL_DAY = 5
-# How far back a month may be named when starting ("báo cáo tháng 9"): late reports are accepted.
-MONTHS_BACK = 12
 
 
 @dataclass(frozen=True)
@@ -71,13 +74,6 @@ def _confirm_buttons() -> list[list[Button]]:
 
 def _cancelled() -> Outcome:
     return Outcome([Reply(_("Cancelled. Nothing was saved."))], None)
-
-
-def _months_back(current: PeriodSpec, count: int) -> list[PeriodSpec]:
-    months = [current]
-    for _n in range(count):
-        months.insert(0, period_before(months[0]))
-    return months
 
 
 class ReportDialog:
@@ -109,7 +105,7 @@ class ReportDialog:
             "period": current.code, "current": current.code, "index": 0, "answers": {},
             "offered_period": False,
         }
-        named = month_choice(argument, _months_back(current, MONTHS_BACK)) if argument.strip() else None
+        named = month_choice(argument, months_back(current)) if argument.strip() else None
         if named is not None:
             data["period"] = named.code
             return await self._begin_period(ctx, data)
@@ -118,27 +114,8 @@ class ReportDialog:
             return await self._offer_periods(ctx, data)
         return await self._begin_period(ctx, data)
 
-    async def _rules(self, ctx: Context, unit_id: int) -> CalendarRules:
-        unit = await ctx.session.get(Unit, unit_id)
-        commune = await commune_of(ctx.session, unit) if unit is not None else None
-        return CalendarRules.from_settings(commune.settings if commune is not None else None)
-
-    def _offered(self, data: dict[str, Any]) -> list[PeriodSpec]:
-        current = parse_period(data["current"])
-        return [period_before(current), current]
-
     async def _offer_periods(self, ctx: Context, data: dict[str, Any], prefix: str = "") -> Outcome:
-        """The month picker: each month offered, whether it is filed (when) or due (by when)."""
-        rules = await self._rules(ctx, data["unit_id"])
-        lines = []
-        for spec in self._offered(data):
-            filed = await report_for(ctx.session, data["unit_id"], data["set_id"], spec.code)
-            deadline = rules.hamlet_deadline(spec)
-            filed_at = fmt_datetime(filed.updated_at.astimezone(ctx.timezone)) if filed is not None else None
-            lines.append((spec, filed_at, deadline))
-        text = period_menu_text(data["unit_name"], lines, ctx.local_now.date())
-        buttons = [[Button(period_name(spec.code).capitalize(), f"period:{spec.code}")] for spec, _f, _d in lines]
-        return Outcome([Reply(f"{prefix}\n{text}".strip(), buttons)], State(NAME, "period", data, VERSION))
+        return Outcome([await month_menu(ctx, data, prefix)], State(NAME, "period", data, VERSION))
 
     async def _begin_period(self, ctx: Context, data: dict[str, Any]) -> Outcome:
         indicators = await self._indicators(ctx, data)
@@ -146,7 +123,7 @@ class ReportDialog:
         previous = await latest_report(ctx.session, data["unit_id"], before=data["period"])
         data["previous"] = previous.values if previous else {}
         data["previous_period"] = previous.period_code if previous else None
-        data["deadline"] = (await self._rules(ctx, data["unit_id"])).hamlet_deadline(
+        data["deadline"] = (await calendar_rules(ctx, data["unit_id"])).hamlet_deadline(
             parse_period(data["period"])).isoformat()
         data["answered"] = []
         intro = [
@@ -276,28 +253,17 @@ class ReportDialog:
         return await self.step(ctx, State(NAME, resume, data, VERSION), answer, is_button)
 
     async def _period(self, ctx: Context, data: dict[str, Any], answer: str, is_button: bool) -> Outcome:
-        offered = self._offered(data)
-        chosen = next((p for p in offered if answer == f"period:{p.code}"), None) if is_button else None
-        if chosen is None and not is_button:
+        offered = offered_months(data)
+        if not is_button:
             said = command(answer)
             if said == "cancel":
                 data["resume"] = "period"
-                return Outcome([Reply(cancel_question(period_name(data["current"])),
-                                      [[Button(_("Stop, do not save"), "cancel")], [Button(_("Go on"), "resume")]])],
-                               State(NAME, "cancel", data, VERSION))
+                return self._command([], data, "period", "cancel", answer) or _cancelled()
             if said in ("help", "greeting", "thanks"):
                 return await self._offer_periods(ctx, data)
-            # A bare "1"/"2" is the position in the list (Zalo shows the buttons as numbered lines);
-            # "tháng 2" names February.
-            typed = answer.strip()
-            chosen = offered[int(typed) - 1] if typed in ("1", "2") else month_choice(answer, offered)
+        chosen = picked_month(answer, is_button, offered)
         if chosen is None:
-            if month_number_in(answer):
-                prefix = _("That month is not offered here. For another month, type “hủy”, then “báo cáo tháng 9” "
-                           "with its number.")
-            else:
-                prefix = _("Please type the month, for example “tháng {month}”.").format(month=offered[0].number)
-            return await self._offer_periods(ctx, data, prefix)
+            return await self._offer_periods(ctx, data, not_picked_text(answer, offered))
         data["period"] = chosen.code
         return await self._begin_period(ctx, data)
 
@@ -307,7 +273,7 @@ class ReportDialog:
             return self._summary(indicators, data)
         if data["index"] == 0:
             if data.get("offered_period"):
-                buttons = [[Button(period_name(p.code).capitalize(), f"period:{p.code}")] for p in self._offered(data)]
+                buttons = month_buttons(offered_months(data))
                 return Outcome([Reply(_("Which month are you reporting for?"), buttons)],
                                State(NAME, "period", data, VERSION))
             return Outcome([self._ask(indicators, data, _("This is the first question."))],
