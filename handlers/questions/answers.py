@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,8 @@ _MAX_TARGETS = 3
 _MAX_LISTED_TARGETS = 10
 # A figure from a task text must cover the question this much better than the best target.
 _FIGURE_MARGIN = 5.0
+# A target whose value is the kind of figure asked ("%", "xã") gains this much.
+_KIND_BONUS = 8.0
 # A target's line in the first message.
 _LINE = 110
 
@@ -55,6 +58,25 @@ def _query_words(question: str, keep: frozenset[str] = frozenset()) -> set[str]:
     return {w for w in norm.split() if w not in noise and (len(w) > 1 or w == "y") and (not w.isdigit() or len(w) == 4)}
 
 
+def _value_kind(question: str) -> str | None:
+    """What kind of figure is asked: a share ("tỷ lệ", "bao nhiêu phần trăm") or a count of something
+    ("bao nhiêu xã" → "xa")."""
+    norm = f" {normalize(question)} "
+    if any(f" {w} " in norm for w in phrases().share_words) or "%" in norm:
+        return "%"
+    m = re.search(r" bao nhieu (\w+)", norm)
+    return m.group(1) if m else None
+
+
+def _with_kind(score: tuple[float, float], target: TargetInfo, kind: str | None) -> tuple[float, float]:
+    """A target whose value is the kind of figure asked ranks first among equals."""
+    if kind is None or not target.value:
+        return score
+    value = normalize(target.value)
+    hit = "%" in value if kind == "%" else kind in value.split()
+    return (score[0] + _KIND_BONUS, score[1]) if hit else score
+
+
 def best_target_cover(k: Knowledge, plan_ids: list[int], question: str) -> float:
     """How well the best target covers the question's words (0–100), for questions with no phrasing."""
     query = _query_words(question)
@@ -75,7 +97,10 @@ def targets_answer(k: Knowledge, plan_ids: list[int], question: str) -> tuple[li
     if not query and candidates:
         # "chỉ tiêu năm nay là bao nhiêu?" names no topic: the plan's targets, in its order.
         return _target_list(k, candidates, len(candidates)), candidates[:_MAX_LISTED_TARGETS]
-    scored = sorted(((_target_score(query, t), t) for t in candidates), key=lambda s: s[0], reverse=True)
+    kind = _value_kind(question)
+    scored = sorted(
+        ((_with_kind(_target_score(query, t), t, kind), t) for t in candidates), key=lambda s: s[0], reverse=True
+    )
     # A count the plan states inside a task ("xây dựng 03 mô hình …") answers when no target does better.
     figures = sorted(
         ((_target_score(query, t), t) for pid in plan_ids for t in k.task_figures.get(pid, [])),

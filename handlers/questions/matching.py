@@ -60,6 +60,7 @@ class Phrases:
     commune_starts: frozenset[str]
     detail_words: tuple[tuple[str, ...], ...]
     kind_heads: tuple[str, ...]
+    share_words: tuple[str, ...]
 
 
 def _tok(phrases: list[str]) -> tuple[tuple[str, ...], ...]:
@@ -102,6 +103,7 @@ def phrases() -> Phrases:
         commune_starts=frozenset(raw["commune_starts"]),
         detail_words=_tok(raw["detail_words"]),
         kind_heads=tuple(raw["kind_heads"]),
+        share_words=tuple(raw["share_words"]),
     )
 
 
