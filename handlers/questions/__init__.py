@@ -200,6 +200,9 @@ def _assigned(k: Knowledge, text: str, place: AskerPlace, plan_ids: list[int]) -
     tokens = norm.split()
     query = _query(norm, tokens)
     own = place.unit
+    pair = _pair(k, norm, plan_ids)
+    if pair is not None and not mentions_self(tokens):
+        return _two(k, pair, plan_ids, query, together="phoi" in tokens or "cung" in tokens)
     if not (mentions_self(tokens) and own is not None):
         named = _named(k, norm, plan_ids)
         if len({u.name for u in named}) > 1:
@@ -267,6 +270,37 @@ def _task_time(k: Knowledge, text: str, plan_ids: list[int]) -> list[Reply]:
         if found:
             return found
     return answers.task_time_answer(k, plan_ids, text)
+
+
+_JOINS = re.compile(r" (?:phoi hop voi|phoi hop cung|cung voi|voi|va) ")
+
+
+def _pair(k: Knowledge, norm: str, plan_ids: list[int]) -> tuple[list[UnitInfo], list[UnitInfo]] | None:
+    """Two units named on either side of "phối hợp với", "và", "với" ("Công an tỉnh phối hợp với Sở Nội vụ")."""
+    for m in _JOINS.finditer(f" {norm} "):
+        left, right = f" {norm} "[: m.start()].strip(), f" {norm} "[m.end() :].strip()
+        a, b = _named(k, left, plan_ids), _named(k, right, plan_ids)
+        if len({u.name for u in a}) == 1 and len({u.name for u in b}) == 1 and a[0].name != b[0].name:
+            return a, b
+    return None
+
+
+def _two(
+    k: Knowledge, pair: tuple[list[UnitInfo], list[UnitInfo]], plan_ids: list[int], query: UnitQuery, together: bool
+) -> Answer:
+    """What two units do together (the tasks both hold), or each one's tasks when not asked together."""
+    a, b = pair
+    if not together:
+        first, second = _about(k, a, plan_ids, query), _about(k, b, plan_ids, query)
+        return Answer("assigned_tasks", first.unit, first.replies + second.replies, first.tasks + second.tasks)
+    theirs = {d.task.id for d in _unit_duties(k, b, plan_ids)}
+    joint = [d for d in _unit_duties(k, a, plan_ids) if d.task.id in theirs]
+    if not joint:
+        text = _("The plan names no task that {unit} and {other} do together.").format(unit=a[0].name, other=b[0].name)
+        return Answer("assigned_tasks", a[0].name, [Reply(text)])
+    intro = _("Tasks of {unit} with {other}:").format(unit=a[0].name, other=b[0].name)
+    replies, tasks = unit_answer(k, a[0].name, joint, [], UnitQuery(), plan_ids, intro)
+    return Answer("assigned_tasks", a[0].name, replies, tasks)
 
 
 def _mentions_commune(tokens: list[str]) -> bool:
