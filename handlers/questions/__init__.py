@@ -229,6 +229,9 @@ def _assigned(k: Knowledge, text: str, place: AskerPlace, plan_ids: list[int]) -
             # A body the plan does not name: say so, never answer about another unit (the asker's included).
             shown = original_words(text, span)
             return Answer(intent, None, not_named(shown, closest_names(span, k, plan_ids)))
+    if query.detail is not None and not mentions_self(tokens):
+        # "chi tiết 2" with no unit named (and none remembered): ask which, never guess the asker's own.
+        return Answer(intent, None, answers.ask_which(text, _plan_unit_names(k, plan_ids)))
     if own is not None:
         duties = list(k.duties_by_unit.get(own.id, []))
         label = own.name
@@ -245,7 +248,11 @@ def _assigned(k: Knowledge, text: str, place: AskerPlace, plan_ids: list[int]) -
             duties += kind_duties
         replies, tasks = unit_answer(k, label, duties, _led_projects(k, own.id, plan_ids), query, plan_ids)
         return Answer(intent, label, replies, tasks)
-    names = sorted(
+    return Answer(intent, None, answers.ask_which(text, _plan_unit_names(k, plan_ids)))
+
+
+def _plan_unit_names(k: Knowledge, plan_ids: list[int]) -> list[str]:
+    return sorted(
         {
             k.units[uid].name
             for pid in plan_ids[:1]
@@ -253,7 +260,6 @@ def _assigned(k: Knowledge, text: str, place: AskerPlace, plan_ids: list[int]) -
             if pid in ps and uid in k.units and uid > 0
         }
     )
-    return Answer(intent, None, answers.ask_which(text, names))
 
 
 def _assigned_words(text: str) -> bool:

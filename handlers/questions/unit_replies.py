@@ -26,7 +26,7 @@ MIN_TASK = 110
 # A task in a list of partners is cut here.
 SHORT_TASK = 320
 # A title line of the first message.
-TITLE = 90
+TITLE = 70
 _DIGITS = re.compile(r"^\d{1,2}$")
 
 
@@ -202,10 +202,12 @@ def unit_answer(
         return [Reply(_("The plan gives {unit} no task of its own.").format(unit=unit))], []
     lines.append(_header(unit, chosen))
     if led and query.focus != "support":
-        lines.append(_("Leads the projects: {projects}").format(projects="; ".join(led)))
+        # Labels only here ("Dự án 1, Dự án 7 – Tiểu dự án 2"); "chủ trì dự án nào" gets the names.
+        labels = [name.split(" (", 1)[0] for name in led]
+        lines.append(_("Leads the projects: {projects}").format(projects=", ".join(labels)))
     titles = [f"{i}. {_title(d.task.text)}" for i, d in enumerate(chosen, start=1)]
-    first = _first_message(lines, titles, _("Type “chi tiết 2 {unit}” for the full text of task 2.").format(
-        unit=unit) if len(chosen) > 1 else "")
+    hint = _("Type a task's number (e.g. “2”) for its full text.") if len(chosen) > 1 else ""
+    first = _first_message(lines, titles, hint)
     return _short_list(k, unit, chosen, first), [task_dict(d, unit) for d in chosen]
 
 

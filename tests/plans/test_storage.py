@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from sqlalchemy import func, select
@@ -186,3 +187,7 @@ async def test_full_text_on_request_after_a_short_list(engine: AsyncEngine) -> N
     joined = "\n".join(r.text for r in every)
     assert "Cơ quan thường trực Chương trình phòng, chống ma túy" in joined and "8. " in joined
     assert "loa truyền thanh" not in joined  # never the asker's own (hamlet) tasks
+    stranger = dataclasses.replace(member, person_id=78)
+    async with session_factory(engine)() as session:
+        _intent, which = await question_handler(session, "chi tiết 2", stranger, TODAY)
+    assert "đơn vị nào" in which[0].text and which[0].buttons  # nothing remembered: ask, never guess
