@@ -260,6 +260,12 @@ def _in_a_sentence(raw: str, folded: str) -> CountResult:
         return CountResult(value=0)  # "không có ai", "chưa phát hiện"
     if len(set(read)) > 1:
         return CountResult(error=CountError.SEVERAL)
+    if len(unread) == 1 and not read:
+        # "ba mươi năm": "năm" after "mươi" is most likely "lăm" (35), but may be years: asked back.
+        ambiguous = set(vocab["ambiguous_after_tens"])
+        guess = words_to_int(["lam" if t in ambiguous else t for t in unread[0]])
+        if guess is not None and any(t in ambiguous for t in unread[0]):
+            return CountResult(guess=guess)
     return CountResult(error=CountError.NOT_A_NUMBER)
 
 

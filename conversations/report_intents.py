@@ -40,7 +40,7 @@ def command(text: str, *, free_text: bool = False) -> str | None:
             return name
     if free_text:
         return None
-    if mentions(text, "previous_words") and is_question(text):
+    if says(text, "view_report") or (mentions(text, "previous_words") and is_question(text)):
         return "previous"
     if mentions(text, "deadline_words") and (is_question(text) or len(fold(text).split()) <= 4):
         return "deadline"

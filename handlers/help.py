@@ -12,6 +12,7 @@ def help_reply(member: Member | None) -> Reply:
     lines = [
         _("I can help with:"),
         _("• /baocao or “báo cáo”: file this month's report"),
+        _("• “báo cáo tháng 11”: file or correct another month"),
         _("• /xem or “xem báo cáo”: see your latest report"),
         _("• Questions about the plan, e.g. “đơn vị tôi được giao nhiệm vụ gì?”, "
           "“chỉ tiêu năm nay là bao nhiêu?”, “khi nào nộp báo cáo quý?”"),

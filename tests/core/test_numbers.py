@@ -52,9 +52,6 @@ def test_reads_counts(typed: str, measure: str, value: int) -> None:
         ("   ", "người", CountError.EMPTY),
         ("1.200", "người", CountError.THOUSANDS_DOT),
         ("99999999", "người", CountError.TOO_LARGE),
-        # "năm" after "mươi" may be a year ("ba mươi năm"): refused rather than guessed.
-        ("ba muoi nam", "người", CountError.NOT_A_NUMBER),
-        ("ba mươi năm", "người", CountError.NOT_A_NUMBER),
         # "lăm" and "tư" only mean 5 and 4 after a tens word.
         ("lam", "người", CountError.NOT_A_NUMBER),
         ("tu", "người", CountError.NOT_A_NUMBER),
@@ -104,6 +101,13 @@ def test_reads_numbers_as_spoken_and_figures_in_sentences(typed: str, measure: s
 def test_a_breakdown_is_asked_back_as_its_total() -> None:
     result = parse_count("2 nam 1 nữ", "người")
     assert result.value is None and result.guess == 3
+
+
+def test_nam_after_muoi_is_asked_back_as_lam() -> None:
+    """"năm" after "mươi" may be years ("ba mươi năm"): asked back as 35 rather than read or refused."""
+    for typed in ("ba muoi nam", "ba mươi năm"):
+        result = parse_count(typed, "người")
+        assert result.value is None and result.guess == 35
 
 
 def test_hectares_say_what_was_converted() -> None:
