@@ -113,7 +113,16 @@ def normalize(text: str) -> str:
     folded = _NON_WORD.sub(" ", folded)
     folded = re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", folded)  # "da5" → "da 5"
     folded = " ".join(w.strip(".") for w in folded.split() if w.strip("."))
+    # Chat shorthand ("lam j", "dc giao", "bn nguoi") is spelled out before anything else reads it.
+    short = _shorthand()
+    folded = " ".join(short.get(w, w) for w in folded.split())
     return vocabulary().expand(folded)
+
+
+@cache
+def _shorthand() -> dict[str, str]:
+    raw: dict[str, Any] = json.loads(_PATH.read_text(encoding="utf-8"))
+    return dict(raw["chat_shorthand"])
 
 
 def words_match(typed: str, wanted: str) -> bool:
