@@ -311,9 +311,16 @@ class ReportDialog:
             note = answer.strip()
             return self._store(indicators, data, indicator.code,
                                None if not note or says(note, "no_note") else mask_note(note))
-        current = data["answers"].get(indicator.code)
-        if current is not None and says(answer, "keep"):
-            return self._take(indicators, data, int(current))
+        if says(answer, "keep"):
+            # "giữ nguyên" keeps the figure shown; "như tháng trước" takes the last report's.
+            current = data["answers"].get(indicator.code)
+            if current is not None:
+                return self._take(indicators, data, int(current))
+            before = (data.get("previous") or {}).get(indicator.code)
+            if before is not None and data.get("previous_period"):
+                shown = _("{value}, as in {period}.").format(value=value_text(indicator, before),
+                                                             period=period_name(data["previous_period"]))
+                return self._take(indicators, data, int(before), prefix=shown)
         parsed = parse_count(answer, indicator.measure)
         if parsed.guess is not None:
             data["pending"] = parsed.guess
