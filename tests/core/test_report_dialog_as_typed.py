@@ -169,3 +169,14 @@ async def test_bao_cao_again_in_the_middle_shows_where_they_were(engine: AsyncEn
     assert "đang báo cáo dở tháng 11/2026" in again and "Vui lòng kiểm tra" in again
     unclear = texts(await user.say("hôm nay trời mưa"))
     assert "Chưa rõ ý" in unclear and "1. Người nghiện: 3 người" in unclear  # the summary, again
+
+
+async def test_month_picker_across_the_new_year(engine: AsyncEngine) -> None:
+    """On 3 January 2027 the picker offers December 2026 and January 2027."""
+    user, _core = await registered(engine, clock=Clock(dt.datetime(2027, 1, 3, 2, 0, tzinfo=dt.UTC)))
+    offer = texts(await user.say("báo cáo"))
+    assert "Tháng 12/2026: chưa nộp, hạn 25/12/2026 (đã quá hạn)" in offer and "Tháng 1/2027" in offer
+    assert "Báo cáo tháng 12/2026" in texts(await user.say("tháng 12"))
+    await user.say("/huy")
+    await user.say("báo cáo")
+    assert "Báo cáo tháng 1/2027" in texts(await user.say("tháng 1/2027"))
