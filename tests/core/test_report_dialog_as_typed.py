@@ -180,3 +180,16 @@ async def test_month_picker_across_the_new_year(engine: AsyncEngine) -> None:
     await user.say("/huy")
     await user.say("báo cáo")
     assert "Báo cáo tháng 1/2027" in texts(await user.say("tháng 1/2027"))
+
+
+async def test_the_picker_follows_the_vietnam_date_not_utc(engine: AsyncEngine) -> None:
+    """00:01 on 1 December in Vietnam is still 30 November in UTC: the picker is offered; at 00:01 on
+    the 6th (23:01 on the 5th in UTC) it is not."""
+    clock = Clock(dt.datetime(2026, 11, 30, 17, 1, tzinfo=dt.UTC))
+    user, _core = await registered(engine, clock=clock)
+    offer = texts(await user.say("báo cáo"))
+    assert "Đồng chí báo cáo tháng nào" in offer and "Tháng 12/2026: hạn nộp 25/12/2026" in offer
+    await user.say("/huy")
+    clock.now = dt.datetime(2026, 12, 5, 17, 1, tzinfo=dt.UTC)
+    started = texts(await user.say("báo cáo"))
+    assert "Báo cáo tháng 12/2026" in started and "(1/13)" in started
