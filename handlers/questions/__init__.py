@@ -19,6 +19,7 @@ from handlers.messages import Reply
 from handlers.questions import answers
 from handlers.questions.entities import (
     AskerPlace,
+    Umbrella,
     asked_period,
     asker_place,
     asks_who,
@@ -28,12 +29,13 @@ from handlers.questions.entities import (
     match_units,
     mentions_commune,
     mentions_hamlet,
+    mentions_of,
     mentions_self,
     named_span,
     names_only,
     original_words,
     relevant_plans,
-    umbrella_member,
+    umbrella_members,
 )
 from handlers.questions.intents import INTENTS, detect_intent
 from handlers.questions.knowledge import Duty, Knowledge, UnitInfo, knowledge
@@ -190,6 +192,32 @@ def _about(k: Knowledge, named: list[UnitInfo], plan_ids: list[int], query: Unit
     return Answer("assigned_tasks", unit.name, replies, tasks)
 
 
+def _under_umbrella(k: Knowledge, candidates: list[Umbrella], plan_ids: list[int], query: UnitQuery) -> Answer | None:
+    """A body the plan names only through another: say so, with the tasks of that body that concern it
+    (all of them for a member organisation of the Mặt trận); ``None`` when the plan has neither."""
+    for under in candidates:
+        found = _one_umbrella(k, under, plan_ids, query)
+        if found is not None:
+            return found
+    return None
+
+
+def _one_umbrella(k: Knowledge, under: Umbrella, plan_ids: list[int], query: UnitQuery) -> Answer | None:
+    umbrella = _named(k, under.umbrella, plan_ids)[:1]
+    if not umbrella:
+        return None
+    if not under.mentions:
+        return _about(k, umbrella, plan_ids, query, umbrella_intro(under.member, umbrella[0].name))
+    duties = [d for d in _unit_duties(k, umbrella, plan_ids) if mentions_of(normalize(d.task.text), under.mentions)]
+    if not duties:
+        return None
+    intro = _("The plan gives {member} no task on its own; it is named in these tasks of {umbrella}:").format(
+        member=under.member, umbrella=umbrella[0].name
+    )
+    replies, tasks = unit_answer(k, umbrella[0].name, duties, [], query, plan_ids, intro)
+    return Answer("assigned_tasks", umbrella[0].name, replies, tasks)
+
+
 def _named(k: Knowledge, norm: str, plan_ids: list[int]) -> list[UnitInfo]:
     return fit_level(norm, match_units(norm, k, plan_ids), k)
 
@@ -209,11 +237,9 @@ def _assigned(k: Knowledge, text: str, place: AskerPlace, plan_ids: list[int]) -
             return Answer(intent, None, answers.ask_which(text, sorted({u.name for u in named})))
         if named:
             return _about(k, named, plan_ids, query)
-        member = umbrella_member(norm)
-        if member is not None:
-            umbrella = _named(k, member[1], plan_ids)
-            if umbrella:
-                return _about(k, umbrella[:1], plan_ids, query, umbrella_intro(member[0], umbrella[0].name))
+        under = _under_umbrella(k, umbrella_members(norm), plan_ids, query)
+        if under is not None:
+            return under
         span = named_span(norm)
         # "Công an các xã" names a body, not every commune: only "UBND xã", "xã …", "xóm …" mean the kind.
         body = span is not None and not span.startswith(phrases().kind_heads)
@@ -235,11 +261,11 @@ def _assigned(k: Knowledge, text: str, place: AskerPlace, plan_ids: list[int]) -
     if own is not None:
         duties = list(k.duties_by_unit.get(own.id, []))
         label = own.name
-        member = umbrella_member(normalize(own.name)) if own.kind == "agency" and not duties else None
-        umbrella = _named(k, member[1], plan_ids) if member is not None else []
-        if member is not None and umbrella:
-            # The asker's own body is a member organisation the plan names only through the Mặt trận.
-            return _about(k, umbrella[:1], plan_ids, query, umbrella_intro(member[0], umbrella[0].name))
+        if own.kind == "agency" and not duties:
+            # The asker's own body is one the plan names only through another (the Mặt trận, Công an tỉnh).
+            under = _under_umbrella(k, umbrella_members(normalize(own.name)), plan_ids, query)
+            if under is not None:
+                return under
         if own.kind != "agency":
             kind_duties = _kind_duties(k, own.kind, place, plan_ids)
             kind_name = _kind_name(k, own.kind, plan_ids)

@@ -293,15 +293,33 @@ def fit_level(norm: str, found: list[UnitInfo], k: Knowledge) -> list[UnitInfo]:
     return kept
 
 
-def umbrella_member(norm: str) -> tuple[str, str] | None:
-    """A member organisation the question names ("Hội Phụ nữ" under the Mặt trận): (its name, the
-    umbrella's words), or ``None``."""
+@dataclass(frozen=True)
+class Umbrella:
+    """A body the question names that the plan names only through another: its name, the words of
+    the body it belongs to, and the phrases that show a task concerns it (none: every task does)."""
+
+    member: str
+    umbrella: str
+    mentions: tuple[str, ...]
+
+
+def umbrella_members(norm: str) -> list[Umbrella]:
+    """The bodies a named one may come under ("Hội Phụ nữ" under the Mặt trận, "Công an xã" under Công
+    an tỉnh, "trường học" under Sở Giáo dục or, in a commune's plan, Phòng Văn hóa - Xã hội)."""
     padded = f" {norm} "
+    found = []
     for umbrella in phrases().umbrellas:
         for words, name in sorted(umbrella["members"].items(), key=lambda m: -len(m[0])):
             if f" {words} " in padded:
-                return name, umbrella["umbrella"]
-    return None
+                found.append(Umbrella(name, umbrella["umbrella"], tuple(umbrella.get("mentions", ()))))
+                break
+    return found
+
+
+def mentions_of(text_norm: str, phrases_: tuple[str, ...]) -> bool:
+    """Tell whether a task's folded text names one of ``phrases_`` ("Công an các xã" names "cong an xa")."""
+    words = f" {' '.join(w for w in text_norm.split() if w != 'cac')} "
+    return any(f" {p} " in words for p in phrases_)
 
 
 def named_span(norm: str) -> str | None:
