@@ -96,14 +96,10 @@ def _title(text: str) -> str:
     return _clip(first.rstrip(".;"), TITLE)
 
 
-def _role_word(role: str) -> str:
-    return {"lead": _("lead"), "support": _("support")}.get(role, _("works with"))
-
-
 def _block(n: int, duty: Duty, limit: int | None) -> str:
+    """ "2. <the task as the plan words it>", then its time and projects."""
     text = duty.task.text if limit is None else _clip(duty.task.text, limit) if limit else ""
-
-    lines = [f"{n}. ({_role_word(duty.role)}) {text}"]
+    lines = [f"{n}. {text}"]
     if duty.task.time_frame:
         lines.append("   " + _("Time: {time}").format(time=duty.task.time_frame))
     if duty.task.projects:
@@ -111,6 +107,17 @@ def _block(n: int, duty: Duty, limit: int | None) -> str:
             "   " + _("Project: {projects}").format(projects=", ".join(map(project_label, duty.task.projects)))
         )
     return "\n".join(lines)
+
+
+def _with_roles(duties: list[Duty], blocks: list[str]) -> list[str]:
+    """The blocks under "Chủ trì:" and "Phối hợp:" headings, in the order given (lead first)."""
+    out: list[str] = []
+    heading = ""
+    for duty, block in zip(duties, blocks, strict=True):
+        title = _("Leads:") if duty.role == "lead" else _("Supports:")
+        out.append(f"{title}\n{block}" if title != heading else block)
+        heading = title
+    return out
 
 
 def _more_button(unit: str) -> list[list[Button]]:
@@ -151,20 +158,23 @@ def _budgets(duties: list[Duty], total: int) -> list[int]:
     return limits
 
 
-def _short_list(k: Knowledge, unit: str, duties: list[Duty], first: str) -> list[Reply]:
-    """The first message, then the tasks (cut to share one message), then the source."""
+def _short_list(
+    k: Knowledge, unit: str, duties: list[Duty], lines: list[str], titles: list[str], hint: str
+) -> list[Reply]:
+    """One message when everything fits a screen; else the direct answer (``lines`` and the task
+    titles) first, then the tasks cut to share one message, then the source."""
     plan_ids = list(dict.fromkeys(d.task.plan_id for d in duties))
     footer = "\n".join(cite(k.plans[pid]) for pid in plan_ids)
-    # What each block adds around its text (number, role, time, projects) and the blank line between.
-    extras = sum(len(_block(i, d, 0)) + 2 for i, d in enumerate(duties, start=1))
+    # What each block adds around its text (number, time, projects), the blank lines and the headings.
+    extras = sum(len(_block(i, d, 0)) + 2 for i, d in enumerate(duties, start=1)) + 40
     limits = _budgets(duties, LIST_MESSAGE - len(footer) - extras)
-    blocks = [_block(i, d, limit) for i, (d, limit) in enumerate(zip(duties, limits, strict=True), start=1)]
-    whole = "\n\n".join([first, *blocks, footer])
+    blocks = _with_roles(duties, [_block(i, d, n) for i, (d, n) in enumerate(zip(duties, limits, strict=True), 1)])
+    whole = "\n\n".join(["\n".join(lines), *blocks, footer])
     if len(whole) <= FIRST_MESSAGE + 50:
         return [Reply(whole, buttons=_more_button(unit))]
     rest = pack(blocks, footer)
     rest[-1].buttons = _more_button(unit)
-    return [Reply(first), *rest]
+    return [Reply(_first_message(lines, titles, hint)), *rest]
 
 
 def unit_answer(
@@ -205,10 +215,10 @@ def unit_answer(
         # Labels only here ("Dự án 1, Dự án 7 – Tiểu dự án 2"); "chủ trì dự án nào" gets the names.
         labels = [name.split(" (", 1)[0] for name in led]
         lines.append(_("Leads the projects: {projects}").format(projects=", ".join(labels)))
-    titles = [f"{i}. {_title(d.task.text)}" for i, d in enumerate(chosen, start=1)]
+    # The index of the first message: "2) <title>…"; the numbered tasks ("2. …") follow in full words.
+    titles = [f"{i}) {_title(d.task.text)}" for i, d in enumerate(chosen, start=1)]
     hint = _("Type a task's number (e.g. “2”) for its full text.") if len(chosen) > 1 else ""
-    first = _first_message(lines, titles, hint)
-    return _short_list(k, unit, chosen, first), [task_dict(d, unit) for d in chosen]
+    return _short_list(k, unit, chosen, lines, titles, hint), [task_dict(d, unit) for d in chosen]
 
 
 def _details(k: Knowledge, unit: str, duties: list[Duty], number: int) -> tuple[list[Reply], list[dict[str, object]]]:

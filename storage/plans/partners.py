@@ -12,7 +12,7 @@ from rapidfuzz import fuzz
 
 from handlers.vietnamese import fold
 from storage.plans.parsed import ParsedAssignment, ParsedPlan, ParsedUnit
-from storage.plans.units import split_units, starts_with_agency, unit_key
+from storage.plans.units import split_units, starts_with_agency
 from storage.plans.vocabulary import pattern
 
 # A partner name longer than this is a clause, not a name.
@@ -74,7 +74,3 @@ def add_partners(plan: ParsedPlan) -> None:
                 if found.kind is None:
                     known.setdefault(found.key, found)
 
-
-def unit_in(name: str, plan: ParsedPlan) -> bool:
-    """Tell whether the plan has a unit called ``name`` (for tests and previews)."""
-    return unit_key(name) in {u.key for u in plan.units()}
