@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -304,12 +303,9 @@ def _task_time(k: Knowledge, text: str, plan_ids: list[int]) -> list[Reply]:
     return answers.task_time_answer(k, plan_ids, text)
 
 
-_JOINS = re.compile(r" (?:phoi hop voi|phoi hop cung|cung voi|voi|va) ")
-
-
 def _pair(k: Knowledge, norm: str, plan_ids: list[int]) -> tuple[list[UnitInfo], list[UnitInfo]] | None:
     """Two units named on either side of "phối hợp với", "và", "với" ("Công an tỉnh phối hợp với Sở Nội vụ")."""
-    for m in _JOINS.finditer(f" {norm} "):
+    for m in phrases().unit_joins.finditer(f" {norm} "):
         left, right = f" {norm} "[: m.start()].strip(), f" {norm} "[m.end() :].strip()
         a, b = _named(k, left, plan_ids), _named(k, right, plan_ids)
         if len({u.name for u in a}) == 1 and len({u.name for u in b}) == 1 and a[0].name != b[0].name:
@@ -344,22 +340,20 @@ def _mentions_commune(tokens: list[str]) -> bool:
 # list gives that unit's full text. Process memory, bounded: after a restart the user names the unit.
 _LAST_UNIT: OrderedDict[int, str] = OrderedDict()
 _LAST_MAX = 5000
-_NUMBER = re.compile(r"^\s*(?:(?:so|số|nhiem vu|nhiệm vụ|nv)\s*)?(\d{1,2})\s*[.!?]?\s*$", re.IGNORECASE)
 
 
 def follow_up(text: str, last_unit: str | None) -> str | None:
     """ "2", "xem chi tiết", "chi tiết 3" right after a list: the question it stands for, or ``None``."""
     if last_unit is None:
         return None
-    m = _NUMBER.match(text)
+    m = phrases().task_number.match(text)
     if m:
         return f"chi tiết {m.group(1)} {last_unit}"
     norm = normalize(text)
     tokens = norm.split()
     if not has_any(tokens, phrases().detail_words) or len(tokens) > 5:
         return None
-    rest = [t for t in tokens if not t.isdigit() and t not in ("xem", "chi", "tiet", "toan", "van", "them", "day", "du",
-                                                                "nhiem", "vu", "so", "cho", "toi")]
+    rest = [t for t in tokens if not t.isdigit() and t not in phrases().detail_fillers]
     if rest:
         return None  # "chi tiết Công an xã" names its unit
     number = next((t for t in tokens if t.isdigit()), "")

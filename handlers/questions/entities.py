@@ -124,7 +124,7 @@ def _run_length(question: list[str], unit: tuple[str, ...], matches: dict[str, s
     clash = j > 0 and before in _head_words() and not (matches.get(before, set()) & set(unit))
     # "UBND xã" is not "Văn phòng HĐND&UBND xã": a body named inside another's name is its owner.
     typed_head = any(unit[0] in matches[t] for t in question)
-    if j > 0 and not typed_head and tuple(unit[j : j + 2]) in _OWNERS:
+    if j > 0 and not typed_head and tuple(unit[j : j + 2]) in phrases().owner_heads:
         clash = True
     # "Ủy ban nhân dân" is not "Ủy ban Mặt trận": the words right after a short shared run differ.
     after = question[i + best] if i + best < len(question) else ""
@@ -132,9 +132,6 @@ def _run_length(question: list[str], unit: tuple[str, ...], matches: dict[str, s
     if diverges and unit[j + best] not in matches.get(after, set()) and after in _unit_words_all(matches):
         clash = True
     return best, at_head, clash
-
-
-_OWNERS = {("uy", "ban"), ("hoi", "dong")}
 
 
 def _unit_words_all(matches: dict[str, set[str]]) -> set[str]:

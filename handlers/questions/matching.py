@@ -61,6 +61,10 @@ class Phrases:
     detail_words: tuple[tuple[str, ...], ...]
     kind_heads: tuple[str, ...]
     share_words: tuple[str, ...]
+    unit_joins: re.Pattern[str]
+    task_number: re.Pattern[str]
+    detail_fillers: frozenset[str]
+    owner_heads: frozenset[tuple[str, ...]]
 
 
 def _tok(phrases: list[str]) -> tuple[tuple[str, ...], ...]:
@@ -104,6 +108,10 @@ def phrases() -> Phrases:
         detail_words=_tok(raw["detail_words"]),
         kind_heads=tuple(raw["kind_heads"]),
         share_words=tuple(raw["share_words"]),
+        unit_joins=re.compile(" (?:" + "|".join(raw["unit_joins"]) + ") "),
+        task_number=re.compile(raw["task_number"], re.IGNORECASE),
+        detail_fillers=frozenset(raw["detail_fillers"]),
+        owner_heads=frozenset(tuple(h.split()) for h in raw["owner_heads"]),
     )
 
 

@@ -20,14 +20,12 @@ from storage.plans.vocabulary import vocabulary
 
 # An agency of the area is the asker only when the names are this close (same words, a slip at most).
 _SAME = 92
-# Level words in a unit key, and the level they name.
-_LEVELS = {"tinh": "province", "xa": "commune", "phuong": "commune", "huyen": "district"}
-# How a commune's People's Committee is written once abbreviations are expanded.
-_COMMITTEE = ("uy ban nhan dan xa", "uy ban nhan dan phuong", "uy ban nhan dan cap xa", "uy ban nhan dan dac khu")
 
 
 def _levels(key: str) -> set[str]:
-    return {_LEVELS[w] for w in key.split() if w in _LEVELS}
+    """The levels a unit key names by a one-word level ("tỉnh", "xã", "huyện")."""
+    kinds = vocabulary().area_kinds
+    return {kinds[w] for w in key.split() if w in kinds}
 
 
 async def _child(session: AsyncSession, kind: str, name: str, parent_id: int) -> Unit:
@@ -80,7 +78,7 @@ async def _resolve(session: AsyncSession, area: Unit, name: str) -> Unit | None:
     )
     asked_levels = _levels(key)
     # "Công an xã Quỳ Hợp" in Quỳ Hợp's plan is its "Công an xã".
-    area_words = set(area_key.split()) - set(_LEVELS)
+    area_words = set(area_key.split()) - set(vocabulary().area_kinds)
     short = " ".join(w for w in key.split() if w not in area_words)
     for agency in agencies:
         other = unit_key(agency.name)
@@ -89,7 +87,7 @@ async def _resolve(session: AsyncSession, area: Unit, name: str) -> Unit | None:
             continue  # "Công an xã" is not "Công an tỉnh"
         if other in (key, short) or max(fuzz.ratio(other, key), fuzz.ratio(other, short)) >= _SAME:
             return agency
-    is_commune = area_kind(name) == "commune" or key.startswith(_COMMITTEE)
+    is_commune = area_kind(name) == "commune" or key.startswith(vocabulary().commune_committees)
     if area.kind != "commune" and is_commune:
         return await _child(session, "commune", _commune_name(name, key), area.id)
     if not starts_with_agency(name):

@@ -13,13 +13,12 @@ from rapidfuzz import fuzz
 from handlers.vietnamese import fold
 from storage.plans.parsed import ParsedAssignment, ParsedPlan, ParsedUnit
 from storage.plans.units import split_units, starts_with_agency
-from storage.plans.vocabulary import pattern
+from storage.plans.vocabulary import pattern, vocabulary
 
 # A partner name longer than this is a clause, not a name.
 _MAX_WORDS = 12
 # How close a partner's name must be to a unit the plan already knows to be that unit.
 _SAME_UNIT = 90
-_FORCE = "luc luong "
 
 
 def _known(plan: ParsedPlan) -> dict[str, ParsedUnit]:
@@ -36,9 +35,10 @@ def _resolve(unit: ParsedUnit, known: dict[str, ParsedUnit]) -> ParsedUnit | Non
     key = unit.key
     if key in known:
         return known[key]
-    if key.startswith(_FORCE):
+    force = vocabulary().force_prefix
+    if key.startswith(force):
         # "lực lượng Công an" is the plan's own police unit when it has exactly one.
-        rest = key[len(_FORCE) :]
+        rest = key[len(force) :]
         same = [u for k, u in known.items() if k.startswith(rest)]
         return same[0] if len(same) == 1 else None
     words = set(key.split())

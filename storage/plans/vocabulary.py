@@ -42,6 +42,8 @@ class Vocabulary:
     group_prefix: str
     group_continuations: tuple[str, ...]
     level_phrases: tuple[str, ...]
+    commune_committees: tuple[str, ...]
+    force_prefix: str
     abbreviation_pattern: re.Pattern[str]
 
     def expand(self, folded: str) -> str:
@@ -87,6 +89,8 @@ def vocabulary() -> Vocabulary:
         group_prefix=raw["group_prefix"],
         group_continuations=tuple(raw["group_continuations"]),
         level_phrases=tuple(raw["level_phrases"]),
+        commune_committees=tuple(raw["commune_committees"]),
+        force_prefix=raw["force_prefix"],
         abbreviation_pattern=_abbreviation_pattern(raw["abbreviations"]),
     )
 
