@@ -24,9 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from conversations.engine import Context, Dialog, Effect, Outcome, State
 from conversations.plan_import import PlanImportDialog, SavePlan, apply_save_plan
 from conversations.report_dialog import ReportDialog, SaveReport
-from conversations.vocabulary import says
+from conversations.report_intents import month_number_in
+from conversations.vocabulary import says, starts_with
 from handlers.access import may_report
-from handlers.help import help_reply, not_understood
+from handlers.help import greeting_reply, help_reply, not_understood, thanks_reply
 from handlers.i18n import DEFAULT_LANGUAGE, _, set_language
 from handlers.linking import LINK_COMMANDS, link_account, offer_link_code
 from handlers.messages import Incoming, Reply
@@ -277,7 +278,7 @@ class Core:
         if command in REPORT_COMMANDS or incoming.button == START_REPORT_BUTTON:
             return await self._start_report(session, member, argument if command else "", now)
         if command in VIEW_COMMANDS:
-            return Outcome(await view_report(session, member, argument, self.timezone), state)
+            return Outcome(await view_report(session, member, argument, self.timezone, now), state)
         if command in HELP_COMMANDS or command == "start":
             return Outcome([help_reply(member)], state)
         if incoming.file is not None:
@@ -307,8 +308,15 @@ class Core:
     async def _free_text(self, session: AsyncSession, member: Member, text: str, now: dt.datetime) -> Outcome:
         if says(text, "start_report"):
             return await self._start_report(session, member, "", now)
+        month = starts_with(text, "start_report")
+        if month and month_number_in(month):  # "báo cáo tháng 11": that month, no picker
+            return await self._start_report(session, member, month, now)
+        if says(text, "greeting"):
+            return Outcome([greeting_reply(member)], None)
+        if says(text, "thanks") or says(text, "ack"):
+            return Outcome([thanks_reply()], None)
         if says(text, "view_report"):
-            return Outcome(await view_report(session, member, "", self.timezone), None)
+            return Outcome(await view_report(session, member, "", self.timezone, now), None)
         if says(text, "help"):
             return Outcome([help_reply(member)], None)
         if says(text, "cancel"):
