@@ -68,13 +68,24 @@ def _value_kind(question: str) -> str | None:
     return m.group(1) if m else None
 
 
-def _with_kind(score: tuple[float, float], target: TargetInfo, kind: str | None) -> tuple[float, float]:
-    """A target whose value is the kind of figure asked ranks first among equals."""
-    if kind is None or not target.value:
+def _figures_named(question: str) -> frozenset[int]:
+    """Figures the question quotes ("38 xã là những xã nào"), years left out."""
+    return frozenset(int(n) for n in re.findall(r"\b\d{1,3}\b", normalize(question)))
+
+
+def _with_kind(
+    score: tuple[float, float], target: TargetInfo, kind: str | None, numbers: frozenset[int] = frozenset()
+) -> tuple[float, float]:
+    """A target whose value is the kind of figure asked, or the figure quoted, ranks first among equals."""
+    if not target.value:
         return score
     value = normalize(target.value)
-    hit = "%" in value if kind == "%" else kind in value.split()
-    return (score[0] + _KIND_BONUS, score[1]) if hit else score
+    bonus = 0.0
+    if kind is not None and ("%" in value if kind == "%" else kind in value.split()):
+        bonus += _KIND_BONUS
+    if numbers and numbers & {int(n) for n in re.findall(r"\d+", value)}:
+        bonus += 2 * _KIND_BONUS
+    return (score[0] + bonus, score[1])
 
 
 def best_target_cover(k: Knowledge, plan_ids: list[int], question: str) -> float:
@@ -94,12 +105,19 @@ def targets_answer(k: Knowledge, plan_ids: list[int], question: str) -> tuple[li
     """The targets closest to what is asked; a plain "not found" rather than a guess."""
     query = _query_words(question)
     candidates = [t for pid in plan_ids for t in k.targets.get(pid, [])]
+    quoted = _figures_named(question)
+    named = [t for t in candidates if quoted & {int(n) for n in re.findall(r"\d+", t.value or "")}]
+    if not query and named:
+        # "38 xã là những xã nào": the target of that figure.
+        return _target_list(k, named, len(named)), named[:_MAX_LISTED_TARGETS]
     if not query and candidates:
         # "chỉ tiêu năm nay là bao nhiêu?" names no topic: the plan's targets, in its order.
         return _target_list(k, candidates, len(candidates)), candidates[:_MAX_LISTED_TARGETS]
     kind = _value_kind(question)
     scored = sorted(
-        ((_with_kind(_target_score(query, t), t, kind), t) for t in candidates), key=lambda s: s[0], reverse=True
+        ((_with_kind(_target_score(query, t), t, kind, quoted), t) for t in candidates),
+        key=lambda s: s[0],
+        reverse=True,
     )
     # A count the plan states inside a task ("xây dựng 03 mô hình …") answers when no target does better.
     figures = sorted(
