@@ -65,7 +65,12 @@ def add_partners(plan: ParsedPlan) -> None:
             if not who or len(who.split()) > 3 * _MAX_WORDS:
                 continue
             role = "support" if m.group("lead") and lead_holder else "partner"
-            for unit in split_units(who):
+            # "phối hợp với lực lượng chuyên trách … của Công an tỉnh, Hải quan …": the bodies named
+            # further in the same clause, by their capitalised names.
+            span = pattern("partner_span").match(task.text, m.start())
+            named = [ParsedUnit(name=n.group(1).strip(" ,-")) for n in pattern("agency_name").finditer(
+                span.group("span") if span else "")]
+            for unit in [*split_units(who), *named]:
                 found = _resolve(unit, known)
                 if found is None or found.key in holders or found.key in added:
                     continue

@@ -132,7 +132,9 @@ def test_004_drug_free_communes(capsys: pytest.CaptureFixture[str]) -> None:
     data = _preview("004_e2ab482368096c8f.txt", capsys)
     assert data["number"] is None and data["area"] == "tỉnh Đắk Lắk"
     counts = _counts(data)
-    assert len(counts) == 19  # 16 headings, three of which name two bodies
+    # 16 headings, three of which name two bodies; and Bộ đội Biên phòng, named by Hải quan's
+    # "Phối hợp chặt chẽ với … của Công an tỉnh, Bộ đội Biên phòng".
+    assert len(counts) == 20
     assert counts["Công an tỉnh"] == (5, 0)
     assert counts["UBND các xã, phường"] == (8, 0)
     assert counts["Bộ Tư lệnh Vùng Cảnh sát biển 3"] == (0, 1)
