@@ -47,6 +47,9 @@ from storage.people import Member
 
 __all__ = ["INTENTS", "Answer", "Asker", "answer_question", "question_handler"]
 
+# A message this short naming a body the plan knows only through another asks about it.
+_BARE_NAME_WORDS = 5
+
 
 @dataclass(frozen=True)
 class Asker:
@@ -79,9 +82,12 @@ async def answer_question(session: AsyncSession, text: str, asker: Asker, today:
         k = await knowledge(session)
         if k.plans:
             plan_ids = relevant_plans(k, place)
-            found = _named(k, normalize(text), plan_ids)
-            if len(found) == 1 and names_only(normalize(text), found[0], k):
+            norm = normalize(text)
+            found = _named(k, norm, plan_ids)
+            if len(found) == 1 and names_only(norm, found[0], k):
                 return _assigned(k, text, place, plan_ids)
+            if umbrella_members(norm) and len(norm.split()) <= _BARE_NAME_WORDS:
+                return _assigned(k, text, place, plan_ids)  # a bare "Hội phụ nữ?"
             # A target named without any question words ("số điểm tư vấn cai nghiện").
             if answers.best_target_cover(k, plan_ids, text) >= 85:
                 replies, _targets = answers.targets_answer(k, plan_ids, text)
