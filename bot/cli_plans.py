@@ -11,21 +11,17 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from rapidfuzz import fuzz, process
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.plan_import import preview
 from handlers.i18n import _
 from handlers.questions import Asker, answer_question
-from handlers.vietnamese import fold
 from storage import clock
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
-from storage.models.units import AGENCY, Unit
+from storage.models.units import Unit
 from storage.plans import ParsedPlan, find_or_create_area, parse_plan, read_text, save_plan
-from storage.plans.units import unit_key
-from storage.plans.vocabulary import vocabulary
+from storage.plans.askers import asker_unit as find_asker
 
 _TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _MEMORY = "sqlite+aiosqlite://"
@@ -89,32 +85,8 @@ def _ask_command(args: argparse.Namespace, settings: Any) -> int:
 
 
 async def asker_unit(session: AsyncSession, area: Unit, name: str | None, cache: dict[str, int]) -> int | None:
-    """The unit to ask as: a hamlet (created under the area), the area itself ("UBND xã"), or the
-    best-matching agency of the area."""
-    if not name:
-        return None
-    if name in cache:
-        return cache[name]
-    if vocabulary().is_hamlet_name(name):
-        unit = Unit(kind="hamlet", name=name, folded_name=fold(name), parent_id=area.id)
-        session.add(unit)
-        await session.flush()
-        cache[name] = unit.id
-        return unit.id
-    key, area_key = unit_key(name), unit_key(area.name)
-    level = area_key.split()[0] if area_key else ""
-    if key in (area_key, f"uy ban nhan dan {level}", f"uy ban nhan dan {area_key}"):
-        cache[name] = area.id  # "UBND xã", "xã Quỳ Hợp": the area itself
-        return area.id
-    agencies = (
-        (await session.execute(select(Unit).where(Unit.parent_id == area.id, Unit.kind == AGENCY))).scalars().all()
-    )
-    choices = {a.id: unit_key(a.name) for a in agencies}
-    best = process.extractOne(unit_key(name), choices, scorer=fuzz.WRatio)
-    if best is None or best[1] < 70:
-        return None
-    cache[name] = int(best[2])
-    return int(best[2])
+    """The unit to ask as (``storage.plans.askers``: strict names, never the closest other agency)."""
+    return await find_asker(session, area, name, cache)
 
 
 async def _ask(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:

@@ -22,7 +22,7 @@ from tests.e2e.support.scenarios import (
     view_latest,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.calendar]
 
 HOA = User(5551001, "Hoa", "hoa_khelo")
 

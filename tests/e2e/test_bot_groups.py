@@ -14,7 +14,7 @@ from tests.e2e.support.bot_process import BotRunner
 from tests.e2e.support.client import Emulator, User
 from tests.e2e.support.scenarios import HAMLET, file_report_with_rejection_and_correction, register, reports_of
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.calendar]
 
 ADMIN = User(5556001, "Công an xã")
 REPORTER = User(5556002, "Hoa")

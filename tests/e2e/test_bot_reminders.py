@@ -2,8 +2,9 @@
 
 ``baocao remind --at`` (the scheduler's query, at the first moment a reminder is due for our reporter)
 writes the outbox row, available from that moment. The test then lets that moment come (it moves
-the row's ``available_at`` to now: the bot process runs on the real clock) and the running bot's
-sender delivers it to the reporter's chat, once, even when the same moment is run again.
+the row's ``available_at`` to now: the bot process runs on the program clock, real or pinned by
+``BAOCAO_CLOCK``, as this test does) and the running bot's sender delivers it to the reporter's chat,
+once, even when the same moment is run again.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from sqlalchemy import update
 
 from handlers.reminders import Planned, due_messages
+from storage import clock
 from storage.db import create_engine, session_factory
 from storage.models.outbox import OutboxMessage
 from tests.e2e.support.bot_process import BotRunner, Database, baocao_command
@@ -24,7 +26,7 @@ from tests.e2e.support.client import Emulator, User
 from tests.e2e.support.proxy import Fault, FaultProxy
 from tests.e2e.support.scenarios import register
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.calendar]
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 REPORTER = User(5557001, "Hoa")
@@ -35,7 +37,7 @@ async def first_reminder(db: Database, chat_id: int, days: int = 45) -> tuple[dt
     engine = create_engine(db.url)
     try:
         sessions = session_factory(engine)
-        today = dt.datetime.now(VIETNAM).date()
+        today = clock.now().astimezone(VIETNAM).date()
         for offset in range(days):
             at = dt.datetime.combine(today + dt.timedelta(days=offset), dt.time(8, 0), VIETNAM)
             async with sessions() as session:
@@ -55,7 +57,8 @@ async def let_the_moment_come(db: Database) -> int:
             result = await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.sent_at.is_(None))
-                .values(available_at=dt.datetime.now(dt.UTC))
+                # A minute back: the bot's clock started (at a pinned moment) a little after ours.
+                .values(available_at=clock.now() - dt.timedelta(minutes=1))
             )
             return int(result.rowcount)  # type: ignore[attr-defined]
     finally:
@@ -121,7 +124,7 @@ async def test_reminder_waits_for_the_end_of_quiet_hours(tg: Emulator, bots: Bot
     """In the quiet hours (21:00-07:00 at night; here the two hours around now), a due reminder is held."""
     db = await bots.database()
     # Around the present moment, not "00:00-23:59": that window has a one-minute gap at midnight.
-    local_now = dt.datetime.now(VIETNAM)
+    local_now = clock.now().astimezone(VIETNAM)
     quiet = f"{local_now - dt.timedelta(hours=1):%H:%M}-{local_now + dt.timedelta(hours=1):%H:%M}"
     await bots.start(framework, db, extra_env={"BAOCAO_QUIET_HOURS": quiet})
     chat = tg.private(REPORTER)

@@ -8,6 +8,7 @@ import itertools
 import random
 import re
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,6 +20,9 @@ from storage.calendar import TZ
 from storage.db import session_factory
 from storage.models import GroupBinding, Identity, Membership, Person, Unit
 from tests.groups.commune import BuiltCommune, build_commune, file_report, random_values
+
+# Calendar-dependent: CI runs it again with the clock pinned at each moment (make test-dates).
+pytestmark = pytest.mark.calendar
 
 NOW = dt.datetime(2026, 11, 27, 9, 0, tzinfo=TZ).astimezone(dt.UTC)
 _ids = itertools.count(1)

@@ -29,6 +29,9 @@ from storage.people import Member
 from tests.conftest import shared_dir
 from tests.groups.commune import BuiltCommune, build_commune, file_report
 
+# Calendar-dependent: CI runs it again with the clock pinned at each moment (make test-dates).
+pytestmark = pytest.mark.calendar
+
 NOW = dt.datetime(2026, 12, 5, 9, 0, tzinfo=TZ).astimezone(dt.UTC)
 PLAN_ANSWER = "(an answer about the plans)"
 _ids = itertools.count(1)

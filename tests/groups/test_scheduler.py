@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -12,6 +13,9 @@ from storage.calendar import TZ
 from storage.db import session_factory
 from storage.models import OutboxMessage
 from tests.groups.commune import build_commune
+
+# Calendar-dependent: CI runs it again with the clock pinned at each moment (make test-dates).
+pytestmark = pytest.mark.calendar
 
 
 def _at(hour: int, minute: int) -> dt.datetime:

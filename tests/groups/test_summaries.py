@@ -20,6 +20,9 @@ from storage.calendar import TZ, months_in, parse_period
 from storage.db import session_factory
 from tests.groups.commune import BuiltCommune, build_commune, file_report, random_values
 
+# Calendar-dependent: CI runs it again with the clock pinned at each moment (make test-dates).
+pytestmark = pytest.mark.calendar
+
 STOCK = {"nghien", "su_dung", "sau_cai", "cai_nghien", "loan_than"}
 NOW = dt.datetime(2026, 12, 2, 9, 0, tzinfo=TZ)
 

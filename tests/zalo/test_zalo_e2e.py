@@ -7,7 +7,6 @@ restarted, by polling and behind the webhook, and nothing is lost or sent twice.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.transports.zalo_updates import SECRET_HEADER
+from storage import clock
 from storage.calendar import period_of
 from storage.db import create_engine, session_factory
 from storage.demo import load_demo
@@ -28,7 +28,7 @@ from storage.reports import IndicatorView, indicator_set_for, latest_report, rep
 from tests.zalo.bot_process import BotProcess, ZaloUser, free_port, wait_for
 from tests.zalo.server import ZaloTestServer
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.calendar]
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SECRET = "e2e-webhook-secret"
@@ -64,7 +64,7 @@ async def demo(tmp_path: Path) -> Demo:
     try:
         await upgrade(engine)
         sessions = session_factory(engine)
-        now = dt.datetime.now(dt.UTC)
+        now = clock.now()
         today = now.astimezone(TZ).date()
         async with sessions() as session, session.begin():
             summary = await load_demo(session, now, today)

@@ -17,7 +17,7 @@ from tests.zalo.bot_process import BotProcess, free_port, wait_for
 from tests.zalo.chat_adapter import ZaloChat, ZaloMessage
 from tests.zalo.server import ZaloTestServer
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.calendar]
 
 BOUND_LEADERS = (
     "This group is now the leaders' group of {commune}. I will post here a summary the day after "

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from handlers.reminders import Planned, due_messages
+from storage import clock
 from storage.db import create_engine, session_factory
 from storage.models.outbox import OutboxMessage
 from tests.e2e.support.bot_process import Database, create_database
@@ -24,7 +25,7 @@ from tests.zalo.bot_process import BotProcess, wait_for
 from tests.zalo.chat_adapter import ZaloChat
 from tests.zalo.server import ZaloTestServer
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.calendar]
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 USER = "zalo-reporter-khelo"
 
@@ -41,7 +42,7 @@ async def _first_reminder(db: Database) -> Planned:
     engine = create_engine(db.url)
     try:
         async with session_factory(engine)() as session:
-            today = dt.datetime.now(TZ).date()
+            today = clock.now().astimezone(TZ).date()
             for offset in range(62):
                 moment = dt.datetime.combine(today + dt.timedelta(days=offset), dt.time(10, 0), TZ)
                 for item in await due_messages(session, moment.astimezone(dt.UTC), with_chart=False):
@@ -65,6 +66,8 @@ async def _write_now(db: Database, item: Planned) -> None:
                     buttons=item.buttons,
                     dedupe_key=item.dedupe_key,
                     unit_id=item.unit_id,
+                    # A minute back: the bot's clock started (at a pinned moment) a little after ours.
+                    available_at=clock.now() - dt.timedelta(minutes=1),
                 )
             )
     finally:
@@ -87,8 +90,13 @@ async def test_reminder_on_zalo_and_typing_its_button_starts_the_report(zalo: Za
         label = vi("Start the report")
         assert HAMLET in pushed.text and pushed.text.endswith(vi("Type “{label}”") + label + "”"), pushed.text
         await chat.send(label)
-        intro, first = await chat.new_messages(2, timeout=15)
-        assert HAMLET in intro.text and "(1/" in first.text
+        answers = await chat.new_messages(1, timeout=15, settle=1.0)
+        if not any("(1/" in m.text for m in answers):
+            # Early in a month the bot asks which month first: the official answers as they would.
+            assert HAMLET in answers[-1].text, answers[-1].text
+            await chat.send("tháng này")
+            answers = await chat.new_messages(2, timeout=15)
+        assert HAMLET in answers[0].text and "(1/" in answers[-1].text
         assert zalo.calls(token, "sendMessage") == len(await chat.messages())  # nothing sent twice
     finally:
         code = await bot.stop()
