@@ -295,6 +295,10 @@ class Core:
             return await dialog.step(self._context(session, member, now), state, answer, incoming.button is not None)
         if command is not None:
             return Outcome([help_reply(member)], state)
+        if not text and incoming.button and " " in incoming.button:
+            # Answers to questions carry their follow-up as words ("chi tiết Công an xã"): pressing the
+            # button is typing them. Internal data of an ended dialog ("confirm") is not words.
+            text = incoming.button
         return await self._free_text(session, member, text, now)
 
     async def _start_report(self, session: AsyncSession, member: Member, argument: str, now: dt.datetime) -> Outcome:

@@ -40,3 +40,19 @@ async def test_admin_imports_a_plan_in_chat_and_a_reporter_asks(engine: AsyncEng
     assert after == before + 1
     # The demo plan still answers for the demo commune's hamlet.
     assert "Theo Kế hoạch số 18/KH-UBND" in texts(await reporter.say("xóm tôi được giao gì"))
+
+
+async def test_pressing_an_answers_button_is_typing_its_words(engine: AsyncEngine) -> None:
+    """'Xem chi tiết' under an answer (no dialog open) gives the full text, as typing it would."""
+    clock = Clock()
+    sessions, summary = await demo(engine, clock)
+    core = Core(sessions=sessions, clock=clock, questions=question_handler)
+    reporter = User(core, "rep-2")
+    await reporter.say(f"/start {code_of(summary, 'Bản Khe Ló')}")
+    answer = await reporter.say("Công an xã được giao nhiệm vụ gì?")
+    buttons = [b for r in answer for row in r.buttons for b in row]
+    assert buttons, texts(answer)
+    pressed = await reporter.press(buttons[0].data)
+    typed = await reporter.say(buttons[0].data)
+    assert texts(pressed) == texts(typed) and "Công an xã" in texts(pressed)
+    assert texts(pressed) != texts(answer) and "Là cơ quan thường trực" in texts(pressed)
