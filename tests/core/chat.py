@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from handlers.dispatch import Core
 from handlers.messages import Incoming, Reply
+from storage import clock as program_clock
 from storage.db import session_factory
 from storage.demo import DemoSummary, load_demo
 
@@ -20,9 +21,17 @@ _update_ids = itertools.count(1)
 
 @dataclass
 class Clock:
-    """A clock the test moves by hand."""
+    """A clock the test moves by hand; it moves the program clock too, so the rows' timestamps (set by
+    the models from ``storage.clock``) agree with what the core is told (never a fixed core beside the
+    real date)."""
 
     now: dt.datetime = FIXED_NOW
+
+    def __setattr__(self, name: str, value: object) -> None:
+        super().__setattr__(name, value)
+        if name == "now" and isinstance(value, dt.datetime):
+            program_clock.pin(None)
+            program_clock.pin(value)
 
     def __call__(self) -> dt.datetime:
         return self.now

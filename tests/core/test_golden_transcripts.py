@@ -17,9 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from handlers.dispatch import Core
 from tests.core.chat import Clock, User, code_of, demo
 
-# Calendar-dependent: CI runs it again with the clock pinned at each moment (make test-dates).
-pytestmark = pytest.mark.calendar
-
 GOLDEN = Path(__file__).with_name("golden")
 
 SCRIPTS: dict[str, list[str]] = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -16,9 +15,6 @@ from storage.db import create_engine, session_factory
 from storage.models import Invite, Report, ReportRevision, Unit
 from storage.reports import latest_report
 from tests.core.chat import Clock, User, code_of, demo, texts
-
-# Calendar-dependent: CI runs it again with the clock pinned at each moment (make test-dates).
-pytestmark = pytest.mark.calendar
 
 ANSWERS = ["3", "2", "3", "1", "2", "1", "0", "3", "90", "1", "0", "0"]
 

@@ -6,14 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.core.chat import Clock, texts
 from tests.core.test_report_dialog import ANSWERS, khe_lo_report, registered
-
-# Calendar-dependent: CI runs it again with the clock pinned at each moment (make test-dates).
-pytestmark = pytest.mark.calendar
 
 # 09:00 on 2 December 2026 (Vietnam): the month picker is offered; November is overdue.
 EARLY_DECEMBER = dt.datetime(2026, 12, 2, 2, 0, tzinfo=dt.UTC)

@@ -28,7 +28,7 @@ from storage.models import DialogState, Period, Report, Unit
 from tests.core.chat import FIXED_NOW, Clock, User, code_of, demo, texts
 
 # One worker runs them all: they share one database, set up once (``bench``).
-pytestmark = [pytest.mark.xdist_group(name="typed_answers"), pytest.mark.calendar]
+pytestmark = pytest.mark.xdist_group(name="typed_answers")
 
 CASES = [json.loads(line) for line in Path(__file__).with_name("typed_answers.jsonl").read_text("utf-8").splitlines()
          if line.strip()]

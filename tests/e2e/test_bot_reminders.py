@@ -26,7 +26,7 @@ from tests.e2e.support.client import Emulator, User
 from tests.e2e.support.proxy import Fault, FaultProxy
 from tests.e2e.support.scenarios import register
 
-pytestmark = [pytest.mark.e2e, pytest.mark.calendar]
+pytestmark = pytest.mark.e2e
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 REPORTER = User(5557001, "Hoa")
@@ -82,6 +82,7 @@ async def remind_at(db: Database, at: dt.datetime, directory: str) -> str:
     return out.decode()
 
 
+@pytest.mark.calendar
 async def test_reminder_reaches_the_reporter_once(tg: Emulator, bots: BotRunner, framework: str) -> None:
     """The due reminder arrives in the reporter's chat with the planned text, and only once."""
     db = await bots.database()
@@ -120,6 +121,7 @@ async def test_reminder_survives_a_refused_send(
     assert len(sent) == 1, sent
 
 
+@pytest.mark.calendar
 async def test_reminder_waits_for_the_end_of_quiet_hours(tg: Emulator, bots: BotRunner, framework: str) -> None:
     """In the quiet hours (21:00-07:00 at night; here the two hours around now), a due reminder is held."""
     db = await bots.database()

@@ -12,7 +12,6 @@ import collections
 import datetime as dt
 import random
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -24,9 +23,6 @@ from storage.db import create_engine, session_factory
 from storage.models import OutboxMessage, Unit
 from tests.groups.commune import HAMLETS_CHAT, LEADERS_CHAT, build_commune, file_report, random_values
 from tests.groups.fakes import FakeDeliver
-
-# Calendar-dependent: CI runs it again with the clock pinned at each moment (make test-dates).
-pytestmark = pytest.mark.calendar
 
 FAST = Limits(per_second=1000.0, chat_interval=0.0, group_limit=10_000, group_window=1.0)
 START = dt.datetime(2026, 10, 1, 0, 0, tzinfo=TZ)

@@ -28,7 +28,7 @@ from storage.reports import IndicatorView, indicator_set_for, latest_report, rep
 from tests.zalo.bot_process import BotProcess, ZaloUser, free_port, wait_for
 from tests.zalo.server import ZaloTestServer
 
-pytestmark = [pytest.mark.e2e, pytest.mark.calendar]
+pytestmark = pytest.mark.e2e
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SECRET = "e2e-webhook-secret"
@@ -125,6 +125,7 @@ async def _start_report(user: ZaloUser) -> str:
     return replies[-1]
 
 
+@pytest.mark.calendar
 async def test_register_report_with_a_rejected_value_and_a_correction_then_view(
     demo: Demo, zalo: ZaloTestServer, tmp_path: Path
 ) -> None:
