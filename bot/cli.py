@@ -12,6 +12,7 @@ from bot.app import App, build_app, setup_logging
 from bot.settings import Settings
 from bot.transports.console import run_console
 from handlers.i18n import _
+from handlers.registration import role_name
 from storage.demo import DemoSummary, load_demo
 from storage.people import ensure_member
 from storage.units import find_units
@@ -60,7 +61,7 @@ async def _chat(settings: Settings, unit_name: str, role: str, jsonl: bool) -> i
             return 2
         user_id, name = found
         greeting = _("Chatting as the {role} of {unit}. Type “báo cáo” to start, /quit to leave.").format(
-            role=role, unit=name)
+            role=role_name(role), unit=name)
         await run_console(app.core, user_id, jsonl, greeting=greeting)
     return 0
 

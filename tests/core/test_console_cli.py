@@ -64,3 +64,11 @@ def test_on_the_first_of_the_month_the_month_is_asked_and_the_chosen_one_is_file
     assert "Đã lưu báo cáo" in text_of(outputs[-1]) and "tháng 11/2026" in text_of(outputs[-1])
     shown = chat(db, ["/xem"], moment=FIRST_OF_MONTH)
     assert "Báo cáo gần nhất của Bản Khe Ló: tháng 11/2026" in text_of(shown[0])
+
+
+def test_the_console_greets_in_vietnamese_without_english_role_names(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'baocao.db'}", "BAOCAO_CLOCK": MID_MONTH}
+    result = subprocess.run([sys.executable, "-m", "bot", "chat", "--as", "ban khe lo"], input="/quit\n",
+                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=True)
+    assert "vai trò người báo cáo của Bản Khe Ló" in result.stdout
+    assert "reporter" not in result.stdout
