@@ -49,13 +49,22 @@ async def until_signalled() -> None:
                 loop.remove_signal_handler(sig)
 
 
+def same_secret(given: str | None, expected: str) -> bool:
+    """Whether a request's secret header equals ``expected``, compared in constant time.
+
+    aiohttp hands a header's non-UTF-8 bytes over as lone surrogates; they are compared as the bytes
+    they were (and so never match), where a plain ``encode()`` raised and made the request a 500.
+    """
+    if given is None or not expected:
+        return False
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8", "surrogateescape"))
+
+
 def webhook_app(path: str, secret: str, feed: Feed) -> web.Application:
     """The aiohttp application: POST ``path`` takes updates, GET /healthz says the worker is up."""
-    expected = secret.encode()
 
     async def receive(request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "").encode()
-        if not hmac.compare_digest(given, expected):
+        if not same_secret(request.headers.get(SECRET_HEADER), secret):
             return web.Response(status=401, text="wrong or missing secret token")
         try:
             data = await request.json()

@@ -13,10 +13,10 @@ the core can ask the user to type instead.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Mapping
 from typing import Any
 
+from bot.webhook import same_secret
 from handlers.messages import ChatType, Incoming
 from handlers.vietnamese import fold, nfc
 
@@ -105,7 +105,4 @@ def parse_update(update: Mapping[str, Any], bot_name: str | None = None) -> Inco
 def secret_matches(headers: Mapping[str, str], expected: str) -> bool:
     """Return whether a webhook request carries ``expected`` in ``X-Bot-Api-Secret-Token``
     (compared in constant time, so the secret cannot be guessed byte by byte)."""
-    given = headers.get(SECRET_HEADER)
-    if not expected or given is None:
-        return False
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+    return same_secret(headers.get(SECRET_HEADER), expected)
