@@ -27,7 +27,7 @@ from handlers.report_status import report_question_handler
 from storage import clock as program_clock
 from storage.db import create_engine, session_factory
 from storage.demo import DemoSummary, load_demo
-from storage.migrate import upgrade
+from storage.migrate import DEMO_LOCK, hold_lock, upgrade
 from storage.models import Unit
 
 
@@ -48,6 +48,7 @@ class App:
     async def load_demo_if_empty(self) -> DemoSummary | None:
         """Load the demo commune into an empty database (the embedded default starts with it)."""
         async with self.sessions() as session, session.begin():
+            await hold_lock(session, DEMO_LOCK)  # another process starting now waits, then finds it loaded
             count = (await session.execute(select(func.count()).select_from(Unit))).scalar_one()
             if count:
                 return None

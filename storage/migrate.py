@@ -1,4 +1,10 @@
-"""Run the Alembic migrations programmatically on an async engine (the only way the schema is made)."""
+"""Run the Alembic migrations programmatically on an async engine (the only way the schema is made).
+
+Several processes may start at once on a fresh database (``baocao demo`` and ``baocao run`` of
+several workers): on PostgreSQL each migration run first takes a transaction-level advisory lock,
+so one migrates while the others wait and then find the schema at head. SQLite needs nothing: the
+migration's ``BEGIN IMMEDIATE`` already holds the database's write lock.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,22 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 _HERE = Path(__file__).resolve().parent
+# Keys of PostgreSQL advisory locks (any 64-bit numbers that nothing else in the database uses).
+MIGRATION_LOCK = 0x6261_6F63_6D69_6701  # "baocmig" + 1
+DEMO_LOCK = 0x6261_6F63_6465_6D01  # "baocdem" + 1
+
+
+async def hold_lock(target: AsyncConnection | AsyncSession, key: int) -> None:
+    """Wait for the advisory lock ``key`` and hold it until the current transaction ends (PostgreSQL);
+    a no-op on SQLite, whose write transactions are already serialised."""
+    bind = target.bind if isinstance(target, AsyncSession) else target
+    if bind.dialect.name == "postgresql":
+        await target.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def alembic_config(url: str = "") -> Config:
@@ -30,6 +48,8 @@ async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
         command.upgrade(config, revision)
 
     async with engine.connect() as connection:
+        # Alembic runs inside the transaction the lock began; the commit releases the lock.
+        await hold_lock(connection, MIGRATION_LOCK)
         await connection.run_sync(_upgrade)
         await connection.commit()
 
@@ -43,5 +63,6 @@ async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
         command.downgrade(config, revision)
 
     async with engine.connect() as connection:
+        await hold_lock(connection, MIGRATION_LOCK)
         await connection.run_sync(_downgrade)
         await connection.commit()
