@@ -22,11 +22,30 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import asyncpg
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, delete, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models.base import UtcDateTime
+from storage.models.dialogs import AppliedUpdate
 from storage.sqlite_driver import Connection as InLoopSqlite
+
+# Telegram keeps an unconfirmed update for 24 hours and retries a webhook for less; Zalo redelivers
+# within minutes. A week of update ids covers every redelivery with room to spare (a bot stopped
+# over a long weekend included); older ids are pruned by the running bot.
+KEEP_APPLIED = dt.timedelta(days=7)
+PRUNE_BATCH = 5000
+
+
+async def prune_applied(session: AsyncSession, before: dt.datetime, limit: int = PRUNE_BATCH) -> int:
+    """Delete up to ``limit`` update ids applied before ``before`` (oldest first); return how many.
+
+    One batch per call, so the caller commits between batches and no transaction holds a large
+    delete's locks while updates are being claimed."""
+    oldest = (select(AppliedUpdate.transport, AppliedUpdate.update_id)
+              .where(AppliedUpdate.applied_at < before).order_by(AppliedUpdate.applied_at).limit(limit))
+    statement = delete(AppliedUpdate).where(tuple_(AppliedUpdate.transport, AppliedUpdate.update_id).in_(oldest))
+    result = await session.execute(statement)
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 @dataclass(frozen=True)

@@ -31,10 +31,11 @@ class DialogState(Base):
 
 
 class AppliedUpdate(Base):
-    """An update already applied; written in the same transaction as its effects."""
+    """An update already applied; written in the same transaction as its effects. Kept only as long
+    as a redelivery can come (``storage.per_update.KEEP_APPLIED``); the running bot prunes older rows."""
 
     __tablename__ = "applied_updates"
 
     transport: Mapped[str] = mapped_column(String(20), primary_key=True)
     update_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    applied_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    applied_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
