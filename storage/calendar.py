@@ -59,6 +59,11 @@ def _spec(kind: str, year: int, number: int) -> PeriodSpec:
     return PeriodSpec(first, last, kind, year, number, code)
 
 
+def period_spec(kind: str, year: int, number: int = 1) -> PeriodSpec:
+    """The period of ``kind`` (month, quarter, half, year) numbered ``number`` in ``year``."""
+    return _spec(kind, year, number)
+
+
 def parse_period(code: str) -> PeriodSpec:
     """Parse ``2026-11``, ``2026-Q4``, ``2026-H2`` or ``2026`` (case-insensitive); ValueError otherwise."""
     match = _CODE.match(code.strip().upper())

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from handlers import reporting_scope
 from handlers.i18n import _
 from handlers.messages import Reply
 from handlers.questions.knowledge import PlanInfo
+from storage.calendar import period_spec
 
 # One message stays under this (a phone screen or two; far under the 4096 Telegram allows).
 LIMIT = 3500
@@ -72,14 +74,8 @@ def cite(plan: PlanInfo) -> str:
 
 
 def period_label(kind: str, year: int, number: int) -> str:
-    """ "tháng 11/2026", "quý 4/2026", "6 tháng đầu năm 2026", "năm 2026"."""
-    if kind == "month":
-        return _("month {month}/{year}").format(month=f"{number:02d}", year=year)
-    if kind == "quarter":
-        return _("quarter {quarter}/{year}").format(quarter=number, year=year)
-    if kind == "half":
-        return (_("first half of {year}") if number == 1 else _("second half of {year}")).format(year=year)
-    return _("year {year}").format(year=year)
+    """The period's one label, as in every reply: "tháng 11/2026", "quý IV/2026", "năm 2026"."""
+    return reporting_scope.period_label(period_spec(kind, year, number))
 
 
 def deadline_label(kind: str) -> str:
