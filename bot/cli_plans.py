@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.plan_import import preview
+from conversations.plan_import import preview, too_large
 from handlers.i18n import _
 from handlers.questions import Asker, answer_question
 from storage import clock
@@ -22,6 +22,7 @@ from storage.migrate import upgrade
 from storage.models.units import Unit
 from storage.plans import ParsedPlan, find_or_create_area, parse_plan, read_text, save_plan
 from storage.plans.askers import asker_unit as find_asker
+from storage.plans.document import TooLarge
 
 _TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _MEMORY = "sqlite+aiosqlite://"
@@ -55,8 +56,19 @@ def _import_command(args: argparse.Namespace, settings: Any) -> int:
     return asyncio.run(_import(args, str(getattr(settings, "database_url", "sqlite+aiosqlite:///baocao.db"))))
 
 
+def _read_plan(path: Path, area: str | None = None) -> ParsedPlan | None:
+    """Parse the plan at ``path``; ``None`` (the reason printed) when it is over the limits."""
+    try:
+        return parse_plan(read_text(path), path.name, area_name=area)
+    except TooLarge as error:
+        print(too_large(error), file=sys.stderr)
+        return None
+
+
 async def _import(args: argparse.Namespace, url: str) -> int:
-    plan = parse_plan(read_text(args.file), args.file.name, area_name=args.area)
+    plan = _read_plan(args.file, args.area)
+    if plan is None:
+        return 2
     if args.json:
         print(json.dumps(plan.as_json(), ensure_ascii=False))
     else:
@@ -90,7 +102,9 @@ async def asker_unit(session: AsyncSession, area: Unit, name: str | None, cache:
 
 
 async def _ask(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    parsed = parse_plan(read_text(args.plan), args.plan.name)
+    parsed = _read_plan(args.plan)
+    if parsed is None:
+        return 2
     today = args.today or clock.now().astimezone(_TZ).date()
     engine = create_engine(_MEMORY)
     try:

@@ -1,59 +1,133 @@
 """Importing a plan in chat (admins): send the file, see what was understood, press “Lưu” to save.
 
-The dialog holds the document's text in its payload between the preview and the confirmation; the
-save itself is an effect (``SavePlan``) that the dispatcher applies in its unit of work with
-``apply_save_plan``. Wiring expected in ``handlers/dispatch.py``: when an admin's message carries a
+Reading and parsing the file is CPU work: it runs in a worker thread, never on the event loop, and
+files over the limits of ``storage.plans.document`` (a .docx that unpacks to more than 20 MB, text
+longer than 200,000 characters) are refused with a message that says so. Between the preview and
+the confirmation the dialog holds what was understood (the parsed plan, what the save writes), not
+the document's text; the save itself is an effect (``SavePlan``) that the dispatcher applies in its
+unit of work with ``apply_save_plan``. Wiring expected in ``handlers/dispatch.py``: when an admin's message carries a
 file, call ``PlanImportDialog().start_with_file(ctx, file.name, file.content)``; in ``_apply``, hand a
 ``SavePlan`` to ``apply_save_plan``; register the dialog under ``PlanImportDialog.name``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import datetime as dt
 import json
+import types
+import typing
+import zipfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import Context, Effect, Outcome, State
-from handlers.i18n import _
+from handlers.i18n import _, fmt_number
 from handlers.messages import Button, Reply
 from handlers.questions.replies import deadline_label
 from handlers.vietnamese import fold
 from storage.models.units import AGENCY, Unit
 from storage.plans import ParsedPlan, parse_plan, save_plan
-from storage.plans.document import docx_text
+from storage.plans.document import MAX_FILE_BYTES, TooLarge, check_text, docx_text
 
 SAVE = "plan_save"
 CANCEL = "plan_cancel"
 # Telegram caps a message at 4096 characters; the preview leaves room for the buttons' text.
 _PREVIEW_LIMIT = 3500
-_MAX_BYTES = 5_000_000
 _WORDS = Path(__file__).with_name("plan_import.json")
 
 
 @dataclass(frozen=True)
 class SavePlan(Effect):
-    """Save the previewed plan under the area ``area_id``."""
+    """Save the previewed plan (``plan``: ``plan_to_json``) under the area ``area_id``."""
 
     source_name: str
-    text: str
+    plan: dict[str, Any]
     area_id: int
 
 
 def decode(name: str, content: bytes) -> str | None:
-    """The text of a sent file (.docx, or UTF-8 text/Markdown); ``None`` when it is neither."""
+    """The text of a sent file (.docx, or UTF-8 text/Markdown); ``None`` when it is neither.
+
+    Raises ``TooLarge`` over the limits. CPU-bound: ``read_file`` runs it in a worker thread."""
+    if len(content) > MAX_FILE_BYTES:
+        raise TooLarge("file", len(content), MAX_FILE_BYTES)
     if name.lower().endswith(".docx"):
         try:
             return docx_text(content)
-        except Exception:  # a damaged or mislabelled file: say so rather than fail the update
-            return None
+        except TooLarge:
+            raise
+        except (zipfile.BadZipFile, ValueError, KeyError, OSError, SyntaxError):
+            return None  # a damaged or mislabelled file: say so rather than fail the update
     try:
-        return content.decode("utf-8")
+        return check_text(content.decode("utf-8"))
     except UnicodeDecodeError:
         return None
+
+
+def _read(name: str, content: bytes) -> ParsedPlan | None:
+    text = decode(name, content)
+    if not text or not text.strip():
+        return None
+    return parse_plan(text, name)
+
+
+async def read_file(name: str, content: bytes) -> ParsedPlan | None:
+    """Decode and parse a sent file in a worker thread, so other users' updates go on meanwhile;
+    ``None`` when it is unreadable, ``TooLarge`` over the limits."""
+    return await asyncio.to_thread(_read, name, content)
+
+
+def too_large(error: TooLarge) -> str:
+    """Tell the user, in their language, which limit the file is over."""
+    if error.what == "text":
+        return _("The file is too large: {size} characters of text; a plan may have at most {limit}. "
+                 "Send the plan without its appendices, or split it.").format(
+            size=fmt_number(error.size), limit=fmt_number(error.limit))
+    if error.what == "unpacked":
+        return _("The file is too large: it unpacks to {size} MB; a plan may unpack to at most {limit} MB. "
+                 "Save it again without pictures, or send it as .txt.").format(
+            size=fmt_number(round(error.size / 1_000_000, 1)), limit=fmt_number(round(error.limit / 1_000_000, 1)))
+    return _("The file is too large: a plan file may have at most {limit} MB.").format(
+        limit=fmt_number(round(error.limit / 1_000_000, 1)))
+
+
+def plan_to_json(plan: ParsedPlan) -> dict[str, Any]:
+    """The parsed plan as JSON-able data (dates as ISO text), for the dialog's payload."""
+    data: dict[str, Any] = json.loads(json.dumps(dataclasses.asdict(plan), default=str))
+    return data
+
+
+def _rebuild(kind: Any, value: Any) -> Any:
+    """Rebuild a value of type ``kind`` (dataclasses, lists, dicts, dates, optionals) from JSON data."""
+    if value is None:
+        return None
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        return _rebuild(next(a for a in typing.get_args(kind) if a is not type(None)), value)
+    if origin is list:
+        return [_rebuild(typing.get_args(kind)[0], v) for v in value]
+    if origin is dict:
+        return {k: _rebuild(typing.get_args(kind)[1], v) for k, v in value.items()}
+    if kind is dt.date:
+        return dt.date.fromisoformat(value)
+    if dataclasses.is_dataclass(kind):
+        hints = typing.get_type_hints(kind)
+        return kind(**{f.name: _rebuild(hints[f.name], value[f.name])  # type: ignore[operator]
+                       for f in dataclasses.fields(kind) if f.init and f.name in value})
+    return value
+
+
+def plan_from_json(data: dict[str, Any]) -> ParsedPlan:
+    """The ``ParsedPlan`` that ``plan_to_json`` wrote."""
+    plan: ParsedPlan = _rebuild(ParsedPlan, data)
+    return plan
 
 
 def preview(
@@ -110,7 +184,7 @@ class PlanImportDialog:
     """Preview then save a plan document sent by an admin."""
 
     name = "plan_import"
-    version = 1
+    version = 2  # 1 held the document's whole text; 2 holds the parsed plan
 
     async def start(self, ctx: Context, argument: str) -> Outcome:
         """Without a file there is nothing to import: say how."""
@@ -120,27 +194,41 @@ class PlanImportDialog:
         """Read the file and show the preview with “Save” and “Cancel”."""
         if ctx.member.role != "admin":
             return Outcome([Reply(_("Only an admin can import a plan."))], None)
-        text = decode(name, content) if len(content) <= _MAX_BYTES else None
-        if not text or not text.strip():
+        if not content:
+            # Telegram sends no empty file: the transport did not download one over its limit.
+            return Outcome([Reply(too_large(TooLarge("file", MAX_FILE_BYTES + 1, MAX_FILE_BYTES)))], None)
+        try:
+            plan = await read_file(name, content)
+        except TooLarge as error:
+            return Outcome([Reply(too_large(error))], None)
+        if plan is None:
             return Outcome([Reply(_("I cannot read this file. Send a .docx, .txt or .md file."))], None)
-        plan = parse_plan(text, name)
         area_id = await _area_for(ctx.session, plan, ctx.member.commune_id)
         if area_id is None:
             return Outcome([Reply(_("I do not know which area this plan belongs to."))], None)
         if not plan.tasks and not plan.targets:
             return Outcome([Reply(_("I found no task and no target in this file; nothing to import."))], None)
-        state = State(self.name, "confirm", {"name": name, "text": text, "area_id": area_id}, self.version)
+        state = State(self.name, "confirm", {"name": name, "plan": plan_to_json(plan), "area_id": area_id},
+                      self.version)
         return Outcome([Reply(preview(plan)), Reply(_("Save this plan?"), buttons=_buttons())], state)
 
     async def step(self, ctx: Context, state: State, answer: str, is_button: bool) -> Outcome:
         """“Save” stores the plan, “Cancel” drops it; anything else asks again."""
         choice = answer if is_button else fold(answer)
         if choice == SAVE or choice in _words("save"):
-            effect = SavePlan(str(state.data["name"]), str(state.data["text"]), int(state.data["area_id"]))
+            effect = SavePlan(str(state.data["name"]), _pending_plan(state), int(state.data["area_id"]))
             return Outcome([Reply(_("The plan is saved. Anyone registered can now ask about it."))], None, [effect])
         if choice == CANCEL or choice in _words("cancel"):
             return Outcome([Reply(_("Cancelled. Nothing was saved."))], None)
         return Outcome([Reply(_("Press “Save” to save the plan or “Cancel” to drop it."), buttons=_buttons())], state)
+
+
+def _pending_plan(state: State) -> dict[str, Any]:
+    """The parsed plan a pending import holds (a version-1 import still pending holds its text)."""
+    if "plan" in state.data:
+        plan: dict[str, Any] = state.data["plan"]
+        return plan
+    return plan_to_json(parse_plan(str(state.data["text"]), str(state.data["name"])))
 
 
 async def apply_save_plan(session: AsyncSession, effect: SavePlan) -> int:
@@ -148,5 +236,5 @@ async def apply_save_plan(session: AsyncSession, effect: SavePlan) -> int:
     area = await session.get(Unit, effect.area_id)
     if area is None:
         raise ValueError(f"area {effect.area_id} no longer exists")
-    plan = await save_plan(session, parse_plan(effect.text, effect.source_name), area)
+    plan = await save_plan(session, plan_from_json(effect.plan), area)
     return plan.id

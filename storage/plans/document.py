@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,17 +49,71 @@ class Document:
     head: list[str]  # the first lines, raw, for the number and date
 
 
+# Limits of what a plan file may be (the largest real plan seen: 54 KB of text, 30,000 characters).
+# A .docx is a zip: its parts are checked as declared in the zip's directory before anything is
+# unpacked (zipfile never inflates a part beyond its declared size), so a 210 KB file that unpacks
+# to 47 MB is refused in microseconds instead of freezing the bot.
+MAX_FILE_BYTES = 5_000_000  # what the transports download
+MAX_UNPACKED_BYTES = 20_000_000  # every part of a .docx together, pictures included
+MAX_XML_BYTES = 8_000_000  # the parts python-docx parses (document.xml, styles, …)
+MAX_RATIO = 100  # a part of over 1 MB may be at most this many times its compressed size
+MAX_PARTS = 2_000
+MAX_TEXT_CHARS = 200_000  # about 60 pages, seven times the longest real plan
+_RATIO_FROM = 1_000_000
+
+
+class TooLarge(ValueError):
+    """A plan file over one of the limits: ``what`` is "file", "unpacked" or "text"; ``size`` and
+    ``limit`` are in bytes ("file", "unpacked") or characters ("text")."""
+
+    def __init__(self, what: str, size: int, limit: int) -> None:
+        super().__init__(f"{what}: {size} > {limit}")
+        self.what, self.size, self.limit = what, size, limit
+
+
+def check_docx(content: bytes) -> None:
+    """Raise ``TooLarge`` when the .docx ``content`` would unpack to more than the limits allow
+    (declared sizes, compression ratio, number of parts); ``zipfile.BadZipFile`` when it is no zip."""
+    if len(content) > MAX_FILE_BYTES:
+        raise TooLarge("file", len(content), MAX_FILE_BYTES)
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        parts = archive.infolist()
+    if len(parts) > MAX_PARTS:
+        raise TooLarge("unpacked", sum(p.file_size for p in parts), MAX_UNPACKED_BYTES)
+    total = sum(p.file_size for p in parts)
+    xml = sum(p.file_size for p in parts if p.filename.lower().endswith((".xml", ".rels")))
+    if total > MAX_UNPACKED_BYTES or xml > MAX_XML_BYTES:
+        raise TooLarge("unpacked", total, MAX_UNPACKED_BYTES if total > MAX_UNPACKED_BYTES else MAX_XML_BYTES)
+    for part in parts:
+        if part.file_size > _RATIO_FROM and part.file_size > MAX_RATIO * max(part.compress_size, 1):
+            raise TooLarge("unpacked", total, MAX_RATIO * max(part.compress_size, 1))
+
+
+def check_text(text: str) -> str:
+    """Return ``text``; raise ``TooLarge`` when it is longer than a plan can be."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise TooLarge("text", len(text), MAX_TEXT_CHARS)
+    return text
+
+
 def read_text(path: Path) -> str:
-    """Read a plan file: .docx through python-docx (paragraphs and tables), anything else as UTF-8 text."""
+    """Read a plan file: .docx through python-docx (paragraphs and tables), anything else as UTF-8 text.
+
+    Raises ``TooLarge`` for a file over the limits (the file's size is checked before it is read)."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise TooLarge("file", size, MAX_FILE_BYTES)
     if path.suffix.lower() == ".docx":
         return docx_text(path.read_bytes())
-    return path.read_text(encoding="utf-8", errors="replace")
+    return check_text(path.read_text(encoding="utf-8", errors="replace"))
 
 
 def docx_text(content: bytes) -> str:
-    """Flatten a .docx into text: paragraphs in order, tables as Markdown rows."""
+    """Flatten a .docx into text: paragraphs in order, tables as Markdown rows. Checks the limits
+    first (``TooLarge``); this is CPU-bound work: call it off the event loop (a worker thread)."""
     import docx  # python-docx; imported here so text imports never pay for it
 
+    check_docx(content)
     document = docx.Document(io.BytesIO(content))
     lines: list[str] = []
     body = document.element.body
@@ -73,7 +128,7 @@ def docx_text(content: bytes) -> str:
                 cells = [c.text.replace("\n", " ").strip() for c in row.cells]
                 lines.append("| " + " | ".join(cells) + " |")
             lines.append("")
-    return "\n".join(lines)
+    return check_text("\n".join(lines))
 
 
 def _clean_line(line: str) -> str:
