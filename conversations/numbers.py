@@ -10,6 +10,7 @@ as 3), "2-3" (a range), "ba mươi năm" ("năm" after "mươi" may be years), t
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -18,6 +19,11 @@ from conversations.vocabulary import vocabulary, words
 from handlers.vietnamese import clean, fold, has_diacritics, nfc
 
 MAX_COUNT = 10_000_000
+# More digits than this is over MAX_COUNT whatever they are: never handed to int() (which refuses
+# over 4,300 digits and is slow well before).
+_MAX_DIGITS = len(str(MAX_COUNT))
+# Full-width forms ("５", "３ người" from a Japanese or Chinese keyboard) read as their ASCII twins.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 SQUARE_METRES_PER_HECTARE = 10_000
 _DIGITS = re.compile(r"^\d+$")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:\.\d{3})+$")
@@ -58,6 +64,21 @@ class CountResult:
     error: CountError | None = None
     guess: int | None = None
     hectares: str | None = None
+
+
+def _as_int(digits: str) -> int:
+    """The value of a run of ASCII digits; anything longer than ``_MAX_DIGITS`` reads as over the limit."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= _MAX_DIGITS else MAX_COUNT + 1
+
+
+def _plain_digits(text: str) -> str:
+    """Write every decimal digit in ASCII ("５", "٣" → "5", "3") and full-width letters and signs as
+    ASCII, so what looks like a number reads as one."""
+    text = text.translate(_FULL_WIDTH)
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)
 
 
 def _strip_measure(folded: str) -> str:
@@ -197,8 +218,8 @@ def _runs(text: str) -> list[list[Token]]:
     current: list[Token] = []
     for raw in _TOKEN.findall(text):
         token: Token | None = None
-        if raw[0].isdigit():
-            token = int(raw.replace(".", "")) if _THOUSANDS.match(raw) or raw.isdigit() else None
+        if raw[0].isdecimal():
+            token = _as_int(raw.replace(".", "")) if _THOUSANDS.match(raw) or raw.isdecimal() else None
             if token is None:  # a decimal inside a sentence: not a count
                 current.append(-1)
                 continue
@@ -239,7 +260,7 @@ def _in_a_sentence(raw: str, folded: str) -> CountResult:
         return CountResult(error=CountError.NOT_A_NUMBER)
     breakdown = _BREAKDOWN.search(folded)
     if breakdown:
-        parts = [int(g) for g in breakdown.groups() if g is not None]
+        parts = [_as_int(g) for g in breakdown.groups() if g is not None]
         return CountResult(guess=sum(parts))
     if _RANGE.search(folded):
         return CountResult(error=CountError.RANGE)
@@ -271,7 +292,7 @@ def _in_a_sentence(raw: str, folded: str) -> CountResult:
 
 def parse_count(text: str | None, measure: str = "") -> CountResult:
     """Read a whole number ≥ 0 from what the user typed, or say precisely why it is not one."""
-    raw = nfc(text or "").strip()
+    raw = _plain_digits(nfc(text or "")).strip()
     if not raw:
         return CountResult(error=CountError.EMPTY)
     folded = fold(raw).strip(" .!?,;:")
@@ -281,18 +302,20 @@ def parse_count(text: str | None, measure: str = "") -> CountResult:
         return CountResult(error=CountError.NEGATIVE)
     area = _hectares(folded, measure)
     if area is not None:
-        return area
+        return CountResult(error=CountError.TOO_LARGE) if (area.value or 0) > MAX_COUNT else area
     body = _strip_measure(folded)
     if _DIGITS.match(body):
-        value = int(body)
+        value = _as_int(body)
     elif _THOUSANDS.match(body):
         if fold(measure) not in LARGE_MEASURES:
             return CountResult(error=CountError.THOUSANDS_DOT)
-        value = int(body.replace(".", ""))
+        value = _as_int(body.replace(".", ""))
     elif _FRACTION.match(body):
         return CountResult(error=CountError.FRACTION)
     else:
         result = _in_a_sentence(raw.strip(" .!?,;:"), folded)
+        if (result.guess or 0) > MAX_COUNT:
+            return CountResult(error=CountError.TOO_LARGE)
         if result.value is None:
             return result
         value = result.value

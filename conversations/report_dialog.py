@@ -17,7 +17,7 @@ from typing import Any
 
 from conversations.engine import Context, Effect, Outcome, State
 from conversations.numbers import parse_count
-from conversations.privacy import mask_note
+from conversations.privacy import NOTE_MAX_CHARS, NoteProblem, check_note
 from conversations.report_intents import command, is_ambiguous_stop, item_choice, month_choice
 from conversations.report_period import (
     OFFER_PREVIOUS_UNTIL_DAY,
@@ -308,9 +308,7 @@ class ReportDialog:
         if answer == "skip":
             return self._skip(indicators, data)
         if indicator.kind == "text":
-            note = answer.strip()
-            return self._store(indicators, data, indicator.code,
-                               None if not note or says(note, "no_note") else mask_note(note))
+            return self._note(indicators, data, indicator.code, answer)
         if says(answer, "keep"):
             # "giữ nguyên" keeps the figure shown; "như tháng trước" takes the last report's.
             current = data["answers"].get(indicator.code)
@@ -334,6 +332,23 @@ class ReportDialog:
             prefix = _("{hectares} ha = {value}.").format(hectares=parsed.hectares,
                                                           value=value_text(indicator, parsed.value))
         return self._take(indicators, data, parsed.value, prefix=prefix)
+
+    def _note(self, indicators: list[IndicatorView], data: dict[str, Any], code: str, answer: str) -> Outcome:
+        """Keep a note only as it may be stored: visible, short enough, with no name of a person (asked
+        to be rewritten, never kept), phone and ID numbers masked."""
+        checked = check_note(answer)
+        if checked.problem is NoteProblem.TOO_LONG:
+            refused = _("The note is {length} characters long; at most {limit} can be saved. Please write it "
+                        "shorter and send it again.").format(length=checked.length, limit=NOTE_MAX_CHARS)
+            return Outcome([self._ask(indicators, data, refused)], State(NAME, "ask", data, VERSION))
+        if checked.problem is NoteProblem.NAME:
+            refused = _("The note seems to contain a person's name, and names of people are never saved. Please "
+                        "write it again without names (for example “1 người ở xóm 3 mới sử dụng”), or type "
+                        "“không” if there is nothing to note. For a street, a school or a place, write “đường”, "
+                        "“trường”, “xã”… before its name.")
+            return Outcome([self._ask(indicators, data, refused)], State(NAME, "ask", data, VERSION))
+        note = checked.note
+        return self._store(indicators, data, code, None if note is None or says(note, "no_note") else note)
 
     def _take(self, indicators: list[IndicatorView], data: dict[str, Any], value: int, *, far_checked: bool = False,
               prefix: str = "") -> Outcome:

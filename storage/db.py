@@ -21,7 +21,11 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create an async engine. SQLite runs on the event loop's thread (``storage.sqlite_driver``),
     in WAL mode with foreign keys; its connections are opened in autocommit mode, because pysqlite's
-    own BEGIN handling would start transactions late and break "take the lock, then load"."""
+    own BEGIN handling would start transactions late and break "take the lock, then load".
+
+    Statement parameters are hidden from errors (``hide_parameters``): a failed write must never put a
+    report's note, a name or a code into an exception message, and so into the logs."""
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         parsed = make_url(url)
         memory = parsed.database in (None, "", ":memory:")
