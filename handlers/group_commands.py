@@ -1,8 +1,15 @@
-"""Commands in group chats (``/ketnoi``, ``/tonghop``, ``/xuatexcel``) and the admin's ``/maketnoi``.
+"""Commands in group chats (``/ketnoi``, ``/tonghop``, ``/xuatexcel``) and in private chats
+(the admin's ``/maketnoi``; a leader's ``/tonghop`` and ``/xuatexcel``).
 
 A group is bound to one commune by a one-time code that only a commune admin can create; from then on
-everything the group can ask is about that commune only. The dispatcher calls ``group_command`` for
-every group message (``Core.group_handler``) and ``make_code_command`` among its private handlers.
+everything the group can ask is about that commune only, and only the commune's registered members are
+answered there (someone not registered gets no answer; a member of another commune a short refusal).
+What a group may see follows its purpose (domain: Privacy): the hamlets' group gets who has reported,
+never figures; the leaders' group gets the totals, the chart and the per-hamlet workbook (the workbook
+only at the asking of a leader, an admin or the commune police). No group message holds a hamlet's
+note. In a private chat, the leaders, admins and commune police get the same summary (with the notes)
+and the workbook. The dispatcher calls ``group_command`` for every group message
+(``Core.group_handler``) and ``make_code_command`` among its private handlers.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 import re
 import secrets
 from functools import cache
@@ -18,12 +26,14 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.access import reads_commune
 from handlers.i18n import _, fmt_date, fmt_datetime
 from handlers.messages import Attachment, Incoming, Reply
 from handlers.reminders import language
 from handlers.reporting_scope import hamlet_set, period_label
-from handlers.summaries import SummaryError, build_summary
-from handlers.summary_chart import summary_png
+from handlers.summaries import Summary, SummaryError, build_summary
+from handlers.summary_brief import reporting_status_text
+from handlers.summary_chart import chart_or_none
 from handlers.summary_excel import summary_xlsx
 from handlers.summary_render import summary_text
 from handlers.vietnamese import fold
@@ -34,6 +44,10 @@ from storage.people import Member
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
 CODE_DAYS = 7
+# Summaries reach back to this year and forward to next year; beyond, a period is a typing slip
+# ("/tonghop 0001") and the calendar's date arithmetic would overflow.
+FIRST_YEAR = 2000
+log = logging.getLogger(__name__)
 _MONTH = re.compile(r"^(?:t|thang)?\s*(\d{1,2})\s*[/.-]\s*(\d{4})$")
 _QUARTER = re.compile(r"^([a-z]+)\s*([1-4])\s*[/.-]?\s*(\d{4})$")
 
@@ -124,10 +138,18 @@ async def _bind(session: AsyncSession, incoming: Incoming, member: Member | None
     return [Reply(_bound_text(row.purpose, commune.name))]
 
 
-async def _report(session: AsyncSession, binding: GroupBinding, argument: str, now: dt.datetime,
-                  excel: bool) -> list[Reply]:
-    commune = await session.get(Unit, binding.unit_id)
-    assert commune is not None
+def period_out_of_range(period: PeriodSpec, now: dt.datetime) -> Reply | None:
+    """Say so when ``period`` is before ``FIRST_YEAR`` or after next year (``None`` when it is fine)."""
+    last = local(now).year + 1
+    if FIRST_YEAR <= period.year <= last:
+        return None
+    return Reply(_("I can only summarise periods from {first} to {last}. Write for example 11/2026, "
+                   "quý 4/2026 or 2026.").format(first=FIRST_YEAR, last=last))
+
+
+async def _summary_for(session: AsyncSession, commune: Unit, argument: str, now: dt.datetime,
+                       excel: bool, notes: bool) -> Summary | list[Reply]:
+    """The summary of the period in ``argument`` (by default the nearest), or the replies saying why not."""
     set_row = await hamlet_set(session, commune)
     if set_row is None:
         return [Reply(_("{commune} has no hamlet report set up yet.").format(commune=commune.name))]
@@ -136,22 +158,66 @@ async def _report(session: AsyncSession, binding: GroupBinding, argument: str, n
         if period is None:
             return [Reply(_("I do not understand the period “{text}”. Write for example 11/2026, 2026-11, "
                             "quý 4/2026 or 2026.").format(text=argument))]
+        refused = period_out_of_range(period, now)
+        if refused is not None:
+            return [refused]
     else:
         period = default_period(await calendar_for(session, commune), set_row.period_kind, now)
     try:
-        summary = await build_summary(session, commune, period, now, per_hamlet_values=excel)
+        return await build_summary(session, commune, period, now, per_hamlet_values=excel, with_notes=notes)
     except SummaryError:
         return [Reply(_("This period is shorter than the hamlets' reporting period; ask for a longer one."))]
+
+
+async def _report(session: AsyncSession, commune: Unit, argument: str, now: dt.datetime, excel: bool,
+                  notes: bool = False) -> list[Reply]:
+    """The summary (text, then its chart) or the workbook, for the leaders (their group or privately)."""
+    summary = await _summary_for(session, commune, argument, now, excel, notes)
+    if isinstance(summary, list):
+        return summary
+    period = summary.period
     if excel:
         content = await asyncio.to_thread(summary_xlsx, summary)
         caption = _("Summary of {period} — {area}, made at {time}.").format(
             period=period_label(period), area=commune.name, time=fmt_datetime(local(now)))
         name = f"tonghop-{fold(commune.name).replace(' ', '-')}-{period.code}.xlsx"
         return [Reply(caption, attachment=Attachment(name, content, "document"))]
-    png = await asyncio.to_thread(summary_png, summary)
-    return [Reply(summary_text(summary)),
-            Reply(_("Chart: {period}").format(period=period_label(period)),
-                  attachment=Attachment(f"tonghop-{period.code}.png", png, "photo"))]
+    replies = [Reply(summary_text(summary))]
+    # A chart that fails to draw never costs the text.
+    png = await asyncio.to_thread(chart_or_none, summary)
+    if png is not None:
+        replies.append(Reply(_("Chart: {period}").format(period=period_label(period)),
+                             attachment=Attachment(f"tonghop-{period.code}.png", png, "photo")))
+    return replies
+
+
+async def _reporting_status(session: AsyncSession, commune: Unit, argument: str, now: dt.datetime) -> list[Reply]:
+    """``/tonghop`` in the hamlets' group: who has reported and who has not, no figure."""
+    summary = await _summary_for(session, commune, argument, now, excel=False, notes=False)
+    if isinstance(summary, list):
+        return summary
+    return [Reply(reporting_status_text(summary))]
+
+
+async def _in_bound_group(session: AsyncSession, binding: GroupBinding, member: Member | None, meaning: str,
+                          argument: str, now: dt.datetime) -> list[Reply] | None:
+    """What a bound group gets, by the group's purpose and who is asking."""
+    if member is None:
+        # Someone not registered: no answer at all (a group's strangers learn nothing, not even the commune).
+        return None
+    if member.commune_id != binding.unit_id:
+        return [Reply(_("This group belongs to another commune: I answer here only its members."))]
+    commune = await session.get(Unit, binding.unit_id)
+    assert commune is not None
+    if binding.purpose != "leaders":
+        if meaning == "excel":
+            return [Reply(_("The hamlets' group gets no figures. The Excel file goes to the leaders' group, or "
+                            "to a leader who types /xuatexcel in a private chat with the bot."))]
+        return await _reporting_status(session, commune, argument, now)
+    if meaning == "excel" and not reads_commune(member):
+        return [Reply(_("Only the commune's leaders and the commune police can ask for the Excel file of "
+                        "every hamlet's figures."))]
+    return await _report(session, commune, argument, now, excel=meaning == "excel")
 
 
 async def group_command(session: AsyncSession, incoming: Incoming, member: Member | None,
@@ -165,17 +231,21 @@ async def group_command(session: AsyncSession, incoming: Incoming, member: Membe
     binding = await session.scalar(select(GroupBinding).where(
         GroupBinding.transport == incoming.transport, GroupBinding.chat_id == incoming.chat_id))
     if binding is None:
+        # No commune, no data: anyone is told how to connect it.
         return [_not_bound()]
     with language(binding.language):
-        return await _report(session, binding, argument, now, excel=meaning == "excel")
+        return await _in_bound_group(session, binding, member, meaning, argument, now)
 
 
 async def make_code_command(session: AsyncSession, incoming: Incoming, member: Member | None,
                             now: dt.datetime) -> list[Reply] | None:
-    """``/maketnoi [lanhdao|thon]`` in a private chat: an admin gets one-time codes to connect groups."""
+    """Private commands: ``/maketnoi [lanhdao|thon]`` (an admin gets one-time codes to connect groups),
+    ``/tonghop`` and ``/xuatexcel`` (a leader's, an admin's or the commune police's summary and workbook)."""
     meaning, argument = command_of((incoming.text or "").strip())
-    if meaning != "make_code" or incoming.chat_type != "private":
+    if incoming.chat_type != "private" or meaning not in ("make_code", "summary", "excel"):
         return None
+    if meaning != "make_code":
+        return await _private_summary(session, member, meaning, argument, now)
     if member is None or member.role != "admin" or member.commune_id is None:
         return [Reply(_("Only a commune admin can create codes to connect groups."))]
     wanted = fold(argument).replace(" ", "")
@@ -196,3 +266,18 @@ async def make_code_command(session: AsyncSession, incoming: Incoming, member: M
         lines.append(f"• {label}: /ketnoi {code}")
     await session.flush()
     return [Reply("\n".join(lines))]
+
+
+async def _private_summary(session: AsyncSession, member: Member | None, meaning: str, argument: str,
+                           now: dt.datetime) -> list[Reply] | None:
+    """``/tonghop`` or ``/xuatexcel`` in a private chat: the commune's, for those who read every hamlet."""
+    if member is None:
+        return None
+    if not reads_commune(member):
+        return [Reply(_("Only the commune's leaders and the commune police get the commune's summary. Type "
+                        "/xem to see the report of {unit}.").format(unit=member.unit_name))]
+    assert member.commune_id is not None
+    commune = await session.get(Unit, member.commune_id)
+    assert commune is not None
+    # Privately, and asked for: the summary shows the hamlets' notes (never tied to a hamlet).
+    return await _report(session, commune, argument, now, excel=meaning == "excel", notes=meaning == "summary")

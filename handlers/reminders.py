@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.i18n import _, current_language, fmt_date, fmt_number, ngettext, set_language
 from handlers.reporting_scope import area_hamlets, filed_reports, hamlet_set, period_label
 from handlers.summaries import build_summary
-from handlers.summary_chart import summary_png
+from handlers.summary_chart import chart_or_none
 from handlers.summary_render import summary_text
 from storage.calendar import CalendarRules, PeriodSpec, calendar_for, following, local, period_of, previous
 from storage.models import GroupBinding, Identity, Membership, OutboxMessage, Period, Person, Report, Unit
@@ -209,10 +209,12 @@ async def _commune_summaries(
             continue
         for key, binding in todo:
             with language(binding.language):
+                # Built without the hamlets' notes: no group message ever holds one.
                 summary = await build_summary(session, commune, period, now, per_hamlet_values=False)
                 text = summary_text(summary)
                 caption = _("Chart: {period}").format(period=period_label(period))
-                png = await asyncio.to_thread(summary_png, summary) if with_chart else None
+                # A chart that cannot be drawn is left out; the text summary still goes.
+                png = await asyncio.to_thread(chart_or_none, summary) if with_chart else None
             text_row = Planned(
                 dedupe_key=key, transport=binding.transport, chat_id=binding.chat_id, chat_type="group",
                 text=text, audience=f"leaders group {binding.chat_id}", unit_id=commune.id,

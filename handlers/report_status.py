@@ -57,11 +57,13 @@ async def commune_answer(session: AsyncSession, member: Member, question: Report
     assert member.commune_id is not None
     commune = await session.get(Unit, member.commune_id)
     assert commune is not None
-    summary = await commune_summary(session, commune, question.period, now)
+    # The hamlets' notes only in the full summary a leader asks for here, in private.
+    full = question.kind == "summary" and question.detail
+    summary = await commune_summary(session, commune, question.period, now, with_notes=full)
     if isinstance(summary, list):
         return summary
     if question.kind == "summary":
-        return [Reply(summary_text(summary) if question.detail else brief_summary(summary))]
+        return [Reply(summary_text(summary) if full else brief_summary(summary))]
     if question.kind == "compare":
         base = same_last_year(summary.period) if question.versus_last_year else previous(summary.period)
         return [Reply(comparison_text(summary, question.versus_last_year,

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.report_text import period_name, summary_lines
 from handlers.access import is_commune_police, may_read, reads_commune
-from handlers.group_commands import default_period
+from handlers.group_commands import default_period, period_out_of_range
 from handlers.i18n import _, fmt_date, fmt_datetime
 from handlers.messages import Reply
 from handlers.report_questions import split_period
@@ -87,16 +87,20 @@ async def unit_report(session: AsyncSession, unit: Unit, period: PeriodSpec | No
 
 
 async def commune_summary(session: AsyncSession, commune: Unit, period: PeriodSpec | None,
-                          now: dt.datetime) -> Summary | list[Reply]:
+                          now: dt.datetime, with_notes: bool = False) -> Summary | list[Reply]:
     """The summary of ``period`` (by default the one whose deadline is nearest), or the replies that say
-    why there is none."""
+    why there is none; ``with_notes`` only for a leader's private request of the full summary."""
     set_row = await hamlet_set(session, commune)
     if set_row is None:
         return [Reply(_("{commune} has no hamlet report set up yet.").format(commune=commune.name))]
     if period is None:
         period = default_period(await calendar_for(session, commune), set_row.period_kind, now)
+    refused = period_out_of_range(period, now)
+    if refused is not None:
+        return [refused]
     try:
-        return await build_summary(session, commune, period, now, history_months=1, per_hamlet_values=False)
+        return await build_summary(session, commune, period, now, history_months=1, per_hamlet_values=False,
+                                   with_notes=with_notes)
     except SummaryError:
         return [Reply(_("This period is shorter than the hamlets' reporting period; ask for a longer one."))]
 

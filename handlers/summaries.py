@@ -1,4 +1,4 @@
-"""A period's summary for an area, computed in SQL: who reported, totals, changes, targets, notes.
+"""A period's summary for an area, computed in SQL: who reported, totals, changes, targets (notes on request).
 
 Monthly figures of a longer period (quarter, half, year) are combined per indicator: people under
 management now (stock indicators) take each hamlet's latest month, the rest are summed. Every total
@@ -287,11 +287,13 @@ def derived_figures(
 
 async def build_summary(
     session: AsyncSession, area: Unit, period: PeriodSpec, now: dt.datetime, history_months: int = 12,
-    per_hamlet_values: bool = True,
+    per_hamlet_values: bool = True, with_notes: bool = False,
 ) -> Summary:
     """Compute the summary of ``period`` for ``area`` (a commune, or a province/district) at ``now``.
 
     ``per_hamlet_values`` fills each hamlet's figures (the workbook needs them; the text and chart do not).
+    ``with_notes`` reads the hamlets' notes: only for a leader in a private chat who asks; a summary for
+    a group is built without them, so no group message can ever hold one.
     """
     hamlet_set_row = await hamlet_set(session, area)
     if hamlet_set_row is None:
@@ -341,5 +343,5 @@ async def build_summary(
         made_at=now, indicators=indicators, hamlets=hamlets, totals=now_totals,
         previous_totals=prev_totals, last_year_totals=ly_totals,
         derived=derived_figures(targets, period, now_totals, ly_totals),
-        notes=await notes_of(session, area.id, set_code, subs), history=history,
+        notes=await notes_of(session, area.id, set_code, subs) if with_notes else [], history=history,
     )

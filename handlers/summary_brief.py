@@ -2,7 +2,8 @@
 
 The direct answer first, in about 600 characters: who reported, who is missing, the few figures
 leaders look at first; the full summary (``summary_render.summary_text``) on request. Per-hamlet
-figures and notes never appear here: these answers are also short enough to read aloud.
+figures and notes never appear here: these answers are also short enough to read aloud. The hamlets'
+group gets only who has reported (``reporting_status_text``): no figure at all.
 """
 
 from __future__ import annotations
@@ -49,6 +50,12 @@ def _who_reported(summary: Summary) -> list[str]:
         lines.append(_("Reported late ({count}): {names}").format(count=fmt_number(len(late)),
                                                                   names=short_names(late)))
     return lines
+
+
+def reporting_status_text(summary: Summary) -> str:
+    """Who has reported, who is late, who has not, and the deadline: what the hamlets' group may read."""
+    lines = [_("Reporting of {period} — {area}").format(period=period_label(summary.period), area=summary.area_name)]
+    return "\n".join(lines + _who_reported(summary))
 
 
 def _figure(summary: Summary, code: str, base: dict[str, int | None] | None) -> str | None:

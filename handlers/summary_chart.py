@@ -1,12 +1,16 @@
 """The summary as a picture for a phone: each hamlet's status as coloured tiles, the main figures by month.
 
 Drawn with matplotlib's object API on the Agg canvas (no pyplot, no display, safe in a worker thread),
-in DejaVu Sans, which has every Vietnamese glyph; large type and three colours.
+in DejaVu Sans, which has every Vietnamese glyph; large type and three colours. Every label is drawn
+as plain text (``parse_math=False``): a unit named ``$x^{$`` is a name, not mathtext to parse. A chart
+that fails anyway is logged and left out (``chart_or_none``): the text summary never depends on it.
 """
 
 from __future__ import annotations
 
 import io
+import logging
+from typing import Any
 
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -18,6 +22,9 @@ from handlers.summaries import Summary
 COLOURS = {"on_time": "#2e7d32", "late": "#ef8f00", "missing": "#c62828"}
 FONT = "DejaVu Sans"
 MAX_TILES = 80
+# Text as typed: no mathtext ("$…$"), whatever a unit's name holds.
+PLAIN: dict[str, Any] = {"parse_math": False, "usetex": False}
+log = logging.getLogger(__name__)
 
 
 def _status_labels() -> dict[str, str]:
@@ -38,7 +45,7 @@ def _tiles(fig: Figure, summary: Summary, rect: tuple[float, float, float, float
         ax.add_patch(Rectangle((x + 0.04, y + 0.06), 0.92, 0.88, color=COLOURS[hamlet.status]))
         name = hamlet.name if len(hamlet.name) <= 14 else hamlet.name[:13] + "…"
         ax.text(x + 0.5, y + 0.5, name, ha="center", va="center", color="white", fontsize=size,
-                fontweight="bold", family=FONT)
+                fontweight="bold", family=FONT, **PLAIN)
 
 
 def _bar(fig: Figure, summary: Summary, rect: tuple[float, float, float, float]) -> None:
@@ -52,7 +59,7 @@ def _bar(fig: Figure, summary: Summary, rect: tuple[float, float, float, float])
         ax.barh(0, count / total, left=left, color=colour, height=0.8)
         if count:
             ax.text(left + count / total / 2, 0, fmt_number(count), ha="center", va="center", color="white",
-                    fontsize=18, fontweight="bold", family=FONT)
+                    fontsize=18, fontweight="bold", family=FONT, **PLAIN)
         left += count / total
     ax.set_xlim(0, 1)
 
@@ -73,15 +80,17 @@ def _history(fig: Figure, summary: Summary, rect: tuple[float, float, float, flo
     ax.plot(xs, users, color="#c62828", linewidth=3, marker="o", markersize=7, label=_("Addicted + users"))
     ax.plot(xs, counselled, color="#1565c0", linewidth=3, marker="s", markersize=7, label=_("Counselled"))
     top = max([v for v in users + counselled if v == v] or [1.0])
-    ax.set_xticks(xs, labels, rotation=45, fontsize=12, family=FONT)
+    ax.set_xticks(xs, labels, rotation=45, fontsize=12, family=FONT, **PLAIN)
     ax.tick_params(axis="y", labelsize=13)
-    ax.set_title(_("Last 12 months (all hamlets)"), fontsize=16, family=FONT, loc="left")
+    ax.set_title(_("Last 12 months (all hamlets)"), fontsize=16, family=FONT, loc="left", **PLAIN)
     ax.grid(axis="y", alpha=0.3)
     # Head-room above the lines for the legend, so it never covers a point.
     ax.set_ylim(0, top * 1.4 + 1)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.legend(loc="upper left", ncol=2, frameon=False, prop={"family": FONT, "size": 14})
+    legend = ax.legend(loc="upper left", ncol=2, frameon=False, prop={"family": FONT, "size": 14})
+    for text in legend.get_texts():
+        text.set_parse_math(False)
 
 
 def summary_png(summary: Summary) -> bytes:
@@ -90,16 +99,16 @@ def summary_png(summary: Summary) -> bytes:
     fig.patch.set_facecolor("white")
     label = period_label(summary.period)
     title = _("{period} — {area}").format(period=label[:1].upper() + label[1:], area=summary.area_name)
-    fig.text(0.04, 0.975, title, fontsize=20, fontweight="bold", family=FONT, va="top")
+    fig.text(0.04, 0.975, title, fontsize=20, fontweight="bold", family=FONT, va="top", **PLAIN)
     counts = _("Reported: {done} of {total}").format(
         done=fmt_number(summary.reported), total=fmt_number(summary.expected)
     )
-    fig.text(0.04, 0.935, counts, fontsize=17, family=FONT, va="top")
+    fig.text(0.04, 0.935, counts, fontsize=17, family=FONT, va="top", **PLAIN)
     labels = _status_labels()
     x = 0.04
     for status, colour in COLOURS.items():
         text = f"■ {labels[status]} ({fmt_number(len(summary.with_status(status)))})"
-        fig.text(x, 0.9, text, color=colour, fontsize=14, fontweight="bold", family=FONT, va="top")
+        fig.text(x, 0.9, text, color=colour, fontsize=14, fontweight="bold", family=FONT, va="top", **PLAIN)
         x += 0.29 if status == "on_time" else 0.27
     if len(summary.hamlets) <= MAX_TILES:
         _tiles(fig, summary, (0.03, 0.45, 0.94, 0.43))
@@ -109,3 +118,13 @@ def summary_png(summary: Summary) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", facecolor="white")
     return buffer.getvalue()
+
+
+def chart_or_none(summary: Summary) -> bytes | None:
+    """The chart's PNG, or ``None`` (logged) when it cannot be drawn: the caller sends the text alone."""
+    try:
+        return summary_png(summary)
+    except Exception:
+        log.exception("the summary chart of area %s, period %s could not be drawn", summary.area_id,
+                      summary.period.code)
+        return None

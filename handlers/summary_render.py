@@ -1,4 +1,8 @@
-"""A summary as the text a leaders' group reads: gettext sentences, Babel numbers, dates and percents."""
+"""A summary as the text a leaders' group reads: gettext sentences, Babel numbers, dates and percents.
+
+The hamlets' notes appear only when the summary was built with them (``build_summary(with_notes=True)``,
+a leader's private request); a summary for a group never holds any.
+"""
 
 from __future__ import annotations
 

@@ -64,15 +64,16 @@ def _expected(stored: dict[tuple[int, str], dict[str, int]], hamlets: list[int],
     return out
 
 
-async def _summary(engine: AsyncEngine, built: BuiltCommune, code: str) -> Summary:
+async def _summary(engine: AsyncEngine, built: BuiltCommune, code: str, with_notes: bool = False) -> Summary:
     async with session_factory(engine)() as session:
-        return await build_summary(session, built.commune, parse_period(code), NOW.astimezone(dt.UTC))
+        return await build_summary(session, built.commune, parse_period(code), NOW.astimezone(dt.UTC),
+                                   with_notes=with_notes)
 
 
 async def test_month_summary_totals_statuses_changes_targets(engine: AsyncEngine) -> None:
     built, stored = await _seed(engine)
     ids = [h.id for h in built.hamlets]
-    summary = await _summary(engine, built, "2026-11")
+    summary = await _summary(engine, built, "2026-11", with_notes=True)
     assert summary.totals == _expected(stored, ids, ["2026-11"])
     assert summary.previous_totals == _expected(stored, ids, ["2026-10"])
     assert summary.last_year_totals == _expected(stored, ids, ["2025-11"])
@@ -97,6 +98,8 @@ async def test_month_summary_totals_statuses_changes_targets(engine: AsyncEngine
     # a note is never tied to the hamlet that wrote it
     assert not any("Xóm 1" in line and "kinh phí" in line for line in text.splitlines())
     assert "10/12" in text or "10 / 12" in text
+    # built for a group (the default), the summary holds no note at all
+    assert (await _summary(engine, built, "2026-11")).notes == []
 
 
 async def test_quarter_sums_flows_and_takes_latest_stock(engine: AsyncEngine) -> None:
