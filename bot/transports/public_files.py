@@ -5,14 +5,21 @@ and sent as a link. Each file gets a random 192-bit token (``secrets.token_urlsa
 is kept on disk (so a restart, or another worker on the same host, still serves it) and stops being
 served when its time is up. The public base URL comes from ``PUBLIC_BASE_URL``; the routes live on
 the same aiohttp application as the webhook.
+
+These files hold per-hamlet figures: the directory is 0700 and each file 0600 (only the bot's user
+reads them), and the running bot deletes every expired file on a schedule (``purge_forever``, every
+``PURGE_SECONDS``), with any piece left without its metadata by a crash once it is older than the TTL.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
+import logging
 import mimetypes
+import os
 import re
 import secrets
 from collections.abc import Callable
@@ -25,6 +32,10 @@ from storage import clock
 
 DEFAULT_TTL = dt.timedelta(days=3)
 ROUTE_PREFIX = "/files"
+PURGE_SECONDS = 3600.0
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+log = logging.getLogger(__name__)
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
 
@@ -50,13 +61,28 @@ class PublicFiles:
     def _paths(self, token: str) -> tuple[Path, Path]:
         return self.directory / f"{token}.bin", self.directory / f"{token}.json"
 
+    def _prepare_directory(self) -> None:
+        """Create the directory readable by the bot's user only (and tighten one made before)."""
+        self.directory.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+        if self.directory.stat().st_mode & 0o777 != DIR_MODE:
+            self.directory.chmod(DIR_MODE)
+
+    @staticmethod
+    def _write_private(path: Path, content: bytes) -> None:
+        """Write ``content`` to a new file created 0600 (never readable by other users, even briefly)."""
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), FILE_MODE)
+            handle.write(content)
+
     def _write(self, token: str, name: str, content: bytes, kind: str) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self._prepare_directory()
         data, meta = self._paths(token)
-        data.write_bytes(content)
+        self._write_private(data, content)
         expires = self._clock() + self.ttl
         # The metadata is written last: a file without it is never served.
-        meta.write_text(json.dumps({"name": name, "kind": kind, "expires_at": expires.isoformat()}))
+        record = {"name": name, "kind": kind, "expires_at": expires.isoformat()}
+        self._write_private(meta, json.dumps(record).encode())
 
     async def link(self, name: str, content: bytes, kind: str) -> str:
         """Store ``content`` and return the URL it is served from until it expires."""
@@ -65,18 +91,47 @@ class PublicFiles:
         return f"{self.public_base_url}{ROUTE_PREFIX}/{token}/{quote(name)}"
 
     def purge_expired(self) -> int:
-        """Delete the files whose time is up; return how many."""
+        """Delete the files whose time is up, and pieces a crash left without metadata once older than the
+        TTL; return how many files were removed."""
+        if not self.directory.exists():
+            return 0
+        now = self._clock()
+        # A file's age on disk is wall-clock time, whatever the program clock says (tests pin it).
+        stale_before = dt.datetime.now(dt.UTC) - self.ttl
         removed = 0
-        for meta in self.directory.glob("*.json") if self.directory.exists() else []:
+        for meta in self.directory.glob("*.json"):
             try:
-                expires = dt.datetime.fromisoformat(json.loads(meta.read_text())["expires_at"])
-            except (OSError, ValueError, KeyError):
-                continue
-            if expires <= self._clock():
+                expired = dt.datetime.fromisoformat(json.loads(meta.read_text())["expires_at"]) <= now
+            except (OSError, ValueError, KeyError, TypeError):
+                expired = self._written_at(meta) <= stale_before
+            if expired:
                 meta.unlink(missing_ok=True)
                 meta.with_suffix(".bin").unlink(missing_ok=True)
                 removed += 1
+        for data in self.directory.glob("*.bin"):
+            if not data.with_suffix(".json").exists() and self._written_at(data) <= stale_before:
+                data.unlink(missing_ok=True)
+                removed += 1
         return removed
+
+    @staticmethod
+    def _written_at(path: Path) -> dt.datetime:
+        try:
+            return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+        except OSError:
+            return dt.datetime.min.replace(tzinfo=dt.UTC)
+
+    async def purge_forever(self, stop: asyncio.Event, every: float = PURGE_SECONDS) -> None:
+        """Purge expired files now and then every ``every`` seconds until ``stop`` is set."""
+        while not stop.is_set():
+            try:
+                removed = await asyncio.to_thread(self.purge_expired)
+                if removed:
+                    log.info("deleted %d expired published files", removed)
+            except Exception:
+                log.exception("purging the published files failed")
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=every)
 
     async def _serve(self, request: web.Request) -> web.StreamResponse:
         token = request.match_info["token"]
