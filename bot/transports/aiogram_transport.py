@@ -21,6 +21,7 @@ from aiogram.exceptions import (
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
+    TelegramUnauthorizedError,
 )
 from aiogram.methods import GetUpdates
 from aiogram.types import (
@@ -35,10 +36,10 @@ from aiogram.types import (
 from bot.app import App
 from bot.delivery_errors import Permanent, RetryAfter, Transient
 from bot.transports.telegram_common import keyboard_rows, reply_from_row, split_text
-from bot.transports.telegram_polling import POLL_TIMEOUT, poll
-from bot.webhook import until_signalled
+from bot.transports.telegram_polling import POLL_TIMEOUT, REFUSED_TOKEN, poll_until_signalled
 from handlers.core_protocol import Handler
 from handlers.messages import Incoming, IncomingFile, Reply
+from storage.plans.document import MAX_FILE_BYTES
 
 log = logging.getLogger(__name__)
 TRANSPORT = "telegram"
@@ -70,10 +71,15 @@ async def incoming_from_message(bot: Bot, update_id: int, message: Message) -> I
     """Turn a message into the core's ``Incoming`` (documents are downloaded for plan imports)."""
     user = message.from_user
     file: IncomingFile | None = None
-    if message.document is not None and message.document.file_size and message.document.file_size < 5_000_000:
-        buffer = await bot.download(message.document.file_id)
-        if buffer is not None:
-            file = IncomingFile(name=message.document.file_name or "plan", content=buffer.read())
+    document = message.document
+    if document is not None:
+        name = document.file_name or "plan"
+        if document.file_size and document.file_size > MAX_FILE_BYTES:
+            file = IncomingFile(name=name, content=b"")  # not fetched: the core says it is too large
+        else:
+            buffer = await bot.download(document.file_id)
+            if buffer is not None:
+                file = IncomingFile(name=name, content=buffer.read())
     return Incoming(
         transport=TRANSPORT, update_id=str(update_id), chat_id=str(message.chat.id),
         user_id=str(user.id if user else message.chat.id), text=message.text or message.caption,
@@ -195,20 +201,27 @@ async def send_once(bot: Bot, chat_id: str, reply: Reply) -> int | None:
 
 
 async def run(app: App, webhook: bool = False) -> int:
-    """Run the bot by long polling (or behind a webhook) until interrupted."""
+    """Run the bot by long polling (or behind a webhook) until interrupted; 2 when Telegram refuses
+    the token (at start or later: polling again cannot help, as PTB stops too)."""
     settings = app.settings
     if not settings.bot_token:
         log.error("BOT_TOKEN is not set")
         return 2
     bot = make_bot(settings.bot_token, settings.bot_api_url, settings.bot_api_timeout)
-    dispatcher = build_dispatcher(app.core)
-    background = await app.start_background(TRANSPORT, TelegramDeliver(bot))
     try:
-        if webhook:
-            from bot.webhook import serve_aiogram_webhook
+        try:
+            await bot.get_me()
+        except TelegramUnauthorizedError:
+            log.error(REFUSED_TOKEN)
+            return 2
+        dispatcher = build_dispatcher(app.core)
+        background = await app.start_background(TRANSPORT, TelegramDeliver(bot))
+        try:
+            if webhook:
+                from bot.webhook import serve_aiogram_webhook
 
-            await serve_aiogram_webhook(app, bot, dispatcher)
-        else:
+                await serve_aiogram_webhook(app, bot, dispatcher)
+                return 0
             # Each batch is applied before the next getUpdates confirms it (see telegram_polling).
             # Many workers: use --webhook.
             # The request must be allowed to last longer than the long poll itself.
@@ -217,15 +230,11 @@ async def run(app: App, webhook: bool = False) -> int:
             async def fetch(offset: int | None) -> list[Update]:
                 return await bot(GetUpdates(offset=offset, timeout=POLL_TIMEOUT), request_timeout=request_timeout)
 
-            polling = asyncio.create_task(poll(
+            return await poll_until_signalled(
                 fetch, lambda update: dispatcher.feed_update(bot, update),
-                lambda error: error.retry_after if isinstance(error, TelegramRetryAfter) else None))
-            try:
-                await until_signalled()
-            finally:
-                polling.cancel()
-                await asyncio.gather(polling, return_exceptions=True)
+                lambda error: error.retry_after if isinstance(error, TelegramRetryAfter) else None,
+                lambda error: isinstance(error, TelegramUnauthorizedError))
+        finally:
+            await background.stop()
     finally:
-        await background.stop()
         await bot.session.close()
-    return 0

@@ -14,22 +14,23 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.app import App
 from bot.delivery_errors import Permanent, Transient
 from bot.delivery_errors import RetryAfter as RetryLater
 from bot.transports.telegram_common import keyboard_rows, reply_from_row, split_text
-from bot.transports.telegram_polling import POLL_TIMEOUT, poll
-from bot.webhook import serve_ptb_webhook, until_signalled
+from bot.transports.telegram_polling import POLL_TIMEOUT, REFUSED_TOKEN, poll_until_signalled
+from bot.webhook import serve_ptb_webhook
 from handlers.core_protocol import Handler
 from handlers.messages import Attachment, Incoming, IncomingFile, Reply
+from storage.plans.document import MAX_FILE_BYTES
 
 log = logging.getLogger(__name__)
 TRANSPORT = "telegram"
 SEND_ATTEMPTS = 5
-MAX_DOWNLOAD = 5_000_000
+MAX_DOWNLOAD = MAX_FILE_BYTES
 T = TypeVar("T")
 PtbApplication = Application[Any, Any, Any, Any, Any, Any]
 # bot_data key: ids of updates whose handling failed (the webhook answers 500 so Telegram retries).
@@ -68,10 +69,14 @@ async def incoming_from_message(update_id: int, message: Message) -> Incoming:
     user = message.from_user
     file: IncomingFile | None = None
     document = message.document
-    if document is not None and document.file_size and document.file_size < MAX_DOWNLOAD:
-        remote = await document.get_file()
-        content = await remote.download_as_bytearray()
-        file = IncomingFile(name=document.file_name or "plan", content=bytes(content))
+    if document is not None:
+        name = document.file_name or "plan"
+        if document.file_size and document.file_size > MAX_DOWNLOAD:
+            file = IncomingFile(name=name, content=b"")  # not fetched: the core says it is too large
+        else:
+            remote = await document.get_file()
+            content = await remote.download_as_bytearray()
+            file = IncomingFile(name=name, content=bytes(content))
     return Incoming(
         transport=TRANSPORT,
         update_id=str(update_id),
@@ -226,7 +231,8 @@ class PtbDeliver:
 
 
 async def run(app: App, webhook: bool = False) -> int:
-    """Run the bot by long polling (or behind a webhook) until SIGINT or SIGTERM."""
+    """Run the bot by long polling (or behind a webhook) until SIGINT or SIGTERM; 2 when Telegram
+    refuses the token, at start or later, with a message that does not print it."""
     settings = app.settings
     if not settings.bot_token:
         log.error("BOT_TOKEN is not set")
@@ -234,28 +240,30 @@ async def run(app: App, webhook: bool = False) -> int:
     application = build_application(
         app.core, make_application(settings.bot_token, settings.bot_api_url, settings.bot_api_timeout)
     )
-    async with application:  # initialize (getMe) ... shutdown
+    try:
+        await application.initialize()  # getMe
+    except InvalidToken:
+        log.error(REFUSED_TOKEN)
+        return 2
+    async with application:  # initialized already ... shutdown
         background = await app.start_background(TRANSPORT, PtbDeliver(application.bot))
         try:
             if webhook:
                 await serve_ptb_webhook(app, application)
-            else:
-                await application.start()
-                bot = application.bot
+                return 0
+            await application.start()
+            bot = application.bot
 
-                async def fetch(offset: int | None) -> Sequence[Update]:
-                    updates: Sequence[Update] = await bot.get_updates(offset=offset, timeout=POLL_TIMEOUT)
-                    return updates
+            async def fetch(offset: int | None) -> Sequence[Update]:
+                updates: Sequence[Update] = await bot.get_updates(offset=offset, timeout=POLL_TIMEOUT)
+                return updates
 
-                polling = asyncio.create_task(poll(
+            try:
+                return await poll_until_signalled(
                     fetch, application.process_update,
-                    lambda error: retry_seconds(error) if isinstance(error, RetryAfter) else None))
-                try:
-                    await until_signalled()
-                finally:
-                    polling.cancel()
-                    await asyncio.gather(polling, return_exceptions=True)
-                    await application.stop()
+                    lambda error: retry_seconds(error) if isinstance(error, RetryAfter) else None,
+                    lambda error: isinstance(error, InvalidToken))
+            finally:
+                await application.stop()
         finally:
             await background.stop()
-    return 0

@@ -58,19 +58,31 @@ async def apply_in_sender_order(updates: Sequence[U], apply: Callable[[U], Await
     await asyncio.gather(*(in_order(queue) for queue in queues.values()))
 
 
+REFUSED_TOKEN = ("Telegram refused the bot token (wrong or revoked): stopping. "
+                 "Set BOT_TOKEN to the token @BotFather gives for this bot.")
+
+
+def _never(_error: Exception) -> bool:
+    return False
+
+
 async def poll(
     fetch: Callable[[int | None], Awaitable[Sequence[U]]],
     apply: Callable[[U], Awaitable[object]],
     retry_after: Callable[[Exception], float | None],
+    fatal: Callable[[Exception], bool] = _never,
 ) -> None:
     """Fetch from ``offset``, apply, confirm by the next fetch, for ever (cancel the task to stop).
-    ``retry_after`` reads the wait out of a 429; other failures wait 1 s, growing to 5 s."""
+    ``retry_after`` reads the wait out of a 429; other failures wait 1 s, growing to 5 s; an error
+    ``fatal`` accepts (a rejected token: polling again cannot help) is raised."""
     offset: int | None = None
     pause = FIRST_PAUSE
     while True:
         try:
             updates = await fetch(offset)
         except Exception as error:  # any failure of the Bot API: wait, then poll again
+            if fatal(error):
+                raise
             wait = retry_after(error)
             if wait is None:
                 log.error("getUpdates failed - %s: %s; again in %.1f s", type(error).__name__, error, pause)
@@ -81,3 +93,27 @@ async def poll(
         if updates:
             await apply_in_sender_order(updates, apply)
             offset = updates[-1].update_id + 1
+
+
+async def poll_until_signalled(
+    fetch: Callable[[int | None], Awaitable[Sequence[U]]],
+    apply: Callable[[U], Awaitable[object]],
+    retry_after: Callable[[Exception], float | None],
+    fatal: Callable[[Exception], bool],
+) -> int:
+    """Poll until SIGINT or SIGTERM (0) or until a fatal error stops polling (logged; 2)."""
+    from bot.webhook import until_signalled
+
+    polling = asyncio.create_task(poll(fetch, apply, retry_after, fatal))
+    signalled = asyncio.create_task(until_signalled())
+    try:
+        await asyncio.wait({polling, signalled}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (polling, signalled):
+            task.cancel()
+        await asyncio.gather(polling, signalled, return_exceptions=True)
+    error = polling.exception() if polling.done() and not polling.cancelled() else None
+    if error is None:
+        return 0
+    log.error("%s (%s)", REFUSED_TOKEN, type(error).__name__)
+    return 2
