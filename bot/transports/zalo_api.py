@@ -34,6 +34,7 @@ from typing import Any, Literal
 import aiohttp
 
 from bot.delivery_errors import DeliveryError, Permanent, RetryAfter, Transient
+from bot.redaction import secret_forms
 from bot.transports.zalo_text import ZALO_TEXT_LIMIT, split_text
 
 DEFAULT_API_URL = "https://bot-api.zaloplatforms.com"
@@ -211,6 +212,12 @@ class ZaloBotApi:
             self._own_session = True
         return self._session
 
+    def _scrub(self, text: str) -> str:
+        """``text`` without the token, in any spelling."""
+        for form in secret_forms(self._token):
+            text = text.replace(form, "***")
+        return text
+
     async def _call_once(self, method: str, payload: dict[str, Any], timeout: float) -> Any:
         url = f"{self._api_url}/bot{self._token}/{method}"
         try:
@@ -221,7 +228,9 @@ class ZaloBotApi:
         except TimeoutError as exc:
             raise ZaloNetworkError(method, None, f"timed out after {timeout:g}s") from exc
         except aiohttp.ClientError as exc:
-            raise ZaloNetworkError(method, None, f"{type(exc).__name__}: {exc}") from exc
+            # aiohttp's errors may quote the URL, token included: the description (logged, stored with
+            # an outbox row's failure) never holds it.
+            raise ZaloNetworkError(method, None, self._scrub(f"{type(exc).__name__}: {exc}")) from exc
         try:
             body = json.loads(raw)
         except ValueError:

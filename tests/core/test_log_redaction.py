@@ -10,7 +10,8 @@ from urllib.parse import quote
 
 import pytest
 
-from bot.app import RedactingFilter, setup_logging
+from bot.app import setup_logging
+from bot.redaction import RedactingFilter
 from bot.settings import Settings
 
 TOKEN = "123456:SECRET-TOKEN_abcdef"
@@ -111,7 +112,7 @@ def test_setup_logging_redacts_every_secret_and_uncaught_errors(monkeypatch: pyt
         try:
             raise RuntimeError(f"The token `{TOKEN}` was rejected by the server.")
         except RuntimeError:
-            sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
+            sys.excepthook(*sys.exc_info())
     finally:
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
