@@ -235,6 +235,12 @@ async def run(app: App, webhook: bool = False, stop: asyncio.Event | None = None
                 await bot.drain()
             else:
                 await bot.run_polling(stop)
+        except ZaloApiError as exc:
+            if exc.retryable:
+                raise
+            # A token revoked while running (or a webhook set elsewhere): polling again cannot help.
+            log.error("Zalo refused the bot (%s): stopping. Check ZALO_BOT_TOKEN.", exc)
+            return 2
         finally:
             await background.stop()
             if runner is not None:

@@ -66,3 +66,22 @@ async def test_no_zalo_log_line_holds_the_token_the_secret_or_a_name(
     needles = {token, quote(token, safe=""), tail, SECRET, NAME, NOTE}
     leaked = [line for line in log.splitlines() if any(n in line for n in needles)]
     assert not leaked, leaked
+
+
+async def test_a_token_revoked_while_polling_stops_the_zalo_bot_with_a_clear_message(
+    demo: Demo, zalo: ZaloTestServer, tmp_path: Path
+) -> None:
+    """Before: the error escaped as a traceback (exit 1)."""
+    token = zalo.add_bot()
+    zalo.fail_next(token, "getUpdates", error_code=401, description="Unauthorized")  # getMe still answered
+    env = {"DATABASE_URL": demo.url, "ZALO_BOT_TOKEN": token, "ZALO_API_URL": zalo.base_url}
+    bot = await BotProcess(env, tmp_path / "bot.log").start()
+    try:
+        await wait_for(lambda: zalo.calls(token, "getUpdates") >= 1, what="the refused poll")
+        await asyncio.sleep(3.0)  # time to stop on its own (stop() below only reads the code)
+    finally:
+        code = await bot.stop()
+    log = bot.log()
+    assert code == 2, log
+    assert "Zalo refused the bot" in log and "Traceback" not in log, log
+    assert token not in log and token.partition(":")[2] not in log
