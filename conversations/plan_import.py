@@ -31,7 +31,7 @@ from conversations.engine import Context, Effect, Outcome, State
 from handlers.i18n import _, fmt_number
 from handlers.messages import Button, Reply
 from handlers.questions.replies import deadline_label
-from handlers.vietnamese import fold
+from handlers.vietnamese import fold, visible
 from storage.models.units import AGENCY, Unit
 from storage.plans import ParsedPlan, parse_plan, save_plan
 from storage.plans.document import MAX_FILE_BYTES, TooLarge, check_text, docx_text
@@ -192,6 +192,7 @@ class PlanImportDialog:
 
     async def start_with_file(self, ctx: Context, name: str, content: bytes) -> Outcome:
         """Read the file and show the preview with “Save” and “Cancel”."""
+        name = visible(name)  # a NUL in the file's name would fail the save on PostgreSQL
         if ctx.member.role != "admin":
             return Outcome([Reply(_("Only an admin can import a plan."))], None)
         if not content:

@@ -84,6 +84,7 @@ async def test_invisible_full_width_and_huge_numbers_in_the_dialog(engine: Async
 
 
 async def test_a_plan_with_nul_bytes_imports_and_saves(engine: AsyncEngine) -> None:
+    """In its text or its file's name: on PostgreSQL either failed the preview or the save."""
     seed = shared_dir() / "seeds" / "000_3afe9e87286c643e.txt"
     text = seed.read_text(encoding="utf-8")
     dirty = text.replace("\n", "\x00\n", 40).replace("Công an", "Công\u200b an\u202e", 3).encode("utf-8")
@@ -92,7 +93,7 @@ async def test_a_plan_with_nul_bytes_imports_and_saves(engine: AsyncEngine) -> N
     admin = User(Core(sessions=sessions, clock=clock), "admin-1")
     await admin.say(f"/start {summary.admin_code}")
     preview = await admin.send(Incoming("telegram", str(next(_ids)), "admin-1", "admin-1",
-                                        file=IncomingFile(seed.name, dirty)))
+                                        file=IncomingFile(f"kế\x00hoạch\u202e{seed.name}", dirty)))
     assert "Công an xã: 8" in texts(preview) and GENERIC_ERROR not in texts(preview)
     async with sessions() as session:
         before = (await session.execute(select(func.count()).select_from(Plan))).scalar_one()
@@ -101,6 +102,7 @@ async def test_a_plan_with_nul_bytes_imports_and_saves(engine: AsyncEngine) -> N
     async with sessions() as session:
         after = (await session.execute(select(func.count()).select_from(Plan))).scalar_one()
         stored = [*(await session.execute(select(Plan.number))).scalars().all(),
+                  *(await session.execute(select(Plan.source_name))).scalars().all(),
                   *(await session.execute(select(PlanTask.text))).scalars().all(),
                   *(await session.execute(select(PlanUnplaced.text))).scalars().all()]
     assert after == before + 1
