@@ -214,6 +214,9 @@ async def run(app: App, webhook: bool = False) -> int:
         except TelegramUnauthorizedError:
             log.error(REFUSED_TOKEN)
             return 2
+        except (TelegramServerError, TelegramNetworkError, TelegramRetryAfter) as error:
+            # Telegram unreachable for now: polling retries; only a refused token stops the bot.
+            log.warning("getMe failed - %s; going on", type(error).__name__)
         dispatcher = build_dispatcher(app.core)
         background = await app.start_background(TRANSPORT, TelegramDeliver(bot))
         try:

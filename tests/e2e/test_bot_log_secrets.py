@@ -87,10 +87,14 @@ async def test_no_log_line_holds_the_token_the_secret_or_a_name(
         assert "/file/bot***" in log  # httpx's INFO line of the download, redacted
 
 
-async def _fake_api(revoked_after_get_me: bool) -> AsyncIterator[str]:
-    """A Bot API that refuses the token (401) from the start, or only once getMe has answered."""
+async def _fake_api(revoked_after_get_me: bool, get_me_fails: bool = False) -> AsyncIterator[str]:
+    """A Bot API that refuses the token (401) from the start, or only once getMe has answered (or
+    failed with a 500)."""
 
     async def handle(request: web.Request) -> web.Response:
+        if get_me_fails and request.path.endswith("/getMe"):
+            return web.json_response({"ok": False, "error_code": 500, "description": "Internal Server Error"},
+                                     status=500)
         if revoked_after_get_me and request.path.endswith("/getMe"):
             return web.json_response({"ok": True, "result": {"id": 42, "is_bot": True, "first_name": "Bot",
                                                              "username": "baocao_bot", "can_join_groups": True,
@@ -132,3 +136,14 @@ async def test_a_refused_token_stops_the_bot_with_a_clear_message(
     assert "Telegram refused the bot token" in log, log
     assert not leaks(log, tg.token), leaks(log, tg.token)
     assert "Traceback" not in log, log
+
+
+async def test_aiogram_goes_on_polling_when_get_me_fails_for_now(tg: Emulator, bots: BotRunner) -> None:
+    """The start-up token check stops the bot only on a refused token: a 500 there leaves polling to retry
+    (which here then meets the revoked token)."""
+    db = await bots.database()
+    async for url in _fake_api(revoked_after_get_me=False, get_me_fails=True):
+        bot = await bots.start("aiogram", db, api_url=url, wait=False)
+        assert await _exit_code(bot) == 2
+    log = bot.log()
+    assert "getMe failed - TelegramServerError" in log and "Telegram refused the bot token" in log, log
