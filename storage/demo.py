@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.vietnamese import fold
 from storage.calendar import PeriodSpec, period_of, previous
+from storage.migrate import DEMO_LOCK, hold_lock
 from storage.models import Indicator, IndicatorSet, Invite, Unit
 from storage.people import create_invite
 from storage.plans import parse_plan, save_plan
@@ -98,6 +99,7 @@ async def _fresh_code(session: AsyncSession, unit: Unit, role: str, now: dt.date
 
 async def load_demo(session: AsyncSession, now: dt.datetime, today: dt.date) -> DemoSummary:
     """Create the demo commune unless it exists; either way return its hamlets and fresh invite codes."""
+    await hold_lock(session, DEMO_LOCK)  # several processes starting at once load it once
     data = demo_data()
     commune = (await session.execute(
         select(Unit).where(Unit.kind == "commune", Unit.folded_name == fold(data["commune"]))

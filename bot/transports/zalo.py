@@ -227,6 +227,9 @@ async def run(app: App, webhook: bool = False, stop: asyncio.Event | None = None
         if webhook or files is not None:
             runner = await _serve(web_app, settings.webhook_host, settings.webhook_port)
         background = await app.start_background(TRANSPORT, sender)
+        if files is not None:
+            # Published charts and spreadsheets hold per-hamlet figures: delete them once expired.
+            background.tasks.append(asyncio.create_task(files.purge_forever(background.stop_event)))
         try:
             if webhook:
                 assert settings.webhook_url and settings.webhook_secret

@@ -107,6 +107,8 @@ class LoadResult:
     latencies: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     inbox_errors: list[str] = field(default_factory=list)
+    # Reporters the bot first asked which month (the first days of a month): one message more each.
+    asked_month: int = 0
 
     def percentile(self, q: float) -> float:
         """The ``q`` quantile of the step latencies, in seconds."""
@@ -145,6 +147,7 @@ async def one_reporter(tg: Emulator, inbox: Inbox, user_id: int, code: str, resu
         [asked] = await step("báo cáo", 1)
         choice = period_choice(asked)
         if choice is not None:  # early in a month the bot asks which month first
+            result.asked_month += 1
             await step(None, 2, press=(asked, choice))
         elif question_mark(1) not in asked.text:  # the intro came first: the question follows
             await inbox.take(chat.id, 1, timeout)

@@ -60,6 +60,10 @@ async def first_question(chat: Chat, timeout: float = 10.0) -> tuple[BotMessage,
         if choice is not None:
             await chat.press(seen[-1], choice)
             seen = []
+        elif vi("Type “tháng {first}” or “tháng {last}”.") in seen[-1].text:
+            # Where there are no buttons (Zalo), the official types the month, as they would.
+            await chat.send("tháng này")
+            seen = []
 
 
 async def start_report(chat: Chat, timeout: float = 10.0) -> tuple[BotMessage, BotMessage]:
