@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from handlers.vietnamese import fold
-from storage.calendar import PeriodSpec, parse_period, period_of, previous
+from storage.calendar import PeriodSpec, parse_period, period_of, period_spec, previous
 
 Kind = Literal["summary", "compare", "missing", "late", "status", "view"]
 MAX_WORDS = 25
@@ -99,16 +99,24 @@ def _code(kind: str, year: int, number: int) -> str:
     )
 
 
+def _a_year(text: str | None) -> bool:
+    """A year a date can hold (1-9999): "0001" and "9999" are periods, only out of the range served."""
+    return text is not None and text.isdigit() and 1 <= int(text) <= 9999
+
+
 def _read(kind: str, groups: tuple[str | None, ...], today: dt.date) -> AskedPeriod | None:
     word, year = (*groups, None, None)[:2]
     word = word or ""
     if kind == "code":
         return AskedPeriod(parse_period(word), False)
     if kind == "numeric":
-        return AskedPeriod(parse_period(f"{year}-{int(word):02d}"), False) if 1 <= int(word) <= 12 else None
+        if not (1 <= int(word) <= 12 and _a_year(year)):
+            return None
+        return AskedPeriod(period_spec("month", int(year or 0), int(word)), False)
     if kind == "year":
         number = today.year if word == "nay" else int(word)
-        return AskedPeriod(parse_period(str(number)), False)
+        # "năm 0001" is a period (out of range, and said so), not a reason for the generic error.
+        return AskedPeriod(period_spec("year", number), False) if _a_year(str(number)) else None
     if word in _RELATIVE:
         current = period_of(kind, today)
         return AskedPeriod(previous(current), True) if _RELATIVE[word] else AskedPeriod(current, False)
@@ -121,7 +129,7 @@ def _read(kind: str, groups: tuple[str | None, ...], today: dt.date) -> AskedPer
         if not 1 <= number <= 12:
             return None
     if year:
-        return AskedPeriod(parse_period(_code(kind, int(year), number)), False)
+        return AskedPeriod(period_spec(kind, int(year), number), False) if _a_year(year) else None
     return AskedPeriod(_latest(kind, number, today), False)
 
 

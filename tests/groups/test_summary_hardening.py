@@ -15,6 +15,7 @@ from handlers.dispatch import Core
 from handlers.group_commands import group_command, make_code_command
 from handlers.messages import Incoming, Reply
 from handlers.reminders import due_messages
+from handlers.report_status import report_question_handler
 from handlers.vietnamese import fold
 from storage.calendar import TZ
 from storage.db import session_factory
@@ -45,7 +46,7 @@ async def _setup(engine: AsyncEngine, missing_hamlet: str = "Xóm 3") -> tuple[C
         session.add(Identity(person_id=person.id, transport="telegram", external_id="leader"))
         session.add(Membership(person_id=person.id, unit_id=built.commune.id, role="leader"))
     core = Core(sessions=session_factory(engine), clock=lambda: NOW, group_handler=group_command,
-                extra_handlers=[make_code_command])
+                extra_handlers=[make_code_command, report_question_handler])
     return core, built
 
 
@@ -103,3 +104,13 @@ async def test_a_failed_chart_never_loses_the_text_summary(engine: AsyncEngine,
         planned = await due_messages(session, SUMMARY_DAY)
     summaries = [p for p in planned if p.dedupe_key.startswith("summary:")]
     assert len(summaries) == 1 and summaries[0].text.startswith("Tổng hợp báo cáo tháng 11/2026")
+
+
+@pytest.mark.parametrize("question", ["tổng hợp năm 0001", "tổng hợp tháng 1/0001", "/xem tháng 1/0001",
+                                      "tổng hợp quý 4/9999"])
+async def test_a_year_out_of_range_in_a_private_question_is_answered_in_vietnamese(
+    engine: AsyncEngine, question: str
+) -> None:
+    core, _built = await _setup(engine)
+    replies = await _say(core, question, chat=None)
+    assert len(replies) == 1 and "từ năm 2000 đến năm 2027" in replies[0].text, replies
