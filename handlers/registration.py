@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.i18n import _
 from handlers.linking import link_account
 from handlers.messages import Incoming, Reply
+from handlers.vietnamese import nfc
 from storage.people import CodeProblem, redeem_invite
 
 
@@ -35,7 +36,9 @@ async def register(
     session: AsyncSession, incoming: Incoming, code: str, now: dt.datetime
 ) -> list[Reply]:
     """Redeem ``code`` for the sender; each kind of failure gets its own answer."""
-    outcome = await redeem_invite(session, code, incoming.transport, incoming.user_id, incoming.user_name, now)
+    # The name the messenger reports is stored: without bidi overrides or invisible characters.
+    name = nfc(incoming.user_name or "").strip() or None
+    outcome = await redeem_invite(session, code, incoming.transport, incoming.user_id, name, now)
     if outcome is CodeProblem.UNKNOWN:
         linked = await link_account(session, incoming, code, now)
         if linked is not None:

@@ -18,7 +18,7 @@ from handlers.dispatch import Core
 from handlers.messages import Incoming, IncomingFile
 from handlers.vietnamese import nfc, visible
 from storage.db import session_factory
-from storage.models import Report, ReportValue, Unit
+from storage.models import Person, Report, ReportValue, Unit
 from storage.models.plans import Plan, PlanTask, PlanUnplaced
 from tests.conftest import shared_dir
 from tests.core.chat import Clock, User, code_of, demo, texts
@@ -107,3 +107,14 @@ async def test_a_plan_with_nul_bytes_imports_and_saves(engine: AsyncEngine) -> N
                   *(await session.execute(select(PlanUnplaced.text))).scalars().all()]
     assert after == before + 1
     assert not any(visible(t) != t for t in stored if t)
+
+
+async def test_the_messengers_display_name_is_stored_without_invisible_characters(engine: AsyncEngine) -> None:
+    clock = Clock()
+    sessions, summary = await demo(engine, clock)
+    core = Core(sessions=sessions, clock=clock)
+    code = code_of(summary, "Bản Khe Ló")
+    await core.handle(Incoming("telegram", "name-1", "u-rtl", "u-rtl", text=code, user_name="Lan\u202e\u200bHoa\x00"))
+    async with sessions() as session:
+        names = set((await session.scalars(select(Person.display_name))).all())
+    assert "LanHoa" in names and not any(n and not n.isprintable() for n in names)
