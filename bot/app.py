@@ -40,8 +40,9 @@ class App:
     core: Core
 
     async def start_background(self, transport: str, deliver: Deliver) -> Background:
-        """Start the outbox sender and the scheduler tick of this process."""
-        return start_background(self.sessions, transport, deliver, scheduler_tick(self.sessions, self.core.clock),
+        """Start the outbox sender and (unless ``BAOCAO_SCHEDULER=off``) the scheduler tick of this process."""
+        tick = scheduler_tick(self.sessions, self.core.clock) if self.settings.scheduler else None
+        return start_background(self.sessions, transport, deliver, tick,
                                 quiet_hours=self.settings.quiet_hours, now=self.core.clock)
 
     async def load_demo_if_empty(self) -> DemoSummary | None:

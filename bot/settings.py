@@ -32,6 +32,9 @@ class Settings:
     quiet_hours: str = "21:00-07:00"
     # BAOCAO_CLOCK: the moment the program clock starts at (a demo of "the 1st", a test's pinned date).
     clock_start: dt.datetime | None = None
+    # BAOCAO_SCHEDULER=off: this process sends the outbox but decides no reminders or summaries (another
+    # worker, or an operator's ``baocao remind``, does).
+    scheduler: bool = True
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -58,4 +61,5 @@ class Settings:
             language=opt("BAOCAO_LANGUAGE") or "vi",
             quiet_hours=opt("BAOCAO_QUIET_HOURS") or "21:00-07:00",
             clock_start=parse_moment(clock_text) if (clock_text := opt("BAOCAO_CLOCK")) else None,
+            scheduler=(opt("BAOCAO_SCHEDULER") or "on").lower() not in ("off", "0", "no", "false"),
         )
