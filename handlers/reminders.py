@@ -33,6 +33,10 @@ from storage.models import GroupBinding, Identity, Membership, OutboxMessage, Pe
 START_REPORT_BUTTON = "report:start"
 # Transports that can push a message to a person (the console cannot: nobody is listening).
 PUSH_TRANSPORTS = ("telegram", "zalo")
+# Ordinary Zalo bots cannot join groups (getMe: can_join_groups false; group use is in internal
+# testing): where a commune has no leaders' group on such a transport, its summaries go to each leader.
+NO_GROUP_TRANSPORTS = ("zalo",)
+LEADER_ROLES = ("leader", "admin")
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,41 @@ async def _reporters(session: AsyncSession, hamlet_ids: list[int]) -> list[tuple
     return [(unit_id, person, identity) for unit_id, person, identity in (await session.execute(query)).all()]
 
 
+@dataclass(frozen=True)
+class _Target:
+    """Where one copy of a leaders' summary goes: the leaders' group, or one leader privately."""
+
+    transport: str
+    chat_id: str
+    chat_type: str
+    language: str
+    audience: str
+
+
+async def _summary_targets(session: AsyncSession, commune_id: int) -> list[_Target]:
+    """The leaders' groups, and each leader (privately) on a transport that has no leaders' group."""
+    bindings = await _bindings(session, commune_id, "leaders")
+    targets = [_Target(b.transport, b.chat_id, "group", b.language, f"leaders group {b.chat_id}") for b in bindings]
+    grouped = {b.transport for b in bindings}
+    without = [t for t in NO_GROUP_TRANSPORTS if t not in grouped]
+    if without:
+        query = (
+            select(Person, Identity)
+            .join(Identity, Identity.person_id == Person.id)
+            .join(Membership, Membership.person_id == Person.id)
+            .where(Membership.unit_id == commune_id, Membership.role.in_(LEADER_ROLES),
+                   Identity.transport.in_(without))
+            .order_by(Identity.id)
+        )
+        seen: set[tuple[str, str]] = set()
+        for person, identity in (await session.execute(query)).all():
+            if (identity.transport, identity.external_id) not in seen:
+                seen.add((identity.transport, identity.external_id))
+                targets.append(_Target(identity.transport, identity.external_id, "private",
+                                       person.language or "vi", f"leader {person.id}"))
+    return targets
+
+
 async def _existing(session: AsyncSession, keys: list[str]) -> set[str]:
     if not keys:
         return set()
@@ -198,17 +237,18 @@ async def _commune_summaries(
     if hamlet_set_row is None:
         return []
     today = local(now).date()
-    bindings = await _bindings(session, commune.id, "leaders")
+    due = due_summaries(rules, hamlet_set_row.period_kind, now)
+    targets = await _summary_targets(session, commune.id) if due else []
     planned: list[Planned] = []
-    for reason, period in due_summaries(rules, hamlet_set_row.period_kind, now):
-        keyed = [(f"summary:{reason}:{period.code}:{today.isoformat()}:{b.transport}:{b.chat_id}", b)
-                 for b in bindings]
-        existing = await _existing(session, [key for key, _b in keyed])
-        todo = [(key, b) for key, b in keyed if key not in existing]
+    for reason, period in due:
+        keyed = [(f"summary:{reason}:{period.code}:{today.isoformat()}:{t.transport}:{t.chat_id}", t)
+                 for t in targets]
+        existing = await _existing(session, [key for key, _t in keyed])
+        todo = [(key, t) for key, t in keyed if key not in existing]
         if not todo:
             continue
-        for key, binding in todo:
-            with language(binding.language):
+        for key, target in todo:
+            with language(target.language):
                 # Built without the hamlets' notes: no group message ever holds one.
                 summary = await build_summary(session, commune, period, now, per_hamlet_values=False)
                 text = summary_text(summary)
@@ -216,8 +256,8 @@ async def _commune_summaries(
                 # A chart that cannot be drawn is left out; the text summary still goes.
                 png = await asyncio.to_thread(chart_or_none, summary) if with_chart else None
             text_row = Planned(
-                dedupe_key=key, transport=binding.transport, chat_id=binding.chat_id, chat_type="group",
-                text=text, audience=f"leaders group {binding.chat_id}", unit_id=commune.id,
+                dedupe_key=key, transport=target.transport, chat_id=target.chat_id, chat_type=target.chat_type,
+                text=text, audience=target.audience, unit_id=commune.id,
             )
             planned.append(text_row)
             if png is not None:
