@@ -8,7 +8,7 @@ never reads as "dừng" (stop), and only a bare "dung" can mean both: the step d
 from __future__ import annotations
 
 import json
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,7 @@ def _tokens(text: str) -> tuple[list[str], bool]:
     return out, has_marks
 
 
+@lru_cache(maxsize=16384)
 def says(text: str, key: str) -> bool:
     """Tell whether ``text`` is one of the phrases listed under ``key`` (see the module docstring)."""
     written, plain = _phrases(key)
