@@ -7,21 +7,23 @@ import asyncio
 import datetime as dt
 import json
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from conversations.plan_import import preview, too_large
 from handlers.i18n import _
-from handlers.questions import Asker, answer_question
+from handlers.questions import Answer, Asker, answer_question
 from storage import clock
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models.units import Unit
 from storage.plans import ParsedPlan, find_or_create_area, parse_plan, read_text, save_plan
-from storage.plans.askers import asker_unit as find_asker
+from storage.plans.askers import asker_unit
 from storage.plans.document import TooLarge
 
 _TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -96,16 +98,10 @@ def _ask_command(args: argparse.Namespace, settings: Any) -> int:
     return asyncio.run(_ask(args, sys.stdin, sys.stdout))
 
 
-async def asker_unit(session: AsyncSession, area: Unit, name: str | None, cache: dict[str, int]) -> int | None:
-    """The unit to ask as (``storage.plans.askers``: strict names, never the closest other agency)."""
-    return await find_asker(session, area, name, cache)
-
-
-async def _ask(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    parsed = _read_plan(args.plan)
-    if parsed is None:
-        return 2
-    today = args.today or clock.now().astimezone(_TZ).date()
+@asynccontextmanager
+async def plan_in_memory(parsed: ParsedPlan) -> AsyncIterator[PlanAsker]:
+    """A throw-away in-memory database holding ``parsed``, asked as ``baocao ask`` does (the question
+    sets are scored through it too)."""
     engine = create_engine(_MEMORY)
     try:
         await upgrade(engine)
@@ -113,25 +109,44 @@ async def _ask(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         async with sessions() as session, session.begin():
             area = await find_or_create_area(session, parsed.area_name or "?")
             await save_plan(session, parsed, area)
-        items = (
-            [json.loads(line) for line in stdin if line.strip()]
-            if args.batch
-            else [{"q": args.question, "as": args.unit}]
-        )
-        cache: dict[str, int] = {}
-        for item in items:
-            async with sessions() as session, session.begin():
-                unit_id = await asker_unit(
-                    session, area, item.get("as") or args.unit if not args.batch else item.get("as"), cache
-                )
-                answer = await answer_question(session, str(item.get("q", "")), Asker(unit_id, args.role), today)
-            out = {
-                "intent": answer.intent,
-                "unit": answer.unit,
-                "answer": "\n\n".join(r.text for r in answer.replies),
-                "tasks": answer.tasks,
-            }
-            stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        yield PlanAsker(sessions, area)
     finally:
         await engine.dispose()
+
+
+class PlanAsker:
+    """Answers questions about one plan in its throw-away database, as a named unit of its area."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], area: Unit) -> None:
+        self._sessions, self._area = sessions, area
+        self._askers: dict[str, int] = {}
+
+    async def ask(self, question: str, as_unit: str | None, role: str, today: dt.date) -> Answer:
+        """Answer ``question`` as ``as_unit`` (strict names: never the closest other agency)."""
+        async with self._sessions() as session, session.begin():
+            unit_id = await asker_unit(session, self._area, as_unit, self._askers)
+            return await answer_question(session, question, Asker(unit_id, role), today)
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """What ``baocao ask --json`` prints for one answer."""
+    return {"intent": answer.intent, "unit": answer.unit, "answer": "\n\n".join(r.text for r in answer.replies),
+            "tasks": answer.tasks}
+
+
+async def _ask(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    parsed = _read_plan(args.plan)
+    if parsed is None:
+        return 2
+    today = args.today or clock.now().astimezone(_TZ).date()
+    items = (
+        [json.loads(line) for line in stdin if line.strip()]
+        if args.batch
+        else [{"q": args.question, "as": args.unit}]
+    )
+    async with plan_in_memory(parsed) as plan:
+        for item in items:
+            as_unit = item.get("as") if args.batch else item.get("as") or args.unit
+            answer = await plan.ask(str(item.get("q", "")), as_unit, args.role, today)
+            stdout.write(json.dumps(answer_json(answer), ensure_ascii=False) + "\n")
     return 0

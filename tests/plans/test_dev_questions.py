@@ -18,14 +18,10 @@ from typing import Any
 
 import pytest
 
-from bot.cli_plans import _ask
+from bot.cli_plans import _ask, answer_json, plan_in_memory
 from handlers.messages import Reply
-from handlers.questions import Asker, answer_question
 from handlers.vietnamese import fold
-from storage.db import create_engine, session_factory
-from storage.migrate import upgrade
-from storage.plans import find_or_create_area, parse_plan, read_text, save_plan
-from storage.plans.askers import asker_unit
+from storage.plans import parse_plan, read_text
 from tests.conftest import shared_dir
 
 OURS = Path(__file__).with_name("questions_dev.jsonl")
@@ -78,28 +74,11 @@ async def _in_process(plan: str, items: list[dict[str, Any]]) -> list[tuple[dict
     """Each question answered as ``baocao ask`` does (the asker from ``--as`` by ``storage.plans.askers``),
     with the replies kept message by message (``baocao ask`` joins them)."""
     parsed = parse_plan(read_text(shared_dir() / "seeds" / plan), plan)
-    engine = create_engine("sqlite+aiosqlite://")
     out: list[tuple[dict[str, Any], list[Reply]]] = []
-    try:
-        await upgrade(engine)
-        sessions = session_factory(engine)
-        async with sessions() as session, session.begin():
-            area = await find_or_create_area(session, parsed.area_name or "?")
-            await save_plan(session, parsed, area)
-        cache: dict[str, int] = {}
+    async with plan_in_memory(parsed) as asked:
         for q in items:
-            async with sessions() as session, session.begin():
-                unit_id = await asker_unit(session, area, q["as"], cache)
-                answer = await answer_question(session, q["q"], Asker(unit_id, "leader"), TODAY)
-            shape = {
-                "intent": answer.intent,
-                "unit": answer.unit,
-                "answer": "\n\n".join(r.text for r in answer.replies),
-                "tasks": answer.tasks,
-            }
-            out.append((shape, answer.replies))
-    finally:
-        await engine.dispose()
+            answer = await asked.ask(q["q"], q["as"], "leader", TODAY)
+            out.append((answer_json(answer), answer.replies))
     return out
 
 
