@@ -2,8 +2,10 @@
 
 Several processes may start at once on a fresh database (``baocao demo`` and ``baocao run`` of
 several workers): on PostgreSQL each migration run first takes a transaction-level advisory lock,
-so one migrates while the others wait and then find the schema at head. SQLite needs nothing: the
-migration's ``BEGIN IMMEDIATE`` already holds the database's write lock.
+so one migrates while the others wait and then find the schema at head. On SQLite the transaction
+is begun before Alembic looks at the version table: its ``BEGIN IMMEDIATE`` holds the database's write
+lock for the whole run. (Left to itself Alembic commits after each migration on SQLite, and a second
+process could then slip in between two migrations and apply the next one first.)
 """
 
 from __future__ import annotations
@@ -48,7 +50,9 @@ async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
         command.upgrade(config, revision)
 
     async with engine.connect() as connection:
-        # Alembic runs inside the transaction the lock began; the commit releases the lock.
+        # Alembic runs inside the transaction begun here (an "external" one to Alembic, which then
+        # never commits in between); the commit releases the lock.
+        await connection.begin()
         await hold_lock(connection, MIGRATION_LOCK)
         await connection.run_sync(_upgrade)
         await connection.commit()
@@ -63,6 +67,7 @@ async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
         command.downgrade(config, revision)
 
     async with engine.connect() as connection:
+        await connection.begin()
         await hold_lock(connection, MIGRATION_LOCK)
         await connection.run_sync(_downgrade)
         await connection.commit()
