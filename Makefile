@@ -36,5 +36,5 @@ test-dates: $(VENV)/.installed e2e/node_modules/.installed
 	done
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check bot handlers conversations storage tests
+	$(VENV)/bin/ruff check locales storage conversations handlers bot tests benchmarks
 	$(VENV)/bin/mypy

@@ -31,7 +31,7 @@ from sqlalchemy import delete
 from bot.rate_limit import RateLimiter
 from bot.scheduler import Scheduler
 from bot.sender import OutboxSender
-from handlers.i18n import set_language
+from locales.i18n import set_language
 from handlers.summaries import Summary, build_summary
 from handlers.summary_chart import summary_png
 from handlers.summary_excel import summary_xlsx

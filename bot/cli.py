@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from bot.app import App, build_app, setup_logging
 from bot.settings import Settings
 from bot.transports.console import run_console
-from handlers.i18n import _
 from handlers.registration import role_name
+from locales.i18n import _
 from storage.demo import DemoSummary, load_demo
 from storage.people import ensure_member
 from storage.units import find_units

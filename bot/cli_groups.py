@@ -16,12 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.settings import Settings
-from handlers.i18n import _, set_language
 from handlers.reminders import Planned, due_messages, write_due
 from handlers.summaries import SummaryError, build_summary
 from handlers.summary_chart import summary_png
 from handlers.summary_excel import summary_xlsx
 from handlers.summary_render import summary_text
+from locales.i18n import _, set_language
 from storage import clock
 from storage.calendar import TZ, local, parse_period, period_of
 from storage.db import create_engine, session_factory

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from conversations.plan_import import preview, too_large
-from handlers.i18n import _
 from handlers.questions import Answer, Asker, answer_question
+from locales.i18n import _
 from storage import clock
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade

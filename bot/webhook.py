@@ -15,18 +15,12 @@ import hmac
 import logging
 import signal
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlparse
 
 from aiohttp import web
 
 from bot.settings import Settings
-
-if TYPE_CHECKING:
-    from aiogram import Bot, Dispatcher
-
-    from bot.app import App
-    from bot.transports.ptb_transport import PtbApplication
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -107,43 +101,3 @@ async def serve(settings: Settings, feed: Feed, set_webhook: SetWebhook) -> None
         await until_signalled()
     finally:
         await runner.cleanup()
-
-
-async def serve_aiogram_webhook(app: App, bot: Bot, dispatcher: Dispatcher) -> None:
-    """Serve the webhook with aiogram: each update is fed to the dispatcher inside its request."""
-    from aiogram.types import Update
-
-    async def feed(data: dict[str, Any]) -> bool:
-        try:
-            await dispatcher.feed_update(bot, Update.model_validate(data, context={"bot": bot}))
-        except Exception:
-            log.exception("update %s failed; Telegram will deliver it again", data.get("update_id"))
-            return False
-        return True
-
-    async def set_webhook(url: str, secret: str) -> object:
-        return await bot.set_webhook(url, secret_token=secret)
-
-    await serve(app.settings, feed, set_webhook)
-
-
-async def serve_ptb_webhook(app: App, application: PtbApplication) -> None:
-    """Serve the webhook with python-telegram-bot: each update is processed inside its request."""
-    from telegram import Update
-
-    from bot.transports.ptb_transport import FAILED_UPDATES
-
-    failed: set[int] = application.bot_data.setdefault(FAILED_UPDATES, set())
-
-    async def feed(data: dict[str, Any]) -> bool:
-        update = Update.de_json(data, application.bot)
-        await application.process_update(update)  # PTB catches handler errors: its error handler notes them
-        if update.update_id in failed:
-            failed.discard(update.update_id)
-            return False
-        return True
-
-    async def set_webhook(url: str, secret: str) -> object:
-        return await application.bot.set_webhook(url, secret_token=secret)
-
-    await serve(app.settings, feed, set_webhook)

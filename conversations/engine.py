@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.messages import Reply
+from locales.messages import Reply
 from storage.cache import ConfigCache
 from storage.people import Member
 

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 
 from conversations.vocabulary import vocabulary, words
-from handlers.vietnamese import clean, fold, has_diacritics, nfc
+from locales.vietnamese import clean, fold, has_diacritics, nfc
 
 MAX_COUNT = 10_000_000
 # More digits than this is over MAX_COUNT whatever they are: never handed to int() (which refuses

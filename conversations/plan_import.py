@@ -28,10 +28,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import Context, Effect, Outcome, State
-from handlers.i18n import _, fmt_number
-from handlers.messages import Button, Reply
-from handlers.questions.replies import deadline_label
-from handlers.vietnamese import fold, visible
+from locales.i18n import _, fmt_number
+from locales.messages import Button, Reply
+from locales.vietnamese import fold, visible
+from storage.calendar import deadline_label
 from storage.models.units import AGENCY, Unit
 from storage.plans import ParsedPlan, parse_plan, save_plan
 from storage.plans.document import MAX_FILE_BYTES, TooLarge, check_text, docx_text

@@ -18,7 +18,7 @@ from enum import Enum
 from functools import cache
 from pathlib import Path
 
-from handlers.vietnamese import clean, fold, has_diacritics, nfc
+from locales.vietnamese import clean, fold, has_diacritics, nfc
 
 # Phone and messaging screens show about 500 characters without scrolling; a longer note is a letter.
 NOTE_MAX_CHARS = 500

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from conversations.numbers import words_to_int
 from conversations.vocabulary import mentions, says, starts_with, vocabulary, words
-from handlers.vietnamese import fold
+from locales.vietnamese import fold
 from storage.calendar import PeriodSpec
 from storage.reports import IndicatorView
 

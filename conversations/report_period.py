@@ -11,12 +11,12 @@ from typing import Any
 from conversations.engine import Context
 from conversations.report_intents import month_choice, month_number_in
 from conversations.report_text import period_menu_text, period_name
-from handlers.i18n import _, fmt_datetime
-from handlers.messages import Button, Reply
-from handlers.reporting_scope import commune_of
+from locales.i18n import _, fmt_datetime
+from locales.messages import Button, Reply
 from storage.calendar import CalendarRules, PeriodSpec, parse_period
 from storage.calendar import previous as period_before
 from storage.models import Unit
+from storage.reporting_scope import commune_of
 from storage.reports import report_for
 
 # During these first days of a month the previous month is offered too.

@@ -7,9 +7,9 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from conversations.numbers import CountError
-from handlers.i18n import _, fmt_date, fmt_number
-from handlers.reporting_scope import period_label
+from locales.i18n import _, fmt_date, fmt_number
 from storage.calendar import PeriodSpec, parse_period
+from storage.reporting_scope import period_label
 from storage.reports import IndicatorView
 
 

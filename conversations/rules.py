@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from handlers.i18n import _, fmt_number
+from locales.i18n import _, fmt_number
 from storage.reports import IndicatorView
 
 

@@ -12,7 +12,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from handlers.vietnamese import clean, fold, has_diacritics
+from locales.vietnamese import clean, fold, has_diacritics
 
 _PATH = Path(__file__).with_name("vocabulary.json")
 _EDGES = " .!?,;:…~"

@@ -8,7 +8,7 @@ Everyone else reads their own unit only.
 from __future__ import annotations
 
 from handlers.report_questions import report_words
-from handlers.vietnamese import fold
+from locales.vietnamese import fold
 from storage.people import Member
 
 COMMUNE_WIDE_ROLES = frozenset({"leader", "admin"})

@@ -28,12 +28,12 @@ from conversations.report_intents import month_number_in
 from conversations.vocabulary import says, starts_with
 from handlers.access import may_report
 from handlers.help import greeting_reply, help_reply, not_understood, thanks_reply
-from handlers.i18n import DEFAULT_LANGUAGE, _, set_language
 from handlers.linking import LINK_COMMANDS, link_account, offer_link_code
-from handlers.messages import Incoming, Reply
 from handlers.registration import how_to_register, register
 from handlers.report_view import view_report
-from handlers.vietnamese import fold, nfc
+from locales.i18n import DEFAULT_LANGUAGE, _, set_language
+from locales.messages import Incoming, Reply
+from locales.vietnamese import fold, nfc
 from storage import clock
 from storage.cache import ConfigCache
 from storage.optimistic_steps import LastWrites, OptimisticSteps, Written, optimistic_steps

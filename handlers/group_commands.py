@@ -27,19 +27,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.access import reads_commune
-from handlers.i18n import _, fmt_date, fmt_datetime
-from handlers.messages import Attachment, Incoming, Reply
 from handlers.reminders import language
-from handlers.reporting_scope import hamlet_set, period_label
 from handlers.summaries import Summary, SummaryError, build_summary
 from handlers.summary_brief import reporting_status_text
 from handlers.summary_chart import chart_or_none
 from handlers.summary_excel import summary_xlsx
 from handlers.summary_render import summary_text
-from handlers.vietnamese import fold
+from locales.i18n import _, fmt_date, fmt_datetime
+from locales.messages import Attachment, Incoming, Reply
+from locales.vietnamese import fold
 from storage.calendar import CalendarRules, PeriodSpec, calendar_for, local, parse_period, period_of, previous
 from storage.models import GroupBindCode, GroupBinding, Unit
 from storage.people import Member
+from storage.reporting_scope import hamlet_set, period_label
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6

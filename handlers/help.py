@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.i18n import _
-from handlers.messages import Reply
+from locales.i18n import _
+from locales.messages import Reply
 from storage.people import Member
 
 

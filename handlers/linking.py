@@ -6,8 +6,8 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.i18n import _
-from handlers.messages import Incoming, Reply
+from locales.i18n import _
+from locales.messages import Incoming, Reply
 from storage.people import CodeProblem, Member, create_link_code, find_member, redeem_link_code
 
 LINK_CODE_MINUTES = 30

@@ -6,10 +6,10 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.i18n import _
 from handlers.linking import link_account
-from handlers.messages import Incoming, Reply
-from handlers.vietnamese import nfc
+from locales.i18n import _
+from locales.messages import Incoming, Reply
+from locales.vietnamese import nfc
 from storage.people import CodeProblem, redeem_invite
 
 

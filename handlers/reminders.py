@@ -22,13 +22,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.i18n import _, current_language, fmt_date, fmt_number, ngettext, set_language
-from handlers.reporting_scope import area_hamlets, filed_reports, hamlet_set, period_label
 from handlers.summaries import build_summary
 from handlers.summary_chart import chart_or_none
 from handlers.summary_render import summary_text
+from locales.i18n import _, current_language, fmt_date, fmt_number, ngettext, set_language
 from storage.calendar import CalendarRules, PeriodSpec, calendar_for, following, local, period_of, previous
 from storage.models import GroupBinding, Identity, Membership, OutboxMessage, Period, Person, Report, Unit
+from storage.reporting_scope import area_hamlets, filed_reports, hamlet_set, period_label
 
 START_REPORT_BUTTON = "report:start"
 # Transports that can push a message to a person (the console cannot: nobody is listening).

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from handlers.vietnamese import fold
+from locales.vietnamese import fold
 from storage.calendar import PeriodSpec, parse_period, period_of, period_spec, previous
 
 Kind = Literal["summary", "compare", "missing", "late", "status", "view"]

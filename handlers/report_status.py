@@ -15,18 +15,18 @@ import datetime as dt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.access import reads_commune
-from handlers.i18n import _, fmt_date, fmt_datetime, fmt_number, ngettext
-from handlers.messages import Incoming, Reply
 from handlers.report_questions import ReportQuestion, read_question
 from handlers.report_view import commune_summary, view_report
-from handlers.reporting_scope import commune_of, filed_reports, hamlet_set, period_label
 from handlers.summaries import SummaryError, sub_periods
 from handlers.summary_brief import brief_summary, comparison_text, missing_text
 from handlers.summary_render import signed, summary_text
-from handlers.vietnamese import nfc
+from locales.i18n import _, fmt_date, fmt_datetime, fmt_number, ngettext
+from locales.messages import Incoming, Reply
+from locales.vietnamese import nfc
 from storage.calendar import TZ, CalendarRules, PeriodSpec, calendar_for, local, period_of, previous, same_last_year
 from storage.models import Unit
 from storage.people import Member
+from storage.reporting_scope import commune_of, filed_reports, hamlet_set, period_label
 from storage.reports import IndicatorView, indicator_set_for, report_for
 
 

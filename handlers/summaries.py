@@ -18,8 +18,7 @@ from typing import Any
 from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.i18n import current_language
-from handlers.reporting_scope import area_hamlets, filed_reports, hamlet_ids, hamlet_set
+from locales.i18n import current_language
 from storage.calendar import (
     PeriodSpec,
     calendar_for,
@@ -30,6 +29,7 @@ from storage.calendar import (
     same_last_year,
 )
 from storage.models import Indicator, IndicatorSet, Period, Report, ReportValue, Unit
+from storage.reporting_scope import area_hamlets, filed_reports, hamlet_ids, hamlet_set
 
 _DATA = Path(__file__).with_name("summary_indicators.json")
 PERIOD_ORDER = ("month", "quarter", "half", "year")

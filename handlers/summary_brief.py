@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from handlers.i18n import _, fmt_date, fmt_number
 from handlers.report_questions import report_words
-from handlers.reporting_scope import period_label
 from handlers.summaries import Summary
 from handlers.summary_render import derived_line, percent, signed
+from locales.i18n import _, fmt_date, fmt_number
 from storage.calendar import previous, same_last_year
+from storage.reporting_scope import period_label
 
 MAX_SHORT_NAMES = 12
 

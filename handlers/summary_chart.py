@@ -15,9 +15,9 @@ from typing import Any
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from handlers.i18n import _, fmt_number
-from handlers.reporting_scope import period_label
 from handlers.summaries import Summary
+from locales.i18n import _, fmt_number
+from storage.reporting_scope import period_label
 
 COLOURS = {"on_time": "#2e7d32", "late": "#ef8f00", "missing": "#c62828"}
 FONT = "DejaVu Sans"

@@ -12,11 +12,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from handlers.i18n import _, fmt_date, fmt_datetime
-from handlers.reporting_scope import period_label
 from handlers.summaries import Summary
 from handlers.summary_render import derived_line
+from locales.i18n import _, fmt_date, fmt_datetime
 from storage.calendar import local
+from storage.reporting_scope import period_label
 
 HEADER_ROW = 6
 _THIN = Side(style="thin", color="808080")

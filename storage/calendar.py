@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from locales.i18n import _
 from storage.models.plans import Plan, PlanDeadline
 from storage.models.reports import Period
 from storage.models.units import Unit
@@ -269,3 +270,15 @@ async def calendar_for(session: AsyncSession, area: Unit) -> CalendarRules:
     calendar = dict(_plan_overrides([(kind, due) for kind, due, _area in rows]))
     calendar.update((area.settings or {}).get("calendar") or {})
     return CalendarRules.from_settings({"calendar": calendar})
+
+
+def deadline_label(kind: str) -> str:
+    """What a deadline of ``kind`` is for, as users say it."""
+    return {
+        "quarter": _("Quarterly report"),
+        "half": _("Six-month report"),
+        "year": _("Annual report"),
+        "month": _("Monthly report"),
+        "plan": _("Implementation plan and report"),
+        "final": _("Final report"),
+    }.get(kind, _("Other deadline"))

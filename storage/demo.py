@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.vietnamese import fold
+from locales.vietnamese import fold
 from storage.calendar import PeriodSpec, period_of, previous
 from storage.migrate import DEMO_LOCK, hold_lock
 from storage.models import Indicator, IndicatorSet, Invite, Unit

@@ -8,7 +8,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.vietnamese import fold
+from locales.vietnamese import fold
 from storage.models import Unit
 
 MATCH_CUTOFF = 80

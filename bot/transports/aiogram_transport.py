@@ -37,8 +37,9 @@ from bot.app import App
 from bot.delivery_errors import Permanent, RetryAfter, Transient
 from bot.transports.telegram_common import keyboard_rows, reply_from_row, split_text
 from bot.transports.telegram_polling import POLL_TIMEOUT, REFUSED_TOKEN, poll_until_signalled
-from handlers.core_protocol import Handler
-from handlers.messages import Incoming, IncomingFile, Reply
+from bot.webhook import serve
+from locales.core_protocol import Handler
+from locales.messages import Incoming, IncomingFile, Reply
 from storage.plans.document import MAX_FILE_BYTES
 
 log = logging.getLogger(__name__)
@@ -221,8 +222,6 @@ async def run(app: App, webhook: bool = False) -> int:
         background = await app.start_background(TRANSPORT, TelegramDeliver(bot))
         try:
             if webhook:
-                from bot.webhook import serve_aiogram_webhook
-
                 await serve_aiogram_webhook(app, bot, dispatcher)
                 return 0
             # Each batch is applied before the next getUpdates confirms it (see telegram_polling).
@@ -241,3 +240,19 @@ async def run(app: App, webhook: bool = False) -> int:
             await background.stop()
     finally:
         await bot.session.close()
+
+
+async def serve_aiogram_webhook(app: App, bot: Bot, dispatcher: Dispatcher) -> None:
+    """Serve the webhook with aiogram: each update is fed to the dispatcher inside its request."""
+    async def feed(data: dict[str, Any]) -> bool:
+        try:
+            await dispatcher.feed_update(bot, Update.model_validate(data, context={"bot": bot}))
+        except Exception:
+            log.exception("update %s failed; Telegram will deliver it again", data.get("update_id"))
+            return False
+        return True
+
+    async def set_webhook(url: str, secret: str) -> object:
+        return await bot.set_webhook(url, secret_token=secret)
+
+    await serve(app.settings, feed, set_webhook)

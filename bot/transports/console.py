@@ -9,8 +9,8 @@ import uuid
 from collections.abc import Iterable
 from typing import TextIO
 
-from handlers.core_protocol import Handler
-from handlers.messages import Incoming, Reply
+from locales.core_protocol import Handler
+from locales.messages import Incoming, Reply
 
 TRANSPORT = "console"
 

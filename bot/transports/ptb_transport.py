@@ -22,9 +22,9 @@ from bot.delivery_errors import Permanent, Transient
 from bot.delivery_errors import RetryAfter as RetryLater
 from bot.transports.telegram_common import keyboard_rows, reply_from_row, split_text
 from bot.transports.telegram_polling import POLL_TIMEOUT, REFUSED_TOKEN, poll_until_signalled
-from bot.webhook import serve_ptb_webhook
-from handlers.core_protocol import Handler
-from handlers.messages import Attachment, Incoming, IncomingFile, Reply
+from bot.webhook import serve
+from locales.core_protocol import Handler
+from locales.messages import Attachment, Incoming, IncomingFile, Reply
 from storage.plans.document import MAX_FILE_BYTES
 
 log = logging.getLogger(__name__)
@@ -267,3 +267,21 @@ async def run(app: App, webhook: bool = False) -> int:
                 await application.stop()
         finally:
             await background.stop()
+
+
+async def serve_ptb_webhook(app: App, application: PtbApplication) -> None:
+    """Serve the webhook with python-telegram-bot: each update is processed inside its request."""
+    failed: set[int] = application.bot_data.setdefault(FAILED_UPDATES, set())
+
+    async def feed(data: dict[str, Any]) -> bool:
+        update = Update.de_json(data, application.bot)
+        await application.process_update(update)  # PTB catches handler errors: its error handler notes them
+        if update.update_id in failed:
+            failed.discard(update.update_id)
+            return False
+        return True
+
+    async def set_webhook(url: str, secret: str) -> object:
+        return await application.bot.set_webhook(url, secret_token=secret)
+
+    await serve(app.settings, feed, set_webhook)

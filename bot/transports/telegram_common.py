@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.transports.zalo_out import buttons_from_json
-from handlers.messages import Attachment, Button, Reply
+from locales.messages import Attachment, Button, Reply
 from storage.models.outbox import OutboxMessage
 
 TELEGRAM_TEXT_LIMIT = 4096

@@ -33,7 +33,7 @@ from bot.transports.public_files import PublicFiles
 from bot.transports.zalo_api import DEFAULT_API_URL, ZaloApiError, ZaloBotApi
 from bot.transports.zalo_out import ZaloSender
 from bot.transports.zalo_updates import TRANSPORT, parse_update, secret_matches
-from handlers.core_protocol import Handler
+from locales.core_protocol import Handler
 
 log = logging.getLogger(__name__)
 

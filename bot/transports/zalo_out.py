@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from bot.delivery_errors import Permanent
 from bot.transports.zalo_api import NO_RETRY, RetryPolicy, ZaloBotApi
 from bot.transports.zalo_text import ZALO_TEXT_LIMIT, reply_pieces, utf16_len
-from handlers.messages import Attachment, Button, Reply
+from locales.messages import Attachment, Button, Reply
 from storage.models.outbox import OutboxMessage
 
 log = logging.getLogger(__name__)

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from handlers.i18n import _
-from handlers.messages import Button
+from locales.i18n import _
+from locales.messages import Button
 
 ZALO_TEXT_LIMIT = 2000
 """Longest text (and photo caption) Zalo accepts in one message, in UTF-16 code units."""

@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.webhook import same_secret
-from handlers.messages import ChatType, Incoming
-from handlers.vietnamese import fold, nfc
+from locales.messages import ChatType, Incoming
+from locales.vietnamese import fold, nfc
 
 TRANSPORT = "zalo"
 SECRET_HEADER = "X-Bot-Api-Secret-Token"

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.help import help_reply, not_understood
-from handlers.i18n import _
-from handlers.messages import Reply
 from handlers.questions import answers
 from handlers.questions.entities import (
     AskerPlace,
@@ -41,6 +39,8 @@ from handlers.questions.knowledge import Duty, Knowledge, UnitInfo, knowledge
 from handlers.questions.matching import has_any, normalize, phrases
 from handlers.questions.replies import project_label
 from handlers.questions.unit_replies import UnitQuery, detail_number, not_named, umbrella_intro, unit_answer
+from locales.i18n import _
+from locales.messages import Reply
 from storage.calendar import calendar_for
 from storage.models.units import Unit
 from storage.people import Member

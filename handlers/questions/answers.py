@@ -8,13 +8,13 @@ import re
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.i18n import _
-from handlers.messages import Button, Reply
 from handlers.questions.entities import AskerPlace, project_codes
 from handlers.questions.knowledge import DeadlineInfo, Knowledge, ProjectInfo, TargetInfo
 from handlers.questions.matching import normalize, phrases
-from handlers.questions.replies import cite, deadline_label, pack, period_label, phone, project_label
-from storage.calendar import CalendarRules, PeriodSpec, period_of
+from handlers.questions.replies import cite, pack, period_label, phone, project_label
+from locales.i18n import _
+from locales.messages import Button, Reply
+from storage.calendar import CalendarRules, PeriodSpec, deadline_label, period_of
 from storage.models.reports import Period, Report
 from storage.models.units import Unit
 

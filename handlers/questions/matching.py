@@ -11,7 +11,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from handlers.vietnamese import fold
+from locales.vietnamese import fold
 from storage.plans.vocabulary import vocabulary
 
 _PATH = Path(__file__).with_name("phrases.json")

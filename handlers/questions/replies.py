@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from handlers import reporting_scope
-from handlers.i18n import _
-from handlers.messages import Reply
 from handlers.questions.knowledge import PlanInfo
+from locales.i18n import _
+from locales.messages import Reply
+from storage import reporting_scope
 from storage.calendar import period_spec
 
 # One message stays under this (a phone screen or two; far under the 4096 Telegram allows).
@@ -76,15 +76,3 @@ def cite(plan: PlanInfo) -> str:
 def period_label(kind: str, year: int, number: int) -> str:
     """The period's one label, as in every reply: "tháng 11/2026", "quý IV/2026", "năm 2026"."""
     return reporting_scope.period_label(period_spec(kind, year, number))
-
-
-def deadline_label(kind: str) -> str:
-    """What a deadline of ``kind`` is for, as users say it."""
-    return {
-        "quarter": _("Quarterly report"),
-        "half": _("Six-month report"),
-        "year": _("Annual report"),
-        "month": _("Monthly report"),
-        "plan": _("Implementation plan and report"),
-        "final": _("Final report"),
-    }.get(kind, _("Other deadline"))

@@ -12,10 +12,10 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from handlers.i18n import _, ngettext
-from handlers.messages import Button, Reply
 from handlers.questions.knowledge import Duty, Knowledge
 from handlers.questions.replies import cite, pack, project_label
+from locales.i18n import _, ngettext
+from locales.messages import Button, Reply
 
 # The first message (the direct answer) stays under this many characters.
 FIRST_MESSAGE = 600

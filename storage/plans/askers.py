@@ -12,11 +12,11 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.vietnamese import fold
+from locales.vietnamese import fold
 from storage.models.units import AGENCY, Unit
 from storage.plans.header import area_kind
-from storage.plans.units import starts_with_agency, unit_key
-from storage.plans.vocabulary import vocabulary
+from storage.plans.units import starts_with_agency
+from storage.plans.vocabulary import unit_key, vocabulary
 
 # An agency of the area is the asker only when the names are this close (same words, a slip at most).
 _SAME = 92

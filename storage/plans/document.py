@@ -13,7 +13,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handlers.vietnamese import fold, nfc
+from locales.vietnamese import fold, nfc
 
 _MD_HEADING = re.compile(r"^#+\s*")
 _EMPHASIS = re.compile(r"\*+|_{2,}")

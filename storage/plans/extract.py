@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from handlers.vietnamese import fold
+from locales.vietnamese import fold
 from storage.plans.vocabulary import pattern, patterns, vocabulary
 
 

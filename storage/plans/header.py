@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from handlers.vietnamese import fold
+from locales.vietnamese import fold
 from storage.plans.document import Document
 from storage.plans.parsed import ParsedPlan
 from storage.plans.vocabulary import pattern, vocabulary

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 
+from storage.plans.vocabulary import unit_key
+
 
 @dataclass(frozen=True)
 class Source:
@@ -25,8 +27,6 @@ class ParsedUnit:
     @property
     def key(self) -> str:
         """Identity of the unit inside one plan."""
-        from storage.plans.units import unit_key
-
         return f"kind:{self.kind}" if self.kind else unit_key(self.name)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from handlers.vietnamese import fold
+from locales.vietnamese import fold
 from storage.plans import extract
 from storage.plans.document import Paragraph, parse_document
 from storage.plans.header import area_kind, read_header

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from rapidfuzz import fuzz
 
-from handlers.vietnamese import fold
+from locales.vietnamese import fold
 from storage.plans.parsed import ParsedAssignment, ParsedPlan, ParsedUnit
 from storage.plans.units import split_units, starts_with_agency
 from storage.plans.vocabulary import pattern, vocabulary

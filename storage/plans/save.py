@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.vietnamese import fold
+from locales.vietnamese import fold
 from storage.models.plans import (
     Plan,
     PlanAssignment,
@@ -18,7 +18,7 @@ from storage.models.plans import (
 from storage.models.units import AGENCY, Unit
 from storage.plans.header import area_kind
 from storage.plans.parsed import ParsedPlan, ParsedUnit
-from storage.plans.units import unit_key
+from storage.plans.vocabulary import unit_key
 
 _saved = 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from handlers.vietnamese import fold
+from locales.vietnamese import fold
 from storage.plans import extract
 from storage.plans.document import TableRegion
 from storage.plans.parsed import ParsedAssignment, ParsedPlan, ParsedTarget, ParsedTask, Source

@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import re
 
-from handlers.vietnamese import fold
+from locales.vietnamese import fold
 from storage.plans.parsed import ParsedUnit
 from storage.plans.vocabulary import pattern, vocabulary
 
 _PAREN = re.compile(r"\s*\([^)]*\)")
 _REPEAT = re.compile(r"\b(\w+) \1\b")
 _MAX_HEADING_WORDS = 40
-
-
-def unit_key(name: str) -> str:
-    """The identity of a unit name inside one plan: folded, abbreviations expanded, no punctuation."""
-    folded = vocabulary().expand(fold(name))
-    folded = re.sub(r"[^\w ]", " ", folded)
-    return " ".join(folded.split())
 
 
 def starts_with_agency(text: str) -> bool:

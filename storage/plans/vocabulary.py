@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from handlers.vietnamese import fold
+from locales.vietnamese import fold
 
 _PATH = Path(__file__).with_name("vocabulary.json")
 _PATTERNS = Path(__file__).with_name("patterns.json")
@@ -115,3 +115,10 @@ def pattern(name: str) -> re.Pattern[str]:
 def patterns(name: str) -> tuple[re.Pattern[str], ...]:
     """The list of regular expressions ``name`` of ``patterns.json``, in order."""
     return tuple(_compile(spec) for spec in _pattern_sources()[name])
+
+
+def unit_key(name: str) -> str:
+    """The identity of a unit name inside one plan: folded, abbreviations expanded, no punctuation."""
+    folded = vocabulary().expand(fold(name))
+    folded = re.sub(r"[^\w ]", " ", folded)
+    return " ".join(folded.split())

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from handlers.dispatch import Core
-from handlers.messages import Incoming, Reply
+from locales.messages import Incoming, Reply
 from storage import clock as program_clock
 from storage.db import session_factory
 from storage.demo import DemoSummary, load_demo

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from handlers.i18n import LOCALE_DIR, _, fmt_date, fmt_number, set_language
+from locales.i18n import LOCALE_DIR, _, fmt_date, fmt_number, set_language
 
 ROOT = Path(__file__).resolve().parents[2]
 

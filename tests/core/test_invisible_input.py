@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from conversations.numbers import CountError, parse_count
 from handlers.dispatch import Core
-from handlers.messages import Incoming, IncomingFile
-from handlers.vietnamese import nfc, visible
+from locales.messages import Incoming, IncomingFile
+from locales.vietnamese import nfc, visible
 from storage.db import session_factory
 from storage.models import Person, Report, ReportValue, Unit
 from storage.models.plans import Plan, PlanTask, PlanUnplaced

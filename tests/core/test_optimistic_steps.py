@@ -19,7 +19,7 @@ from conversations.engine import Context, Outcome, State
 from conversations.plan_import import PlanImportDialog
 from conversations.report_dialog import ReportDialog
 from handlers.dispatch import Core
-from handlers.messages import Incoming
+from locales.messages import Incoming
 from storage.cache import ConfigCache
 from storage.db import create_engine, session_factory
 from storage.models import AppliedUpdate, DialogState

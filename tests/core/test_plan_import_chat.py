@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handlers.dispatch import Core
-from handlers.messages import Incoming, IncomingFile
 from handlers.questions import question_handler
+from locales.messages import Incoming, IncomingFile
 from storage.models.plans import Plan
 from tests.conftest import shared_dir
 from tests.core.chat import Clock, User, code_of, demo, texts

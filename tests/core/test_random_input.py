@@ -25,10 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from conversations.numbers import MAX_COUNT
 from conversations.privacy import NOTE_MAX_CHARS
 from handlers.dispatch import Core
-from handlers.i18n import LOCALE_DIR
-from handlers.messages import Reply
 from handlers.questions import question_handler
-from handlers.vietnamese import visible
+from locales.i18n import LOCALE_DIR
+from locales.messages import Reply
+from locales.vietnamese import visible
 from storage.models import DialogState, Report, ReportRevision, ReportValue
 from tests.core.chat import Clock, User, code_of, demo
 

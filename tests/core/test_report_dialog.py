@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handlers.dispatch import Core
-from handlers.i18n import set_language
-from handlers.messages import Incoming
+from locales.i18n import set_language
+from locales.messages import Incoming
 from storage.db import create_engine, session_factory
 from storage.models import Invite, Report, ReportRevision, Unit
 from storage.reports import latest_report

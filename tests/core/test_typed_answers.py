@@ -20,8 +20,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from handlers.dispatch import Core
-from handlers.messages import Reply
-from handlers.vietnamese import fold
+from locales.messages import Reply
+from locales.vietnamese import fold
 from storage.db import create_engine
 from storage.migrate import upgrade
 from storage.models import DialogState, Period, Report, Unit

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.vietnamese import fold
+from locales.vietnamese import fold
 from storage.calendar import ensure_period
 from storage.demo import add_indicator_set, demo_data
 from storage.models import (

@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handlers.dispatch import Core
 from handlers.group_commands import group_command, make_code_command
-from handlers.messages import Incoming, Reply
 from handlers.report_status import report_question_handler
-from handlers.vietnamese import fold
+from locales.messages import Incoming, Reply
+from locales.vietnamese import fold
 from storage.calendar import TZ
 from storage.db import session_factory
 from storage.models import Identity, Membership, Person, Unit

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handlers.dispatch import Core
 from handlers.group_commands import group_command, make_code_command, read_period
-from handlers.messages import Incoming, Reply
+from locales.messages import Incoming, Reply
 from storage.calendar import TZ
 from storage.db import session_factory
 from storage.models import GroupBinding, Identity, Membership, Person, Unit

@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from handlers.dispatch import Core
 from handlers.group_commands import group_command, make_code_command
-from handlers.messages import Incoming, Reply
 from handlers.report_questions import read_question, split_period
 from handlers.report_status import report_question_handler
-from handlers.vietnamese import fold
+from locales.messages import Incoming, Reply
+from locales.vietnamese import fold
 from storage.calendar import TZ
 from storage.db import session_factory
 from storage.models import DialogState, Identity, Membership, Person, Unit

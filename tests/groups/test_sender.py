@@ -69,7 +69,8 @@ async def test_rate_limits_hold_per_chat_per_group_and_in_all(engine: AsyncEngin
     # next. So each check spans one message more than the limit: k+1 messages take at least k slots.
     slack = 0.01
     assert all(b - a >= 4 / 40 - slack for a, b in zip(times, times[5:], strict=False))
-    assert len(times) / (times[-1] - times[0]) <= 40 * 1.1
+    # Over the whole run too: the first and last may each be woken late, so n messages hold n-2 slots.
+    assert (len(times) - 2) / (times[-1] - times[0]) <= 40 * 1.05
     by_chat: dict[str, list[float]] = collections.defaultdict(list)
     for t, m in fake.delivered:
         by_chat[m.chat_id].append(t)

@@ -11,11 +11,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from handlers.i18n import set_language
 from handlers.summaries import Summary, build_summary
 from handlers.summary_chart import summary_png
 from handlers.summary_excel import HEADER_ROW, summary_xlsx
 from handlers.summary_render import summary_text
+from locales.i18n import set_language
 from storage.calendar import TZ, months_in, parse_period
 from storage.db import session_factory
 from tests.groups.commune import BuiltCommune, build_commune, file_report, random_values

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from bot.cli_plans import _ask, answer_json, plan_in_memory
-from handlers.messages import Reply
-from handlers.vietnamese import fold
+from locales.messages import Reply
+from locales.vietnamese import fold
 from storage.plans import parse_plan, read_text
 from tests.conftest import shared_dir
 

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from handlers.i18n import set_language
 from handlers.questions.knowledge import PlanInfo
 from handlers.questions.replies import LIMIT, cite, pack, period_label, project_label
+from locales.i18n import set_language
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from handlers.i18n import _, set_language
+from locales.i18n import _, set_language
 from tests.zalo.server import ZaloTestServer
 
 # What the core labels each button it offers (msgids of ``conversations/report_dialog.py``).

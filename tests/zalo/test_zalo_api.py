@@ -34,7 +34,7 @@ from bot.transports.zalo_text import (
     utf16_len,
 )
 from bot.transports.zalo_updates import SECRET_HEADER, parse_update, secret_matches
-from handlers.messages import Button
+from locales.messages import Button
 from tests.zalo.server import ZaloTestServer
 
 FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=1.0)

@@ -10,7 +10,7 @@ from aiohttp import web
 from bot.delivery_errors import Permanent, Transient
 from bot.transports.zalo_api import RetryPolicy, ZaloBotApi
 from bot.transports.zalo_out import NoFileLinks, ZaloSender
-from handlers.messages import Attachment, Button, Reply
+from locales.messages import Attachment, Button, Reply
 from storage.models.outbox import OutboxMessage
 from tests.zalo.server import ZaloTestServer
 

@@ -19,7 +19,7 @@ from bot.transports.public_files import PublicFiles
 from bot.transports.zalo_api import ZaloBotApi
 from bot.transports.zalo_out import ZaloSender
 from conversations.vocabulary import says
-from handlers.i18n import _, set_language
+from locales.i18n import _, set_language
 from storage.db import session_factory
 from storage.models.outbox import OutboxMessage
 from tests.zalo.server import ZaloTestServer

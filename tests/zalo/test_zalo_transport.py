@@ -21,7 +21,7 @@ from bot.transports.zalo import ZaloBot
 from bot.transports.zalo_api import RetryPolicy, ZaloBotApi, ZaloUnauthorized
 from bot.transports.zalo_out import ZaloSender
 from bot.transports.zalo_updates import SECRET_HEADER
-from handlers.messages import Attachment, Button, Incoming, Reply
+from locales.messages import Attachment, Button, Incoming, Reply
 from tests.zalo.server import ZaloTestServer
 
 SECRET = "webhook-secret-123"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import aiohttp
 from sqlalchemy import select
 
-from handlers.vietnamese import fold
+from locales.vietnamese import fold
 from storage.db import create_engine, session_factory
 from storage.models import Unit
 from storage.people import create_invite

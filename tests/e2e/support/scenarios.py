@@ -1,12 +1,12 @@
 """User journeys shared by the end-to-end tests: what a hamlet reporter does, step by step, with checks.
 
-Expected texts come from the Vietnamese catalog through ``handlers.i18n`` (the bot runs in Vietnamese),
+Expected texts come from the Vietnamese catalog through ``locales.i18n`` (the bot runs in Vietnamese),
 so a test checks the bot said the right thing without copying the translation.
 """
 
 from __future__ import annotations
 
-from handlers.i18n import _, set_language
+from locales.i18n import _, set_language
 from tests.e2e.support.bot_process import Database
 from tests.e2e.support.client import BotMessage, Chat
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from handlers.messages import Incoming, Reply
+from locales.messages import Incoming, Reply
 
 
 class Handler(Protocol):

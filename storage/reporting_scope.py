@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import CTE, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.i18n import _
+from locales.i18n import _
 from storage.calendar import PeriodSpec
 from storage.models import IndicatorSet, Period, Report, Unit
 

@@ -25,7 +25,7 @@ from babel.support import NullTranslations, Translations
 DOMAIN = "baocao"
 DEFAULT_LANGUAGE = "vi"
 LANGUAGES = ("vi", "en")
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locales"
+LOCALE_DIR = Path(__file__).resolve().parent
 _BABEL_LOCALES = {"vi": "vi_VN", "en": "en_US"}
 
 _language: ContextVar[str] = ContextVar("language", default=DEFAULT_LANGUAGE)
