@@ -74,17 +74,24 @@ async def add_indicator_set(session: AsyncSession, owner: Unit, spec: dict[str, 
     return indicator_set
 
 
-def _plausible_values(rng: random.Random, base: dict[str, int]) -> dict[str, int | None]:
+def _plausible_values(rng: random.Random, base: dict[str, int], codes: list[str]) -> dict[str, int | None]:
+    """Believable figures for one hamlet-month; an indicator added to the set later gets small counts,
+    so adding one needs no change here."""
     nghien = max(0, base["nghien"] + rng.randint(-1, 1))
     su_dung = max(0, base["su_dung"] + rng.randint(-1, 1))
     sessions = rng.randint(0, 4)
-    return {
+    values = {
         "nghien": nghien, "su_dung": su_dung, "sau_cai": base["sau_cai"], "nghien_moi": rng.randint(0, 1),
         "tu_van": rng.randint(0, nghien + su_dung), "cai_nghien": rng.randint(0, nghien),
         "loan_than": min(rng.randint(0, 1), nghien + su_dung), "tuyen_truyen": sessions,
         "luot_nghe": sessions * rng.randint(20, 60), "to_giac": rng.randint(0, 2),
         "diem_nghi_van": rng.randint(0, 1), "trong_cay": rng.choice((0, 0, 0, 15)),
     }
+    known: dict[str, int | None] = dict(values)
+    for code in codes:
+        if code not in known:
+            known[code] = rng.randint(0, 2)
+    return {code: known[code] for code in codes}
 
 
 async def _fresh_code(session: AsyncSession, unit: Unit, role: str, now: dt.datetime) -> str:
@@ -148,6 +155,8 @@ async def _past_reports(
     for _ in range(PAST_MONTHS):
         period = previous(period)
         months.append(period)
+    # Figures only: the free-text item (the note) is filled below from the demo's notes.
+    codes = [item["code"] for item in data["indicator_set"]["indicators"] if item.get("kind", "count") != "text"]
     for index, hamlet in enumerate(hamlets):
         base = {"nghien": rng.randint(0, 6), "su_dung": rng.randint(0, 4), "sau_cai": rng.randint(0, 5)}
         for age, month in enumerate(reversed(months)):
@@ -156,5 +165,5 @@ async def _past_reports(
                 continue
             saved = dt.datetime.combine(month.ends_on, dt.time(9, 0), tzinfo=dt.UTC) - dt.timedelta(days=6)
             await save_report(session, unit_id=hamlet.id, set_id=indicator_set.id, period=month,
-                              values=_plausible_values(rng, base), note=rng.choice(data["notes"]),
+                              values=_plausible_values(rng, base, codes), note=rng.choice(data["notes"]),
                               person_id=None, now=min(saved, now))
