@@ -86,7 +86,7 @@ def _patch_readers() -> None:
     """Put a counting wrapper in every project module that holds ``fold``/``normalize``/``normalise``."""
     originals: dict[int, Callable[..., Any]] = {}
     for module in list(sys.modules.values()):
-        if module is None or not module.__name__.split(".")[0] in ("handlers", "locales", "storage", "bot"):
+        if module is None or module.__name__.split(".")[0] not in ("handlers", "locales", "storage", "bot"):
             continue
         for name in _READERS:
             found = getattr(module, name, None)
@@ -144,7 +144,8 @@ def _report(name: str, traces: list[Trace], show: int) -> None:
     for t in sorted(traces, key=lambda t: -sum(t.reads.values()))[:show]:
         s, m, r = t.stays()
         print(f"    {t.question!r}: {dict(t.reads)}; {s} stays in {m} modules, {r} returns")
-        print("      " + " > ".join(m.removeprefix("handlers.") for i, m in enumerate(t.path) if not i or t.path[i - 1] != m))
+        runs = [m.removeprefix("handlers.") for i, m in enumerate(t.path) if not i or t.path[i - 1] != m]
+        print("      " + " > ".join(runs))
 
 
 async def main(show: int) -> None:
