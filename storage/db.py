@@ -12,6 +12,10 @@ from sqlalchemy.pool import StaticPool
 
 from storage.sqlite_driver import connector
 
+# An execution option: the connection's transactions only read, so on SQLite they begin without
+# taking the write lock (in WAL mode a reader never waits for a writer, nor holds one up).
+READS_ONLY = "reads_only"
+
 
 def is_sqlite(url: str) -> bool:
     """Tell whether ``url`` names a SQLite database."""
@@ -47,9 +51,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # IMMEDIATE takes the write lock at once: the SQLite form of "take the lock, then load".
         @event.listens_for(engine.sync_engine, "begin")
         def _begin(conn: Any) -> None:
+            begin = "BEGIN" if conn.get_execution_options().get(READS_ONLY) else "BEGIN IMMEDIATE"
             # Straight to the driver: this runs once per transaction, SQLAlchemy's statement
             # bookkeeping would cost more than the BEGIN.
-            conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE")
+            conn.connection.dbapi_connection.execute(begin)
 
         return engine
     kwargs.setdefault("pool_size", 10)

@@ -24,6 +24,7 @@ from storage.cache import ConfigCache
 from storage.db import create_engine, session_factory
 from storage.models import AppliedUpdate, DialogState
 from storage.optimistic_steps import Written, optimistic_steps
+from storage.sqlalchemy_store import SqlAlchemyLocked
 from tests.core.chat import Clock, User, code_of, demo, texts
 
 SCRIPT = ["báo cáo", "3", "quay lại", "ba", "-1", "2", "bỏ qua", "1", "nhiều", "hủy", "có"]
@@ -226,7 +227,7 @@ async def test_the_locked_path_through_sqlalchemy_alone_says_the_same(
 
     async def through_sqlalchemy(session: AsyncSession) -> per_update_module.PerUpdate:
         await session.connection()
-        return per_update_module._SqlAlchemyStatements(session)
+        return SqlAlchemyLocked(session)
 
     monkeypatch.setattr(dispatch_module, "per_update", through_sqlalchemy)
     assert [texts(await user.say(line)) for line in SCRIPT] == direct
