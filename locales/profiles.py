@@ -16,7 +16,8 @@ class TransportProfile:
     """The capabilities of one transport."""
 
     name: str
-    text_limit: int  # longest message: characters on Telegram, UTF-16 units on Zalo
+    text_limit: int  # longest message, counted in UTF-16 units (never fewer than characters)
+    caption_limit: int  # longest caption of a picture or a file
     buttons: bool  # inline buttons; without them options are numbered and typed
     documents: bool  # files by upload; without them a file is a link to the bot's own endpoint
     pictures: Literal["upload", "url"]  # how a picture reaches the chat
@@ -26,13 +27,16 @@ class TransportProfile:
 
 PROFILES: dict[str, TransportProfile] = {
     "telegram": TransportProfile(
-        "telegram", text_limit=4096, buttons=True, documents=True, pictures="upload", groups=True, deep_links=True
+        "telegram", text_limit=4096, caption_limit=1024, buttons=True, documents=True, pictures="upload",
+        groups=True, deep_links=True,
     ),
     "zalo": TransportProfile(
-        "zalo", text_limit=2000, buttons=False, documents=False, pictures="url", groups=False, deep_links=False
+        "zalo", text_limit=2000, caption_limit=2000, buttons=False, documents=False, pictures="url",
+        groups=False, deep_links=False,
     ),
     "console": TransportProfile(
-        "console", text_limit=4096, buttons=True, documents=True, pictures="upload", groups=True, deep_links=False
+        "console", text_limit=4096, caption_limit=4096, buttons=True, documents=True, pictures="upload",
+        groups=True, deep_links=False,
     ),
 }
 _overrides: dict[str, TransportProfile] = {}
