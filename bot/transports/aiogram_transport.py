@@ -7,7 +7,6 @@ does all the routing.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -34,17 +33,19 @@ from aiogram.types import (
 )
 
 from bot.app import App
-from bot.delivery_errors import Permanent, RetryAfter, Transient
-from bot.transports.telegram_common import keyboard_rows, reply_from_row, split_text
+from bot.delivery_errors import DeliveryError, Permanent, RetryAfter, Transient
+from bot.transports.outlet import FileLinks, NoFileLinks, deliver_row, send_reply
+from bot.transports.telegram_common import incoming_file, keyboard_rows
 from bot.transports.telegram_polling import POLL_TIMEOUT, REFUSED_TOKEN, poll_until_signalled
 from bot.webhook import serve
 from locales.core_protocol import Handler
-from locales.messages import Incoming, IncomingFile, Reply
-from storage.plans.document import MAX_FILE_BYTES
+from locales.messages import Button, Incoming
+from locales.profiles import TransportProfile, profile_of
+from locales.rendering import OutMessage
+from storage.models.outbox import OutboxMessage
 
 log = logging.getLogger(__name__)
 TRANSPORT = "telegram"
-SEND_ATTEMPTS = 5
 
 
 def make_bot(token: str, api_url: str | None, timeout: float | None = None) -> Bot:
@@ -55,12 +56,12 @@ def make_bot(token: str, api_url: str | None, timeout: float | None = None) -> B
     return Bot(token=token, session=session, default=DefaultBotProperties())
 
 
-def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
+def _markup(buttons: list[list[Button]]) -> InlineKeyboardMarkup | None:
+    if not buttons:
         return None
     return InlineKeyboardMarkup(inline_keyboard=[
         [InlineKeyboardButton(text=label, callback_data=data) for label, data in row]
-        for row in keyboard_rows(reply.buttons)
+        for row in keyboard_rows(buttons)
     ])
 
 
@@ -71,16 +72,14 @@ def _chat_type(raw: str) -> str:
 async def incoming_from_message(bot: Bot, update_id: int, message: Message) -> Incoming:
     """Turn a message into the core's ``Incoming`` (documents are downloaded for plan imports)."""
     user = message.from_user
-    file: IncomingFile | None = None
     document = message.document
+    file = None
     if document is not None:
-        name = document.file_name or "plan"
-        if document.file_size and document.file_size > MAX_FILE_BYTES:
-            file = IncomingFile(name=name, content=b"")  # not fetched: the core says it is too large
-        else:
+        async def fetch() -> bytes | None:
             buffer = await bot.download(document.file_id)
-            if buffer is not None:
-                file = IncomingFile(name=name, content=buffer.read())
+            return None if buffer is None else buffer.read()
+
+        file = await incoming_file(document.file_name, document.file_size, fetch)
     return Incoming(
         transport=TRANSPORT, update_id=str(update_id), chat_id=str(message.chat.id),
         user_id=str(user.id if user else message.chat.id), text=message.text or message.caption,
@@ -100,43 +99,42 @@ def incoming_from_callback(update_id: int, callback: CallbackQuery) -> Incoming:
     )
 
 
-async def _with_retries(call: Any) -> Any:
-    """Run one Bot API call, waiting out 429s and retrying 5xx and network errors with backoff."""
-    delay = 0.5
-    for attempt in range(1, SEND_ATTEMPTS + 1):
-        try:
-            return await call()
-        except TelegramRetryAfter as error:
-            await asyncio.sleep(error.retry_after)
-        except (TelegramServerError, TelegramNetworkError):
-            if attempt == SEND_ATTEMPTS:
-                raise
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
-    return await call()
+class AiogramOutlet:
+    """Sends rendered messages through aiogram's Bot, one Bot API call each."""
 
+    files: FileLinks = NoFileLinks()  # Telegram takes uploads: nothing goes by link
 
-async def send_reply(bot: Bot, chat_id: str, reply: Reply) -> int | None:
-    """Send one reply (split to Telegram's limit); returns the id of the last message sent."""
-    target = reply.chat_id or chat_id
-    if reply.attachment is not None:
-        upload = BufferedInputFile(reply.attachment.content, filename=reply.attachment.name)
-        caption = reply.text[:1024] if len(reply.text) <= 1024 else None
-        if reply.attachment.kind == "photo":
-            sent = await _with_retries(lambda: bot.send_photo(target, upload, caption=caption,
-                                                             reply_markup=_markup(reply)))
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    @property
+    def profile(self) -> TransportProfile:
+        """Telegram's profile."""
+        return profile_of(TRANSPORT)
+
+    async def send_one(self, chat_id: str, message: OutMessage) -> str | None:
+        """Send one message: a text, an upload with its caption, or a picture by URL."""
+        markup = _markup(message.buttons)
+        caption = message.text or None
+        if message.upload is not None:
+            upload = BufferedInputFile(message.upload.content, filename=message.upload.name)
+            send = self._bot.send_photo if message.upload.kind == "photo" else self._bot.send_document
+            sent = await send(chat_id, upload, caption=caption, reply_markup=markup)
+        elif message.photo_url is not None:
+            sent = await self._bot.send_photo(chat_id, message.photo_url, caption=caption, reply_markup=markup)
         else:
-            sent = await _with_retries(lambda: bot.send_document(target, upload, caption=caption,
-                                                                reply_markup=_markup(reply)))
-        if caption is not None:
-            return int(sent.message_id)
-    pieces = split_text(reply.text)
-    last_id: int | None = None
-    for index, piece in enumerate(pieces):
-        markup = _markup(reply) if index == len(pieces) - 1 else None
-        sent = await _with_retries(lambda p=piece, m=markup: bot.send_message(target, p, reply_markup=m))
-        last_id = int(sent.message_id)
-    return last_id
+            sent = await self._bot.send_message(chat_id, message.text, reply_markup=markup)
+        return str(sent.message_id)
+
+    def classify(self, error: BaseException) -> DeliveryError | None:
+        """Map aiogram's errors to the sender's kinds."""
+        if isinstance(error, TelegramRetryAfter):
+            return RetryAfter(error.retry_after, str(error))
+        if isinstance(error, TelegramServerError | TelegramNetworkError):
+            return Transient(str(error))
+        if isinstance(error, TelegramForbiddenError | TelegramBadRequest):
+            return Permanent(str(error))
+        return None
 
 
 def build_dispatcher(core: Handler) -> Dispatcher:
@@ -146,7 +144,7 @@ def build_dispatcher(core: Handler) -> Dispatcher:
     async def on_message(message: Message, bot: Bot, event_update: Update) -> None:
         incoming = await incoming_from_message(bot, event_update.update_id, message)
         for reply in await core.handle(incoming):
-            await send_reply(bot, incoming.chat_id, reply)
+            await send_reply(AiogramOutlet(bot), incoming.chat_id, reply)
 
     async def on_callback(callback: CallbackQuery, bot: Bot, event_update: Update) -> None:
         incoming = incoming_from_callback(event_update.update_id, callback)
@@ -156,7 +154,7 @@ def build_dispatcher(core: Handler) -> Dispatcher:
         except TelegramBadRequest:
             log.info("callback query %s too old to answer", callback.id)
         for reply in replies:
-            await send_reply(bot, incoming.chat_id, reply)
+            await send_reply(AiogramOutlet(bot), incoming.chat_id, reply)
 
     dispatcher.message.register(on_message)
     dispatcher.callback_query.register(on_callback)
@@ -164,41 +162,14 @@ def build_dispatcher(core: Handler) -> Dispatcher:
 
 
 class TelegramDeliver:
-    """Pushes outbox rows through aiogram, mapping Bot API failures to the sender's error kinds."""
+    """Pushes outbox rows through aiogram (the shared send path; errors as the sender's kinds)."""
 
     def __init__(self, bot: Bot) -> None:
-        self._bot = bot
+        self._outlet = AiogramOutlet(bot)
 
-    async def __call__(self, message: Any) -> str | None:
+    async def __call__(self, message: OutboxMessage) -> str | None:
         """Deliver one outbox row; raise RetryAfter, Transient or Permanent on failure."""
-        reply = reply_from_row(message)
-        try:
-            sent = await send_once(self._bot, message.chat_id, reply)
-        except TelegramRetryAfter as error:
-            raise RetryAfter(error.retry_after) from error
-        except (TelegramServerError, TelegramNetworkError) as error:
-            raise Transient(str(error)) from error
-        except (TelegramForbiddenError, TelegramBadRequest) as error:
-            raise Permanent(str(error)) from error
-        return str(sent) if sent is not None else None
-
-
-async def send_once(bot: Bot, chat_id: str, reply: Reply) -> int | None:
-    """Send a reply without retrying (the outbox sender owns the retry schedule)."""
-    if reply.attachment is not None:
-        upload = BufferedInputFile(reply.attachment.content, filename=reply.attachment.name)
-        if reply.attachment.kind == "photo":
-            sent = await bot.send_photo(chat_id, upload, caption=reply.text[:1024], reply_markup=_markup(reply))
-        else:
-            sent = await bot.send_document(chat_id, upload, caption=reply.text[:1024], reply_markup=_markup(reply))
-        return int(sent.message_id)
-    last: int | None = None
-    pieces = split_text(reply.text)
-    for index, piece in enumerate(pieces):
-        sent = await bot.send_message(chat_id, piece,
-                                      reply_markup=_markup(reply) if index == len(pieces) - 1 else None)
-        last = int(sent.message_id)
-    return last
+        return await deliver_row(self._outlet, message)
 
 
 async def run(app: App, webhook: bool = False) -> int:

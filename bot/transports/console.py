@@ -11,18 +11,22 @@ from typing import TextIO
 
 from locales.core_protocol import Handler
 from locales.messages import Incoming, Reply
+from locales.profiles import profile_of
+from locales.rendering import render_reply
 
 TRANSPORT = "console"
 
 
 def render(reply: Reply) -> str:
-    """Show a reply as plain text, buttons as numbered choices one may type."""
-    lines = [reply.text]
-    for row in reply.buttons:
-        lines.append("   " + "   ".join(f"[{button.label}]" for button in row))
-    if reply.attachment is not None:
-        lines.append(f"   <{reply.attachment.kind}: {reply.attachment.name}>")
-    return "\n".join(lines)
+    """Show a reply as plain text (rendered to the console's profile), buttons as labels in brackets."""
+    lines: list[str] = []
+    for message in render_reply(reply, profile_of(TRANSPORT)):
+        lines.append(message.text)
+        for row in message.buttons:
+            lines.append("   " + "   ".join(f"[{button.label}]" for button in row))
+        if message.upload is not None:
+            lines.append(f"   <{message.upload.kind}: {message.upload.name}>")
+    return "\n".join(lines) if lines else reply.text
 
 
 def _incoming_from_line(line: str, user_id: str, seq: int, run_id: str, buttons: Iterable[Reply]) -> Incoming:

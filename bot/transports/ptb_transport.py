@@ -6,32 +6,31 @@ type (new messages, button presses); the core does all the routing.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import warnings
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.app import App
-from bot.delivery_errors import Permanent, Transient
+from bot.delivery_errors import DeliveryError, Permanent, Transient
 from bot.delivery_errors import RetryAfter as RetryLater
-from bot.transports.telegram_common import keyboard_rows, reply_from_row, split_text
+from bot.transports.outlet import FileLinks, NoFileLinks, deliver_row, send_reply
+from bot.transports.telegram_common import incoming_file, keyboard_rows
 from bot.transports.telegram_polling import POLL_TIMEOUT, REFUSED_TOKEN, poll_until_signalled
 from bot.webhook import serve
 from locales.core_protocol import Handler
-from locales.messages import Attachment, Incoming, IncomingFile, Reply
-from storage.plans.document import MAX_FILE_BYTES
+from locales.messages import Button, Incoming
+from locales.profiles import TransportProfile, profile_of
+from locales.rendering import OutMessage
+from storage.models.outbox import OutboxMessage
 
 log = logging.getLogger(__name__)
 TRANSPORT = "telegram"
-SEND_ATTEMPTS = 5
-MAX_DOWNLOAD = MAX_FILE_BYTES
-T = TypeVar("T")
 PtbApplication = Application[Any, Any, Any, Any, Any, Any]
 # bot_data key: ids of updates whose handling failed (the webhook answers 500 so Telegram retries).
 FAILED_UPDATES = "baocao_failed_updates"
@@ -51,12 +50,11 @@ def make_application(
     return builder.concurrent_updates(concurrent).build()
 
 
-def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
+def _markup(buttons: list[list[Button]]) -> InlineKeyboardMarkup | None:
+    if not buttons:
         return None
-    rows = keyboard_rows(reply.buttons)
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in keyboard_rows(buttons)]
     )
 
 
@@ -67,16 +65,13 @@ def _is_group(chat_type: str) -> bool:
 async def incoming_from_message(update_id: int, message: Message) -> Incoming:
     """Turn a message into the core's ``Incoming`` (documents are downloaded for plan imports)."""
     user = message.from_user
-    file: IncomingFile | None = None
     document = message.document
+    file = None
     if document is not None:
-        name = document.file_name or "plan"
-        if document.file_size and document.file_size > MAX_DOWNLOAD:
-            file = IncomingFile(name=name, content=b"")  # not fetched: the core says it is too large
-        else:
-            remote = await document.get_file()
-            content = await remote.download_as_bytearray()
-            file = IncomingFile(name=name, content=bytes(content))
+        async def fetch() -> bytes:
+            return bytes(await (await document.get_file()).download_as_bytearray())
+
+        file = await incoming_file(document.file_name, document.file_size, fetch)
     return Incoming(
         transport=TRANSPORT,
         update_id=str(update_id),
@@ -118,65 +113,40 @@ def _transient(error: TelegramError) -> bool:
     return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
 
 
-async def _with_retries(call: Callable[[], Awaitable[T]]) -> T:
-    """Run one Bot API call, waiting out 429s and retrying 5xx and network errors with backoff."""
-    delay = 0.5
-    for attempt in range(1, SEND_ATTEMPTS + 1):
-        try:
-            return await call()
-        except RetryAfter as error:
-            await asyncio.sleep(retry_seconds(error))
-        except NetworkError as error:
-            if not _transient(error) or attempt == SEND_ATTEMPTS:
-                raise
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
-    return await call()
+class PtbOutlet:
+    """Sends rendered messages through PTB's Bot, one Bot API call each."""
 
+    files: FileLinks = NoFileLinks()  # Telegram takes uploads: nothing goes by link
 
-async def _send_attachment(
-    bot: Bot, chat_id: str, attachment: Attachment, caption: str | None, markup: InlineKeyboardMarkup | None
-) -> Message:
-    upload = InputFile(attachment.content, filename=attachment.name)
-    if attachment.kind == "photo":
-        return await bot.send_photo(chat_id, upload, caption=caption, reply_markup=markup)
-    return await bot.send_document(chat_id, upload, caption=caption, reply_markup=markup)
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
 
+    @property
+    def profile(self) -> TransportProfile:
+        """Telegram's profile."""
+        return profile_of(TRANSPORT)
 
-def _sender(bot: Bot, chat_id: str, text: str, markup: InlineKeyboardMarkup | None) -> Callable[[], Awaitable[Message]]:
-    return lambda: bot.send_message(chat_id, text, reply_markup=markup)
+    async def send_one(self, chat_id: str, message: OutMessage) -> str | None:
+        """Send one message: a text, an upload with its caption, or a picture by URL."""
+        markup = _markup(message.buttons)
+        caption = message.text or None
+        if message.upload is not None:
+            upload = InputFile(message.upload.content, filename=message.upload.name)
+            send = self._bot.send_photo if message.upload.kind == "photo" else self._bot.send_document
+            sent = await send(chat_id, upload, caption=caption, reply_markup=markup)
+        elif message.photo_url is not None:
+            sent = await self._bot.send_photo(chat_id, message.photo_url, caption=caption, reply_markup=markup)
+        else:
+            sent = await self._bot.send_message(chat_id, message.text, reply_markup=markup)
+        return str(sent.message_id)
 
-
-async def send_reply(bot: Bot, chat_id: str, reply: Reply) -> int | None:
-    """Send one reply (split to Telegram's limit), with retries; return the id of the last message sent."""
-    target = reply.chat_id or chat_id
-    if reply.attachment is not None:
-        attachment = reply.attachment
-        caption = reply.text if len(reply.text) <= 1024 else None
-        sent = await _with_retries(lambda: _send_attachment(bot, target, attachment, caption, _markup(reply)))
-        if caption is not None:
-            return int(sent.message_id)
-    pieces = split_text(reply.text)
-    last_id: int | None = None
-    for index, piece in enumerate(pieces):
-        markup = _markup(reply) if index == len(pieces) - 1 else None
-        message = await _with_retries(_sender(bot, target, piece, markup))
-        last_id = int(message.message_id)
-    return last_id
-
-
-async def send_once(bot: Bot, chat_id: str, reply: Reply) -> int | None:
-    """Send a reply without retrying (the outbox sender owns the retry schedule)."""
-    if reply.attachment is not None:
-        sent = await _send_attachment(bot, chat_id, reply.attachment, reply.text[:1024], _markup(reply))
-        return int(sent.message_id)
-    last: int | None = None
-    pieces = split_text(reply.text)
-    for index, piece in enumerate(pieces):
-        markup = _markup(reply) if index == len(pieces) - 1 else None
-        message = await bot.send_message(chat_id, piece, reply_markup=markup)
-        last = int(message.message_id)
-    return last
+    def classify(self, error: BaseException) -> DeliveryError | None:
+        """Map PTB's errors to the sender's kinds."""
+        if isinstance(error, RetryAfter):
+            return RetryLater(retry_seconds(error), str(error))
+        if isinstance(error, TelegramError):
+            return Transient(str(error)) if _transient(error) else Permanent(str(error))
+        return None
 
 
 def build_application(core: Handler, application: PtbApplication) -> PtbApplication:
@@ -186,7 +156,7 @@ def build_application(core: Handler, application: PtbApplication) -> PtbApplicat
         assert update.message is not None
         incoming = await incoming_from_message(update.update_id, update.message)
         for reply in await core.handle(incoming):
-            await send_reply(context.bot, incoming.chat_id, reply)
+            await send_reply(PtbOutlet(context.bot), incoming.chat_id, reply)
 
     async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         incoming = incoming_from_callback(update)
@@ -197,7 +167,7 @@ def build_application(core: Handler, application: PtbApplication) -> PtbApplicat
         except BadRequest:
             log.info("callback query %s too old to answer", update.callback_query.id)
         for reply in replies:
-            await send_reply(context.bot, incoming.chat_id, reply)
+            await send_reply(PtbOutlet(context.bot), incoming.chat_id, reply)
 
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("handling an update failed", exc_info=context.error)
@@ -211,23 +181,14 @@ def build_application(core: Handler, application: PtbApplication) -> PtbApplicat
 
 
 class PtbDeliver:
-    """Pushes outbox rows through PTB, mapping Bot API failures to the sender's error kinds."""
+    """Pushes outbox rows through PTB (the shared send path; errors as the sender's kinds)."""
 
     def __init__(self, bot: Bot) -> None:
-        self._bot = bot
+        self._outlet = PtbOutlet(bot)
 
-    async def __call__(self, message: Any) -> str | None:
+    async def __call__(self, message: OutboxMessage) -> str | None:
         """Deliver one outbox row; raise RetryAfter, Transient or Permanent on failure."""
-        reply = reply_from_row(message)
-        try:
-            sent = await send_once(self._bot, message.chat_id, reply)
-        except RetryAfter as error:
-            raise RetryLater(retry_seconds(error)) from error
-        except TelegramError as error:
-            if _transient(error):
-                raise Transient(str(error)) from error
-            raise Permanent(str(error)) from error
-        return str(sent) if sent is not None else None
+        return await deliver_row(self._outlet, message)
 
 
 async def run(app: App, webhook: bool = False) -> int:

@@ -30,10 +30,11 @@ from bot.app import App
 from bot.delivery_errors import DeliveryError
 from bot.settings import Settings
 from bot.transports.public_files import PublicFiles
-from bot.transports.zalo_api import DEFAULT_API_URL, ZaloApiError, ZaloBotApi
+from bot.transports.zalo_api import DEFAULT_API_URL, ZaloApiError, ZaloBotApi, ZaloBotInfo
 from bot.transports.zalo_out import ZaloSender
 from bot.transports.zalo_updates import TRANSPORT, parse_update, secret_matches
 from locales.core_protocol import Handler
+from locales.profiles import declare_groups
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +163,14 @@ class ZaloBot:
         app.router.add_post(path, receive)
 
 
+async def identify(api: ZaloBotApi) -> ZaloBotInfo:
+    """Ask ``getMe`` who the bot is and record whether it may be in groups (``can_join_groups``: an
+    ordinary bot may not, and then leaders' summaries go to each leader privately)."""
+    me = await api.get_me()
+    declare_groups(TRANSPORT, me.can_join_groups is True)
+    return me
+
+
 def _files(settings: Settings) -> PublicFiles | None:
     """The file endpoint, when the bot has a public address to put in links."""
     if not settings.public_base_url:
@@ -208,7 +217,7 @@ async def run(app: App, webhook: bool = False, stop: asyncio.Event | None = None
     files = _files(settings)
     async with ZaloBotApi(settings.zalo_bot_token, settings.zalo_api_url or DEFAULT_API_URL) as api:
         try:
-            me = await api.get_me()
+            me = await identify(api)
         except ZaloApiError as exc:
             reason = "could not reach the Zalo Bot API" if exc.retryable else "Zalo refused the bot token"
             log.error("%s: %s", reason, exc)

@@ -10,22 +10,23 @@ What Zalo's documentation and the clients written against it say (found with the
 - Answers are ``{"ok", "result", "error_code", "description"}``.
 - ``getUpdates`` takes ``timeout`` (seconds, sent as a string) and returns ONE update per call, not
   a list as on Telegram, and there is no ``offset``; when nothing arrives within the timeout it
-  answers ``ok: false`` with ``error_code`` 408 (OpenClaw: "Zalo returns a single update per call";
-  ``isPollingTimeout`` is ``errorCode === 408``). Polling and a webhook are mutually exclusive.
+  answers ``ok: false`` with ``error_code`` 408 and the description "Request timeout" (OpenClaw:
+  "Zalo returns a single update per call"; ``isPollingTimeout`` is ``errorCode === 408``; other
+  clients match the description alone): an empty poll, not an error. Polling and a webhook are
+  mutually exclusive.
 - ``setWebhook(url, secret_token)``: the secret is 8-256 characters, the URL must be HTTPS, and Zalo
   sends each event with the header ``X-Bot-Api-Secret-Token`` (OpenClaw docs/channels/zalo.md).
 - ``sendPhoto(chat_id, photo, caption)`` takes the photo as an http(s) URL; ``sendChatAction``
   takes ``typing`` or ``upload_photo``.
 - No table of error codes was found, so errors are mapped as Telegram's are: 429 → retry after the
   hinted delay (``Retry-After`` header or "retry after N" in the description), 5xx, time-outs and
-  dropped connections → retry with backoff, any other 4xx → permanent.
+  dropped connections → retry with backoff, any other 4xx → permanent; the retrying itself is the
+  one policy every transport shares (``bot.send_retry``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import random
 import re
 from dataclasses import dataclass
 from types import TracebackType
@@ -35,13 +36,18 @@ import aiohttp
 
 from bot.delivery_errors import DeliveryError, Permanent, RetryAfter, Transient
 from bot.redaction import secret_forms
-from bot.transports.zalo_text import ZALO_TEXT_LIMIT, split_text
+from bot.send_retry import DEFAULT_RETRY, NO_RETRY, RetryPolicy, with_retries
+from locales.profiles import PROFILES
+from locales.rendering import split_text
 
 DEFAULT_API_URL = "https://bot-api.zaloplatforms.com"
 """The documented Bot API host (the legacy ``https://bot-api.zapps.me`` answers the same paths)."""
 
 POLLING_TIMEOUT_CODE = 408
 """``error_code`` of a long poll that ended with no update: not an error."""
+POLLING_TIMEOUT_TEXT = "request timeout"
+"""How the platform describes that empty poll, whatever code comes with it (clients written against
+the live API match the description: ``"Request timeout" in description``)."""
 
 ChatAction = Literal["typing", "upload_photo"]
 
@@ -104,6 +110,11 @@ class ZaloConflict(ZaloApiError, Permanent):
     """409: polling while a webhook is set (or the reverse)."""
 
 
+def _empty_poll(error: ZaloApiError) -> bool:
+    """Whether ``error`` is getUpdates saying that nothing came within its timeout (not a failure)."""
+    return error.error_code == POLLING_TIMEOUT_CODE or error.description.strip().lower() == POLLING_TIMEOUT_TEXT
+
+
 _BY_CODE: dict[int, type[ZaloApiError]] = {
     400: ZaloBadRequest,
     401: ZaloUnauthorized,
@@ -135,25 +146,9 @@ def error_for(
     return ZaloBadRequest(method, error_code, description)
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how patiently a call is repeated after a retryable error."""
-
-    attempts: int = 4
-    base_delay: float = 0.5
-    max_delay: float = 30.0
-
-    def delay(self, attempt: int, error: ZaloApiError) -> float:
-        """Return the pause before retry number ``attempt`` (1-based) after ``error``."""
-        if isinstance(error, ZaloRetryAfter):
-            return min(error.retry_after, self.max_delay)
-        backoff = self.base_delay * (2 ** (attempt - 1))
-        # Jitter spreads the retries of many workers hitting the same outage.
-        return float(min(backoff, self.max_delay) * random.uniform(0.8, 1.2))
-
-
-NO_RETRY = RetryPolicy(attempts=1)
-"""For callers (the outbox sender) that schedule retries themselves."""
+def _not_ours(_error: BaseException) -> DeliveryError | None:
+    """Every error of the Bot API is already typed (``error_for``): anything else is a bug, not retried."""
+    return None
 
 
 @dataclass(frozen=True)
@@ -183,7 +178,7 @@ class ZaloBotApi:
         self._token = token
         self._api_url = api_url.rstrip("/")
         self._request_timeout = request_timeout
-        self._retry = retry or RetryPolicy()
+        self._retry = retry or DEFAULT_RETRY
         self._session = session
         self._own_session = session is None
 
@@ -255,16 +250,10 @@ class ZaloBotApi:
     ) -> Any:
         """Call ``method`` and return its ``result``; retryable errors are retried per the policy,
         the last error (or the first permanent one) is raised."""
-        policy = retry or self._retry
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return await self._call_once(method, payload or {}, timeout or self._request_timeout)
-            except ZaloApiError as error:
-                if not error.retryable or attempt >= policy.attempts:
-                    raise
-                await asyncio.sleep(policy.delay(attempt, error))
+        return await with_retries(
+            lambda: self._call_once(method, payload or {}, timeout or self._request_timeout),
+            _not_ours, retry or self._retry,
+        )
 
     async def get_me(self) -> ZaloBotInfo:
         """Return the bot's own identity (and prove the token works)."""
@@ -282,7 +271,7 @@ class ZaloBotApi:
         try:
             result = await self.call("getUpdates", {"timeout": str(timeout)}, timeout=timeout + 10, retry=NO_RETRY)
         except ZaloApiError as error:
-            if error.error_code == POLLING_TIMEOUT_CODE:
+            if _empty_poll(error):
                 return []
             raise
         if result is None:
@@ -307,12 +296,13 @@ class ZaloBotApi:
         return result if isinstance(result, dict) else {}
 
     async def send_message(self, chat_id: str, text: str, *, retry: RetryPolicy | None = None) -> Any:
-        """Send one text message of at most ``ZALO_TEXT_LIMIT`` units (split longer ones first)."""
+        """Send one text message within Zalo's text limit (split longer ones first)."""
         return await self.call("sendMessage", {"chat_id": chat_id, "text": text}, retry=retry)
 
     async def send_long_message(self, chat_id: str, text: str, *, retry: RetryPolicy | None = None) -> list[Any]:
         """Send ``text`` as as many messages as Zalo's length limit needs, in order."""
-        return [await self.send_message(chat_id, piece, retry=retry) for piece in split_text(text, ZALO_TEXT_LIMIT)]
+        limit = PROFILES["zalo"].text_limit
+        return [await self.send_message(chat_id, piece, retry=retry) for piece in split_text(text, limit)]
 
     async def send_photo(
         self, chat_id: str, photo_url: str, caption: str | None = None, *, retry: RetryPolicy | None = None

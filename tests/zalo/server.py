@@ -31,17 +31,45 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
-from bot.transports.zalo_text import ZALO_TEXT_LIMIT, utf16_len
-from tests.zalo.server_shapes import LOOPBACK_HOSTS, SECRET_HEADER, BotState, Fault, FaultKind, Sent, error, ok
+from tests.zalo.server_shapes import (
+    LOOPBACK_HOSTS,
+    SECRET_HEADER,
+    BotState,
+    Fault,
+    FaultKind,
+    Sent,
+    dumps,
+    error,
+    ok,
+)
 
 __all__ = ["BotState", "Fault", "FaultKind", "Sent", "ZaloTestServer"]
+
+# The platform's own limit, stated here rather than taken from the bot: the server checks the bot.
+TEXT_LIMIT = 2000
+"""Longest text (and photo caption) Zalo accepts, in UTF-16 code units."""
+
+
+def utf16_len(text: str) -> int:
+    """The length of ``text`` in UTF-16 code units, as the platform counts it."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 class ZaloTestServer:
     """The server and its test-side controls; use ``async with ZaloTestServer() as zalo:``."""
 
-    def __init__(self, *, port: int = 0, webhook_attempts: int = 30, webhook_retry_delay: float = 0.2) -> None:
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        webhook_attempts: int = 30,
+        webhook_retry_delay: float = 0.2,
+        poll_timeout_code: int | None = 408,
+    ) -> None:
         self._port = port
+        # An empty long poll answers "Request timeout" with this error_code (None: no code at all,
+        # the shape clients written against the live API match by its description alone).
+        self.poll_timeout_code = poll_timeout_code
         self._bots: dict[str, BotState] = {}
         self._runner: web.AppRunner | None = None
         self._http: aiohttp.ClientSession | None = None
@@ -83,10 +111,10 @@ class ZaloTestServer:
 
     # ----- the test side -------------------------------------------------------------------
 
-    def add_bot(self, name: str = "Báo cáo", token: str | None = None) -> str:
-        """Create a bot and return its token (``<id>:<secret>``)."""
+    def add_bot(self, name: str = "Báo cáo", token: str | None = None, *, can_join_groups: bool = False) -> str:
+        """Create a bot and return its token (``<id>:<secret>``); an ordinary bot cannot join groups."""
         token = token or f"{next(self._ids) + 100000}:{uuid.uuid4().hex}"
-        self._bots[token] = BotState(token=token, name=name)
+        self._bots[token] = BotState(token=token, name=name, can_join_groups=can_join_groups)
         return token
 
     def bot(self, token: str) -> BotState:
@@ -318,7 +346,8 @@ class ZaloTestServer:
         raise ConnectionResetError("connection dropped by fault injection")
 
     async def _api_getMe(self, bot: BotState, params: dict[str, Any]) -> web.Response:
-        return ok({"id": bot.bot_id, "account_name": bot.name, "account_type": "BASIC", "can_join_groups": True})
+        return ok({"id": bot.bot_id, "account_name": bot.name, "account_type": "BASIC",
+                   "can_join_groups": bot.can_join_groups})
 
     async def _api_getUpdates(self, request: web.Request, bot: BotState, params: dict[str, Any]) -> web.Response:
         if bot.webhook_url:
@@ -338,7 +367,9 @@ class ZaloTestServer:
             while not bot.pending:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    return error(408, "Request timeout", http_status=200)
+                    if self.poll_timeout_code is None:
+                        return web.json_response({"ok": False, "description": "Request timeout"}, dumps=dumps)
+                    return error(self.poll_timeout_code, "Request timeout", http_status=200)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(bot.arrived.wait(), min(left, 0.1))
                 if gone():
@@ -382,7 +413,7 @@ class ZaloTestServer:
     def _check_text(self, text: object, what: str) -> web.Response | None:
         if not isinstance(text, str):
             return error(400, f"Bad Request: {what} must be a string")
-        if utf16_len(text) > ZALO_TEXT_LIMIT:
+        if utf16_len(text) > TEXT_LIMIT:
             return error(400, f"Bad Request: {what} is too long")
         return None
 

@@ -46,6 +46,7 @@ class BotState:
 
     token: str
     name: str
+    can_join_groups: bool = False
     pending: deque[dict[str, Any]] = field(default_factory=deque)
     arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
     webhook_url: str = ""

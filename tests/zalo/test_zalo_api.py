@@ -12,9 +12,8 @@ import pytest
 from aiohttp import web
 
 from bot.delivery_errors import Permanent, RetryAfter, Transient
+from bot.send_retry import NO_RETRY, RetryPolicy
 from bot.transports.zalo_api import (
-    NO_RETRY,
-    RetryPolicy,
     ZaloBadRequest,
     ZaloBotApi,
     ZaloConflict,
@@ -26,16 +25,14 @@ from bot.transports.zalo_api import (
     ZaloUnauthorized,
     error_for,
 )
-from bot.transports.zalo_text import (
-    ZALO_TEXT_LIMIT,
-    render_buttons,
-    reply_pieces,
-    split_text,
-    utf16_len,
-)
 from bot.transports.zalo_updates import SECRET_HEADER, parse_update, secret_matches
+from locales import rendering
 from locales.messages import Button
+from locales.profiles import PROFILES
+from locales.rendering import render_buttons, utf16_len
 from tests.zalo.server import ZaloTestServer
+
+ZALO_TEXT_LIMIT = PROFILES["zalo"].text_limit
 
 FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=1.0)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -66,7 +63,17 @@ async def _local_app(app: web.Application) -> AsyncIterator[str]:
     await runner.cleanup()
 
 
-# ----- splitting and buttons -------------------------------------------------------------------
+# ----- splitting and buttons (the shared renderer, at Zalo's limit) ----------------------------
+
+
+def split_text(text: str) -> list[str]:
+    """The renderer's split at Zalo's limit."""
+    return rendering.split_text(text, ZALO_TEXT_LIMIT)
+
+
+def reply_pieces(text: str, buttons: list[list[Button]]) -> list[str]:
+    """The renderer's buttons-as-lines and split at Zalo's limit."""
+    return rendering.reply_pieces(text, buttons, ZALO_TEXT_LIMIT)
 
 
 def test_short_text_is_one_piece_and_empty_text_none() -> None:

@@ -8,8 +8,10 @@ import pytest
 from aiohttp import web
 
 from bot.delivery_errors import Permanent, Transient
-from bot.transports.zalo_api import RetryPolicy, ZaloBotApi
-from bot.transports.zalo_out import NoFileLinks, ZaloSender
+from bot.send_retry import RetryPolicy
+from bot.transports.outlet import NoFileLinks
+from bot.transports.zalo_api import ZaloBotApi
+from bot.transports.zalo_out import ZaloSender
 from locales.messages import Attachment, Button, Reply
 from storage.models.outbox import OutboxMessage
 from tests.zalo.server import ZaloTestServer

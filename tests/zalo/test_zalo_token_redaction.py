@@ -9,7 +9,8 @@ from urllib.parse import quote
 import pytest
 from aiohttp import web
 
-from bot.transports.zalo_api import NO_RETRY, ZaloBotApi, ZaloNetworkError
+from bot.send_retry import NO_RETRY
+from bot.transports.zalo_api import ZaloBotApi, ZaloNetworkError
 
 TOKEN = "1234567890:zalo-secret-part-ABCdef"
 

@@ -16,9 +16,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from bot.send_retry import RetryPolicy
 from bot.transports.public_files import PublicFiles
 from bot.transports.zalo import ZaloBot
-from bot.transports.zalo_api import RetryPolicy, ZaloBotApi, ZaloUnauthorized
+from bot.transports.zalo_api import ZaloBotApi, ZaloUnauthorized
 from bot.transports.zalo_out import ZaloSender
 from bot.transports.zalo_updates import SECRET_HEADER
 from locales.messages import Attachment, Button, Incoming, Reply
