@@ -26,6 +26,7 @@ from handlers.summaries import build_summary
 from handlers.summary_chart import chart_or_none
 from handlers.summary_render import summary_text
 from locales.i18n import _, current_language, fmt_date, fmt_number, ngettext, set_language
+from locales.profiles import profile_of
 from storage.calendar import CalendarRules, PeriodSpec, calendar_for, following, local, period_of, previous
 from storage.models import GroupBinding, Identity, Membership, OutboxMessage, Period, Person, Report, Unit
 from storage.reporting_scope import area_hamlets, filed_reports, hamlet_set, period_label
@@ -33,9 +34,6 @@ from storage.reporting_scope import area_hamlets, filed_reports, hamlet_set, per
 START_REPORT_BUTTON = "report:start"
 # Transports that can push a message to a person (the console cannot: nobody is listening).
 PUSH_TRANSPORTS = ("telegram", "zalo")
-# Ordinary Zalo bots cannot join groups (getMe: can_join_groups false; group use is in internal
-# testing): where a commune has no leaders' group on such a transport, its summaries go to each leader.
-NO_GROUP_TRANSPORTS = ("zalo",)
 LEADER_ROLES = ("leader", "admin")
 
 
@@ -166,7 +164,9 @@ async def _summary_targets(session: AsyncSession, commune_id: int) -> list[_Targ
     bindings = await _bindings(session, commune_id, "leaders")
     targets = [_Target(b.transport, b.chat_id, "group", b.language, f"leaders group {b.chat_id}") for b in bindings]
     grouped = {b.transport for b in bindings}
-    without = [t for t in NO_GROUP_TRANSPORTS if t not in grouped]
+    # A transport that cannot post to a group (an ordinary Zalo bot: getMe says can_join_groups false)
+    # and has no leaders' group here: its summaries go to each leader privately.
+    without = [t for t in PUSH_TRANSPORTS if not profile_of(t).groups and t not in grouped]
     if without:
         query = (
             select(Person, Identity)
