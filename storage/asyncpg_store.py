@@ -4,8 +4,8 @@ for SQLAlchemy's bookkeeping.
 Locked path: the claim and the lock are one statement. SQLAlchemy's asyncpg adapter sends BEGIN
 lazily, with the first statement it runs, and only it may begin the transaction it will commit;
 so when the transaction is not open yet (``is_in_transaction``, asyncpg's public API), the first
-statement goes through the session, and the adapter begins the transaction before it — the same
-two round trips (BEGIN, the statement) as sending BEGIN ourselves.
+statement goes through the adapter's DB-API cursor, which begins the transaction before it — the
+same two round trips (BEGIN, the statement) as sending BEGIN ourselves, and no private API.
 
 Optimistic path: two autocommit statements; the second updates the state and claims the update
 at once, or does neither.
@@ -19,7 +19,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from storage.dialog_statements import (
     CLAIM,
@@ -30,10 +31,20 @@ from storage.dialog_statements import (
     Seen,
     StateRow,
     Written,
-    driver_connection,
+    connections,
     state_row,
 )
-from storage.sqlalchemy_store import SqlAlchemyLocked, bound
+from storage.sqlalchemy_store import SqlAlchemyLocked
+
+
+def _first_row(connection: Connection, sql: str, args: tuple[Any, ...]) -> Any:
+    # The DB-API cursor of SQLAlchemy's asyncpg adapter: it begins the transaction, then runs ``sql``.
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, args)
+        return cursor.fetchone()
+    finally:
+        cursor.close()
 
 
 class AsyncpgLocked(LockedStatements):
@@ -42,42 +53,34 @@ class AsyncpgLocked(LockedStatements):
     claim_sql = CLAIM.format("$1", "$2", "$3")
     claim_and_lock_sql = CLAIM_AND_LOCK.format("$1", "$2", "$3", "$4", "$5")
     store_sql = STORE.format("$1", "$2", "$3", "$4", "$5", "$6")
-    # The same statement through the session, for when it must begin the transaction.
-    claim_and_lock_text = bound(CLAIM_AND_LOCK.format(":transport", ":update_id", ":chat_id", ":user_id", ":now"))
 
-    def __init__(self, session: AsyncSession, connection: asyncpg.Connection[Any]) -> None:
-        self._session = session
-        self._conn = connection
-        self._portable = SqlAlchemyLocked(session)
+    def __init__(self, connection: AsyncConnection, driver: asyncpg.Connection[Any]) -> None:
+        self._connection = connection
+        self._conn = driver
+
+    async def _fetchrow(self, sql: str, *args: Any) -> Any:
+        if self._conn.is_in_transaction():
+            return await self._conn.fetchrow(sql, *args)
+        # Not begun yet: the statement goes through the adapter, which sends BEGIN before it and
+        # will commit what it began. Its DB-API cursor (in the greenlet ``run_sync`` provides) costs
+        # less than a session statement's bookkeeping.
+        return await self._connection.run_sync(_first_row, sql, args)
 
     async def claim(self, transport: str, update_id: str, now: dt.datetime) -> bool:
         """Record ``update_id`` as applied; ``False`` when it already was (a redelivery)."""
-        if not self._conn.is_in_transaction():
-            return await self._portable.claim(transport, update_id, now)
-        return await self._conn.fetchval(self.claim_sql, transport, update_id, now) is not None
+        return await self._fetchrow(self.claim_sql, transport, update_id, now) is not None
 
     async def claim_and_lock(
         self, transport: str, update_id: str, chat_id: str, user_id: str, now: dt.datetime
     ) -> StateRow | None:
         """Claim the update, then take the lock on the sender's state row and load it, in one
         statement; ``None`` for a redelivery (nothing locked, nothing written)."""
-        row: Any
-        if self._conn.is_in_transaction():
-            row = await self._conn.fetchrow(self.claim_and_lock_sql, transport, update_id, chat_id, user_id, now)
-        else:
-            params = {"transport": transport, "update_id": update_id, "chat_id": chat_id, "user_id": user_id,
-                      "now": now}
-            row = (await self._session.execute(self.claim_and_lock_text, params)).first()
+        row = await self._fetchrow(self.claim_and_lock_sql, transport, update_id, chat_id, user_id, now)
         return None if row is None else state_row(*row)
 
     async def _write(self, row_id: int, dialog: str | None, step: str | None, version: int, payload: str,
                      now: dt.datetime) -> None:
-        if not self._conn.is_in_transaction():
-            await self._session.execute(SqlAlchemyLocked.store_sql, {"id": row_id, "dialog": dialog, "step": step,
-                                                                    "version": version, "payload": payload,
-                                                                    "now": now})
-            return
-        await self._conn.execute(self.store_sql, dialog, step, version, payload, now, row_id)
+        await self._fetchrow(self.store_sql, dialog, step, version, payload, now, row_id)
 
 
 class AsyncpgStore:
@@ -98,9 +101,9 @@ class AsyncpgStore:
 
     async def locked(self, session: AsyncSession) -> LockedStatements:
         """The locked path's statements, inside ``session``'s transaction (begun here if needed)."""
-        driver = await driver_connection(session)
+        connection, driver = await connections(session)
         if isinstance(driver, asyncpg.Connection):
-            return AsyncpgLocked(session, driver)
+            return AsyncpgLocked(connection, driver)
         return SqlAlchemyLocked(session)
 
     @asynccontextmanager

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 
 @dataclass(frozen=True)
@@ -62,11 +62,12 @@ def sqlite_timestamp(now: dt.datetime) -> str:
     return now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-async def driver_connection(session: AsyncSession) -> Any:
-    """The driver's own connection under ``session`` (begins the session's transaction if needed)."""
+async def connections(session: AsyncSession) -> tuple[AsyncConnection, Any]:
+    """``session``'s connection and the driver's own connection under it (begins the session's
+    transaction if needed)."""
     connection = await session.connection()
     raw = await connection.get_raw_connection()
-    return raw.driver_connection
+    return connection, raw.driver_connection
 
 
 # The placeholders are filled in per driver ("?", "$1", ":name"), in the order of the braces.

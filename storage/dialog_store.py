@@ -24,7 +24,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from storage.asyncpg_store import AsyncpgLocked, AsyncpgStore
-from storage.dialog_statements import Seen, StateRow, Written, driver_connection
+from storage.dialog_statements import Seen, StateRow, Written, connections
 from storage.sqlalchemy_store import SqlAlchemyLocked, SqlAlchemyStore
 from storage.sqlite_driver import Connection as InLoopSqlite
 from storage.sqlite_store import SqliteLocked, SqliteStore
@@ -89,9 +89,9 @@ def dialog_store(engine: AsyncEngine) -> DialogStore:
 async def locked_state(session: AsyncSession) -> LockedState:
     """The locked path's statements for ``session``'s connection, chosen by its driver; begins the
     session's transaction if needed."""
-    driver = await driver_connection(session)
+    connection, driver = await connections(session)
     if isinstance(driver, InLoopSqlite):
         return SqliteLocked(driver)
     if isinstance(driver, asyncpg.Connection):
-        return AsyncpgLocked(session, driver)
+        return AsyncpgLocked(connection, driver)
     return SqlAlchemyLocked(session)

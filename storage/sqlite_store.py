@@ -25,7 +25,7 @@ from storage.dialog_statements import (
     Seen,
     StateRow,
     Written,
-    driver_connection,
+    connections,
     sqlite_timestamp,
     state_row,
 )
@@ -77,7 +77,7 @@ class SqliteStore:
 
     async def locked(self, session: AsyncSession) -> LockedStatements:
         """The locked path's statements, inside ``session``'s transaction (begun here if needed)."""
-        driver = await driver_connection(session)
+        _connection, driver = await connections(session)
         if isinstance(driver, InLoopSqlite):
             return SqliteLocked(driver)
         # An engine made without our connector (aiosqlite's own thread): the portable statements.
