@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 import storage.sqlite_driver as driver
-from storage.db import create_engine
+from storage.db import READS_ONLY, create_engine
 from storage.migrate import upgrade
 
 
@@ -61,3 +62,30 @@ async def test_a_lock_held_past_the_patience_is_an_error(tmp_path: Path, monkeyp
         other.execute("ROLLBACK")
         other.close()
         await engine.dispose()
+
+
+async def test_a_transaction_that_only_reads_does_not_wait_for_a_writer(tmp_path: Path) -> None:
+    """Every other transaction takes the write lock at once (``BEGIN IMMEDIATE``); one marked
+    ``READS_ONLY`` reads the last committed rows while another process holds that lock."""
+    engine = await _migrated(tmp_path)
+    other = sqlite3.connect(tmp_path / "locks.db", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO applied_updates VALUES ('t', 'uncommitted', '2026-11-23 00:00:00.000000')")
+        reader = engine.execution_options(**{READS_ONLY: True})
+        async with reader.connect() as conn:
+            count = await asyncio.wait_for(conn.scalar(text("SELECT count(*) FROM applied_updates")), 1)
+        assert count == 0
+        writing = asyncio.create_task(_count_in_a_write(engine))
+        await asyncio.sleep(0.1)
+        assert not writing.done()  # an ordinary transaction still waits for the lock
+        other.execute("COMMIT")
+        assert await asyncio.wait_for(writing, 5) == 1
+    finally:
+        other.close()
+        await engine.dispose()
+
+
+async def _count_in_a_write(engine: AsyncEngine) -> int:
+    async with engine.begin() as conn:
+        return int(await conn.scalar(text("SELECT count(*) FROM applied_updates")) or 0)
