@@ -98,8 +98,9 @@ async def _pg_admin(sql: str) -> None:
         await conn.close()
 
 
-async def create_database(kind: str, directory: Path) -> Database:
-    """Create an empty database (a SQLite file, or a PostgreSQL database) and run ``baocao demo`` on it."""
+async def create_database(kind: str, directory: Path, env: dict[str, str] | None = None) -> Database:
+    """Create an empty database (a SQLite file, or a PostgreSQL database) and run ``baocao demo`` on it
+    (with ``env`` added to its environment, e.g. ``BAOCAO_CLOCK``)."""
     pg_name = None
     if kind == "postgres":
         pg_name = f"baocao_e2e_{uuid.uuid4().hex[:12]}"
@@ -111,7 +112,7 @@ async def create_database(kind: str, directory: Path) -> Database:
         *baocao_command(),
         "demo",
         cwd=directory,
-        env={**os.environ, "DATABASE_URL": url, "BAOCAO_LANGUAGE": "vi"},
+        env={**os.environ, "DATABASE_URL": url, "BAOCAO_LANGUAGE": "vi", **(env or {})},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -190,9 +191,10 @@ class BotRunner:
         self.processes: list[BotProcess] = []
         self.databases: list[Database] = []
 
-    async def database(self, kind: str = "sqlite") -> Database:
-        """A fresh database of ``kind`` ("sqlite" or "postgres") with the demo commune."""
-        db = await create_database(kind, self.directory)
+    async def database(self, kind: str = "sqlite", env: dict[str, str] | None = None) -> Database:
+        """A fresh database of ``kind`` ("sqlite" or "postgres") with the demo commune (``baocao demo`` run
+        with ``env`` added)."""
+        db = await create_database(kind, self.directory, env)
         self.databases.append(db)
         return db
 
