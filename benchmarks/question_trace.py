@@ -37,6 +37,8 @@ SHARED = ROOT.parent / "shared"
 SETS = (ROOT / "tests" / "plans" / "questions_dev.jsonl", SHARED / "eval" / "questions-dev.jsonl")
 TODAY = dt.date(2026, 3, 10)
 _READERS = ("fold", "normalize", "normalise")
+# A normalisation of a text already folded counts as a normalisation (unless ``normalize`` itself called it).
+_ALSO = {"normalize_folded": "normalize"}
 
 
 @dataclass
@@ -75,8 +77,10 @@ def _is_question(trace: Trace, text: object) -> bool:
 def _counting(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
     def reader(text: str, *args: Any, **kwargs: Any) -> Any:
         trace = _current
-        if trace is not None and _is_question(trace, text):
-            trace.read(name, _module_of(sys._getframe(1)))
+        caller = sys._getframe(1)
+        nested = name in _ALSO and caller.f_code.co_name == "normalize"
+        if trace is not None and _is_question(trace, text) and not nested:
+            trace.read(_ALSO.get(name, name), _module_of(caller))
         return original(text, *args, **kwargs)
 
     return reader
@@ -88,7 +92,7 @@ def _patch_readers() -> None:
     for module in list(sys.modules.values()):
         if module is None or module.__name__.split(".")[0] not in ("handlers", "locales", "storage", "bot"):
             continue
-        for name in _READERS:
+        for name in (*_READERS, *_ALSO):
             found = getattr(module, name, None)
             if callable(found):
                 wrapper = originals.setdefault(id(found), _counting(name, found))

@@ -17,35 +17,39 @@ from handlers.questions import answers
 from handlers.questions.entities import (
     AskerPlace,
     Umbrella,
-    asked_period,
     asker_place,
-    asks_who,
     closest_names,
-    deadline_kind,
     fit_level,
-    match_units,
-    mentions_commune,
-    mentions_hamlet,
     mentions_of,
-    mentions_self,
-    named_span,
     names_only,
     original_words,
+    question_levels,
     relevant_plans,
     umbrella_members,
+    units_named,
 )
-from handlers.questions.intents import INTENTS, detect_intent
+from handlers.questions.intents import INTENTS
 from handlers.questions.knowledge import Duty, Knowledge, UnitInfo, knowledge
 from handlers.questions.matching import has_any, normalize, phrases
+from handlers.questions.parsed import ParsedQuestion, read_question
 from handlers.questions.replies import project_label
-from handlers.questions.unit_replies import UnitQuery, detail_number, not_named, umbrella_intro, unit_answer
+from handlers.questions.unit_replies import UnitQuery, not_named, umbrella_intro, unit_answer
 from locales.i18n import _
 from locales.messages import Reply
 from storage.calendar import calendar_for
 from storage.models.units import Unit
 from storage.people import Member
 
-__all__ = ["INTENTS", "Answer", "Asker", "answer_question", "question_handler"]
+__all__ = [
+    "INTENTS",
+    "Answer",
+    "Asker",
+    "ParsedQuestion",
+    "answer_parsed",
+    "answer_question",
+    "question_handler",
+    "read_question",
+]
 
 # A message this short naming a body the plan knows only through another asks about it.
 _BARE_NAME_WORDS = 5
@@ -71,7 +75,12 @@ class Answer:
 
 async def answer_question(session: AsyncSession, text: str, asker: Asker, today: dt.date) -> Answer:
     """Understand ``text`` and answer it from the plans and reports in the database."""
-    intent = detect_intent(text)
+    return await answer_parsed(session, read_question(text, today), asker, today)
+
+
+async def answer_parsed(session: AsyncSession, q: ParsedQuestion, asker: Asker, today: dt.date) -> Answer:
+    """Answer a question already read (``read_question``) from the plans and reports in the database."""
+    intent = q.intent
     if intent == "start_report":
         return Answer(intent, None, [])
     if intent == "help":
@@ -82,15 +91,14 @@ async def answer_question(session: AsyncSession, text: str, asker: Asker, today:
         k = await knowledge(session)
         if k.plans:
             plan_ids = relevant_plans(k, place)
-            norm = normalize(text)
-            found = _named(k, norm, plan_ids)
-            if len(found) == 1 and names_only(norm, found[0], k):
-                return _assigned(k, text, place, plan_ids)
-            if umbrella_members(norm) and len(norm.split()) <= _BARE_NAME_WORDS:
-                return _assigned(k, text, place, plan_ids)  # a bare "Hội phụ nữ?"
+            found = _named(k, q, plan_ids)
+            if len(found) == 1 and names_only(q.unit_words, found[0], k):
+                return _assigned(k, q, place, plan_ids, found)
+            if q.umbrellas and len(q.tokens) <= _BARE_NAME_WORDS:
+                return _assigned(k, q, place, plan_ids, found)  # a bare "Hội phụ nữ?"
             # A target named without any question words ("số điểm tư vấn cai nghiện").
-            if answers.best_target_cover(k, plan_ids, text) >= 85:
-                replies, _targets = answers.targets_answer(k, plan_ids, text)
+            if answers.best_target_cover(k, plan_ids, q) >= 85:
+                replies, _targets = answers.targets_answer(k, plan_ids, q)
                 return Answer("targets", None, replies)
         return Answer(intent, None, [not_understood()])
     if intent == "report_status":
@@ -103,31 +111,29 @@ async def answer_question(session: AsyncSession, text: str, asker: Asker, today:
         return Answer(intent, None, [Reply(_("No plan has been imported yet."))])
     plan_ids = relevant_plans(k, place)
     if intent == "targets":
-        replies, _targets = answers.targets_answer(k, plan_ids, text)
+        replies, _targets = answers.targets_answer(k, plan_ids, q)
         return Answer(intent, None, replies)
     if intent == "deadline":
         if not any(u.kind == "commune" for u in place.chain):
             place = await _plan_commune(session, place)
-        kind = deadline_kind(normalize(text))
+        kind = q.deadline_kind
         stated = {d.kind for pid in plan_ids for d in k.deadlines.get(pid, [])}
         # A task's own time frame answers when no report deadline of the kind asked is stated.
-        by_task = _task_time(k, text, plan_ids) if kind is None or kind not in stated else []
-        period = asked_period(normalize(text), kind, today)
+        by_task = _task_time(k, q, plan_ids) if kind is None or kind not in stated else []
         commune = next((u for u in place.chain if u.kind == "commune"), None)
         # The commune's calendar: domain defaults, then its (and its province's) plans, then its settings.
         calendar = await calendar_for(session, commune) if commune is not None and not by_task else None
-        replies = by_task or answers.deadline_answer(k, plan_ids, kind, place, today, period, calendar)
+        replies = by_task or answers.deadline_answer(k, plan_ids, kind, place, today, q.period, calendar)
         return Answer(intent, None, replies)
-    if intent == "project_info" and not asks_who(normalize(text).split()) and _assigned_words(text):
+    if intent == "project_info" and not q.asks_who and q.asks_assigned:
         # "Phòng Văn hóa - Xã hội có nhiệm vụ gì trong dự án 7?": a unit's tasks, not the project.
-        named = _named(k, normalize(text), plan_ids)
+        named = _named(k, q, plan_ids)
         if len(named) == 1:
             return _about(k, named, plan_ids, UnitQuery())
     if intent == "project_info":
-        replies, lead = answers.project_answer(k, plan_ids, text)
-        who = asks_who(normalize(text).split())
-        return Answer(intent, lead if who else None, replies)
-    return _assigned(k, text, place, plan_ids)
+        replies, lead = answers.project_answer(k, plan_ids, q)
+        return Answer(intent, lead if q.asks_who else None, replies)
+    return _assigned(k, q, place, plan_ids)
 
 
 async def _plan_commune(session: AsyncSession, place: AskerPlace) -> AskerPlace:
@@ -167,17 +173,6 @@ def _kind_name(k: Knowledge, kind: str, plan_ids: list[int]) -> str | None:
     return next((name for (knd, scope), name in k.kind_names.items() if knd == kind and scope in areas), None)
 
 
-def _query(norm: str, tokens: list[str]) -> UnitQuery:
-    """Narrow questions get the narrow fact: "chủ trì dự án nào", "phối hợp với ai", "chi tiết 2"."""
-    p = phrases()
-    if has_any(tokens, p.detail_words):
-        return UnitQuery(detail=detail_number(tokens))
-    for focus in ("partners", "projects", "lead", "support"):
-        if has_any(tokens, p.focus[focus]):
-            return UnitQuery(focus=focus)
-    return UnitQuery()
-
-
 def _unit_duties(k: Knowledge, named: list[UnitInfo], plan_ids: list[int]) -> list[Duty]:
     wanted = set(plan_ids)
     return [
@@ -208,7 +203,7 @@ def _under_umbrella(k: Knowledge, candidates: list[Umbrella], plan_ids: list[int
 
 
 def _one_umbrella(k: Knowledge, under: Umbrella, plan_ids: list[int], query: UnitQuery) -> Answer | None:
-    umbrella = _named(k, under.umbrella, plan_ids)[:1]
+    umbrella = _named_text(k, under.umbrella, plan_ids)[:1]
     if not umbrella:
         return None
     if not under.mentions:
@@ -223,32 +218,42 @@ def _one_umbrella(k: Knowledge, under: Umbrella, plan_ids: list[int], query: Uni
     return Answer("assigned_tasks", umbrella[0].name, replies, tasks)
 
 
-def _named(k: Knowledge, norm: str, plan_ids: list[int]) -> list[UnitInfo]:
-    return fit_level(norm, match_units(norm, k, plan_ids), k)
+def _named(k: Knowledge, q: ParsedQuestion, plan_ids: list[int]) -> list[UnitInfo]:
+    """The plan's units the question names, at the level it names."""
+    return fit_level(q.levels, units_named(q.unit_words, k, plan_ids), k)
 
 
-def _assigned(k: Knowledge, text: str, place: AskerPlace, plan_ids: list[int]) -> Answer:
-    intent = "assigned_tasks"
-    norm = normalize(text)
+def _named_text(k: Knowledge, norm: str, plan_ids: list[int]) -> list[UnitInfo]:
+    """The plan's units a normalised text names: a part of the question, or an umbrella's name."""
     tokens = norm.split()
-    query = _query(norm, tokens)
+    stop = phrases().unit_stop_tokens
+    return fit_level(question_levels(tokens), units_named([t for t in tokens if t not in stop], k, plan_ids), k)
+
+
+def _assigned(
+    k: Knowledge, q: ParsedQuestion, place: AskerPlace, plan_ids: list[int], named: list[UnitInfo] | None = None
+) -> Answer:
+    """Tasks of the unit the question names (``named``, when already matched), or of the asker's own."""
+    intent = "assigned_tasks"
+    tokens = q.tokens
+    query = q.query
     own = place.unit
-    pair = _pair(k, norm, plan_ids)
-    if pair is not None and not mentions_self(tokens):
+    pair = _pair(k, q.norm, plan_ids)
+    if pair is not None and not q.names_self:
         return _two(k, pair, plan_ids, query, together="phoi" in tokens or "cung" in tokens)
-    if not (mentions_self(tokens) and own is not None):
-        named = _named(k, norm, plan_ids)
+    if not (q.names_self and own is not None):
+        named = _named(k, q, plan_ids) if named is None else named
         if len({u.name for u in named}) > 1:
-            return Answer(intent, None, answers.ask_which(text, sorted({u.name for u in named})))
+            return Answer(intent, None, answers.ask_which(q.raw, sorted({u.name for u in named})))
         if named:
             return _about(k, named, plan_ids, query)
-        under = _under_umbrella(k, umbrella_members(norm), plan_ids, query)
+        under = _under_umbrella(k, list(q.umbrellas), plan_ids, query)
         if under is not None:
             return under
-        span = named_span(norm)
+        span = q.span
         # "Công an các xã" names a body, not every commune: only "UBND xã", "xã …", "xóm …" mean the kind.
         body = span is not None and not span.startswith(phrases().kind_heads)
-        for kind, said in (("hamlet", mentions_hamlet(tokens)), ("commune", _mentions_commune(tokens))):
+        for kind, said in (("hamlet", q.names_hamlets), ("commune", q.names_communes)):
             if said and not body:
                 duties = _kind_duties(k, kind, place, plan_ids)
                 label = _kind_name(k, kind, plan_ids) or {"hamlet": _("every hamlet"), "commune": _("every commune")}[
@@ -258,11 +263,11 @@ def _assigned(k: Knowledge, text: str, place: AskerPlace, plan_ids: list[int]) -
                 return Answer(intent, label, replies, tasks)
         if span is not None:
             # A body the plan does not name: say so, never answer about another unit (the asker's included).
-            shown = original_words(text, span)
+            shown = original_words(q.raw, span)
             return Answer(intent, None, not_named(shown, closest_names(span, k, plan_ids)))
-    if query.detail is not None and not mentions_self(tokens):
+    if query.detail is not None and not q.names_self:
         # "chi tiết 2" with no unit named (and none remembered): ask which, never guess the asker's own.
-        return Answer(intent, None, answers.ask_which(text, _plan_unit_names(k, plan_ids)))
+        return Answer(intent, None, answers.ask_which(q.raw, _plan_unit_names(k, plan_ids)))
     if own is not None:
         duties = list(k.duties_by_unit.get(own.id, []))
         label = own.name
@@ -279,7 +284,7 @@ def _assigned(k: Knowledge, text: str, place: AskerPlace, plan_ids: list[int]) -
             duties += kind_duties
         replies, tasks = unit_answer(k, label, duties, _led_projects(k, own.id, plan_ids), query, plan_ids)
         return Answer(intent, label, replies, tasks)
-    return Answer(intent, None, answers.ask_which(text, _plan_unit_names(k, plan_ids)))
+    return Answer(intent, None, answers.ask_which(q.raw, _plan_unit_names(k, plan_ids)))
 
 
 def _plan_unit_names(k: Knowledge, plan_ids: list[int]) -> list[str]:
@@ -293,27 +298,22 @@ def _plan_unit_names(k: Knowledge, plan_ids: list[int]) -> list[str]:
     )
 
 
-def _assigned_words(text: str) -> bool:
-    rule = next(r for r in phrases().rules if r.intent == "assigned_tasks")
-    return has_any(normalize(text).split(), rule.groups[0])
-
-
-def _task_time(k: Knowledge, text: str, plan_ids: list[int]) -> list[Reply]:
+def _task_time(k: Knowledge, q: ParsedQuestion, plan_ids: list[int]) -> list[Reply]:
     """A task's time frame; among the tasks of the unit the question names, when it names one."""
-    named = _named(k, normalize(text), plan_ids)
+    named = _named(k, q, plan_ids)
     if len({u.name for u in named}) == 1:
         held = {d.task.id for d in _unit_duties(k, named, plan_ids)}
-        found = answers.task_time_answer(k, plan_ids, text, held, frozenset(named[0].tokens))
+        found = answers.task_time_answer(k, plan_ids, q, held, frozenset(named[0].tokens))
         if found:
             return found
-    return answers.task_time_answer(k, plan_ids, text)
+    return answers.task_time_answer(k, plan_ids, q)
 
 
 def _pair(k: Knowledge, norm: str, plan_ids: list[int]) -> tuple[list[UnitInfo], list[UnitInfo]] | None:
     """Two units named on either side of "phối hợp với", "và", "với" ("Công an tỉnh phối hợp với Sở Nội vụ")."""
     for m in phrases().unit_joins.finditer(f" {norm} "):
         left, right = f" {norm} "[: m.start()].strip(), f" {norm} "[m.end() :].strip()
-        a, b = _named(k, left, plan_ids), _named(k, right, plan_ids)
+        a, b = _named_text(k, left, plan_ids), _named_text(k, right, plan_ids)
         if len({u.name for u in a}) == 1 and len({u.name for u in b}) == 1 and a[0].name != b[0].name:
             return a, b
     return None
@@ -337,26 +337,20 @@ def _two(
     return Answer("assigned_tasks", a[0].name, replies, tasks)
 
 
-def _mentions_commune(tokens: list[str]) -> bool:
-    """ "UBND xã", "các xã", or a question opening with "xã …" ("xã phải làm gì")."""
-    return mentions_commune(tokens) or (bool(tokens) and tokens[0] in phrases().commune_starts)
-
-
 # The unit each person last asked about, so that "xem chi tiết" or a bare task number right after a
 # list gives that unit's full text. Process memory, bounded: after a restart the user names the unit.
 _LAST_UNIT: OrderedDict[int, str] = OrderedDict()
 _LAST_MAX = 5000
 
 
-def follow_up(text: str, last_unit: str | None) -> str | None:
+def follow_up(q: ParsedQuestion, last_unit: str | None) -> str | None:
     """ "2", "xem chi tiết", "chi tiết 3" right after a list: the question it stands for, or ``None``."""
     if last_unit is None:
         return None
-    m = phrases().task_number.match(text)
+    m = phrases().task_number.match(q.raw)
     if m:
         return f"chi tiết {m.group(1)} {last_unit}"
-    norm = normalize(text)
-    tokens = norm.split()
+    tokens = q.tokens
     if not has_any(tokens, phrases().detail_words) or len(tokens) > 5:
         return None
     rest = [t for t in tokens if not t.isdigit() and t not in phrases().detail_fillers]
@@ -368,8 +362,11 @@ def follow_up(text: str, last_unit: str | None) -> str | None:
 
 async def question_handler(session: AsyncSession, text: str, member: Member, today: dt.date) -> tuple[str, list[Reply]]:
     """``answer_question`` in the shape of the dispatcher's ``QuestionHandler`` (``Core.questions``)."""
-    asked = follow_up(text, _LAST_UNIT.get(member.person_id)) or text
-    answer = await answer_question(session, asked, Asker(member.unit_id, member.role), today)
+    q = read_question(text, today)
+    asked = follow_up(q, _LAST_UNIT.get(member.person_id))
+    if asked is not None:
+        q = read_question(asked, today)  # the question a follow-up stands for: a text of its own, read once
+    answer = await answer_parsed(session, q, Asker(member.unit_id, member.role), today)
     if answer.intent == "assigned_tasks" and answer.unit and answer.tasks:
         _LAST_UNIT[member.person_id] = answer.unit
         _LAST_UNIT.move_to_end(member.person_id)

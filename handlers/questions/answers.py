@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.questions.entities import AskerPlace, project_codes
+from handlers.questions.entities import AskerPlace
 from handlers.questions.knowledge import DeadlineInfo, Knowledge, ProjectInfo, TargetInfo
 from handlers.questions.matching import normalize, phrases
+from handlers.questions.parsed import ParsedQuestion
 from handlers.questions.replies import cite, pack, period_label, phone, project_label
 from locales.i18n import _
 from locales.messages import Button, Reply
@@ -36,7 +38,7 @@ def ask_which(question: str, names: list[str]) -> list[Reply]:
     return [Reply(_("Which unit do you mean?"), buttons=buttons)]
 
 
-def _target_score(query: set[str], target: TargetInfo) -> tuple[float, float]:
+def _target_score(query: frozenset[str], target: TargetInfo) -> tuple[float, float]:
     """How much of the question the target covers, then how much of the target the question names."""
     words = set(target.norm.split())
     shared = sum(len(w) for w in query & words)
@@ -45,23 +47,29 @@ def _target_score(query: set[str], target: TargetInfo) -> tuple[float, float]:
     return cover + 0.2 * precision, precision
 
 
-def _query_words(question: str, keep: frozenset[str] = frozenset()) -> set[str]:
-    """The content words of a question: synonyms applied, question phrasing ("tỷ lệ", "bao nhiêu") removed."""
+# Remembered: the "unknown" path scores the targets twice (``best_target_cover``, then ``targets_answer``),
+# a deadline question the tasks twice (among the named unit's, then all).
+@lru_cache(maxsize=1024)
+def _query_words(question: str, keep: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The content words of a normalised question: synonyms applied, question phrasing ("tỷ lệ", "bao
+    nhiêu") removed."""
     p = phrases()
-    norm = f" {normalize(question)} "
+    norm = f" {question} "
     for word, replacement in p.synonyms.items():
         norm = norm.replace(f" {word} ", f" {replacement} ")
     noise = p.question_noise - keep
     for phrase in sorted((n for n in noise if " " in n), key=len, reverse=True):
         norm = norm.replace(f" {phrase} ", " ")
     # Years stay ("năm 2027" picks the 2027 list); other bare numbers are what is asked, not a clue.
-    return {w for w in norm.split() if w not in noise and (len(w) > 1 or w == "y") and (not w.isdigit() or len(w) == 4)}
+    return frozenset(
+        w for w in norm.split() if w not in noise and (len(w) > 1 or w == "y") and (not w.isdigit() or len(w) == 4)
+    )
 
 
 def _value_kind(question: str) -> str | None:
-    """What kind of figure is asked: a share ("tỷ lệ", "bao nhiêu phần trăm") or a count of something
-    ("bao nhiêu xã" → "xa")."""
-    norm = f" {normalize(question)} "
+    """What kind of figure a normalised question asks: a share ("tỷ lệ", "bao nhiêu phần trăm") or a count
+    of something ("bao nhiêu xã" → "xa")."""
+    norm = f" {question} "
     if any(f" {w} " in norm for w in phrases().share_words) or "%" in norm:
         return "%"
     m = re.search(r" bao nhieu (\w+)", norm)
@@ -69,8 +77,8 @@ def _value_kind(question: str) -> str | None:
 
 
 def _figures_named(question: str) -> frozenset[int]:
-    """Figures the question quotes ("38 xã là những xã nào"), years left out."""
-    return frozenset(int(n) for n in re.findall(r"\b\d{1,3}\b", normalize(question)))
+    """Figures a normalised question quotes ("38 xã là những xã nào"), years left out."""
+    return frozenset(int(n) for n in re.findall(r"\b\d{1,3}\b", question))
 
 
 def _with_kind(
@@ -88,9 +96,9 @@ def _with_kind(
     return (score[0] + bonus, score[1])
 
 
-def best_target_cover(k: Knowledge, plan_ids: list[int], question: str) -> float:
+def best_target_cover(k: Knowledge, plan_ids: list[int], question: ParsedQuestion) -> float:
     """How well the best target covers the question's words (0–100), for questions with no phrasing."""
-    query = _query_words(question)
+    query = _query_words(question.norm)
     if len(query) < 3:
         return 0.0
     total = sum(len(w) for w in query)
@@ -101,11 +109,13 @@ def best_target_cover(k: Knowledge, plan_ids: list[int], question: str) -> float
     return best
 
 
-def targets_answer(k: Knowledge, plan_ids: list[int], question: str) -> tuple[list[Reply], list[TargetInfo]]:
+def targets_answer(
+    k: Knowledge, plan_ids: list[int], question: ParsedQuestion
+) -> tuple[list[Reply], list[TargetInfo]]:
     """The targets closest to what is asked; a plain "not found" rather than a guess."""
-    query = _query_words(question)
+    query = _query_words(question.norm)
     candidates = [t for pid in plan_ids for t in k.targets.get(pid, [])]
-    quoted = _figures_named(question)
+    quoted = _figures_named(question.norm)
     named = [t for t in candidates if quoted & {int(n) for n in re.findall(r"\d+", t.value or "")}]
     if not query and named:
         # "38 xã là những xã nào": the target of that figure.
@@ -113,7 +123,7 @@ def targets_answer(k: Knowledge, plan_ids: list[int], question: str) -> tuple[li
     if not query and candidates:
         # "chỉ tiêu năm nay là bao nhiêu?" names no topic: the plan's targets, in its order.
         return _target_list(k, candidates, len(candidates)), candidates[:_MAX_LISTED_TARGETS]
-    kind = _value_kind(question)
+    kind = _value_kind(question.norm)
     scored = sorted(
         ((_with_kind(_target_score(query, t), t, kind, quoted), t) for t in candidates),
         key=lambda s: s[0],
@@ -178,7 +188,7 @@ def _figure_list(k: Knowledge, figures: list[TargetInfo]) -> list[Reply]:
 def task_time_answer(
     k: Knowledge,
     plan_ids: list[int],
-    question: str,
+    question: ParsedQuestion,
     held: set[int] | None = None,
     unit_words: frozenset[str] = frozenset(),
 ) -> list[Reply]:
@@ -186,7 +196,7 @@ def task_time_answer(
     among the tasks ``held`` by the unit the question names, when it names one ("Sở Y tế … khi nào")."""
     # "kế hoạch" is noise around a target but the very task in "khi nào xây dựng kế hoạch?".
     p = phrases()
-    query = _query_words(question, keep=p.task_words_kept) - p.time_question_words - unit_words
+    query = _query_words(question.norm, keep=p.task_words_kept) - p.time_question_words - unit_words
     if len(query) < 2:
         return []
     total = sum(len(w) for w in query)
@@ -279,9 +289,9 @@ def deadline_answer(
     return replies
 
 
-def project_answer(k: Knowledge, plan_ids: list[int], question: str) -> tuple[list[Reply], str | None]:
+def project_answer(k: Knowledge, plan_ids: list[int], question: ParsedQuestion) -> tuple[list[Reply], str | None]:
     """A project's name and who leads it; the lead is returned when the question asks who."""
-    codes = project_codes(normalize(question))
+    codes = question.projects
     for pid in plan_ids:
         projects = k.projects.get(pid, {})
         found: list[ProjectInfo] = []

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
@@ -141,8 +142,18 @@ def _unit_words_all(matches: dict[str, set[str]]) -> set[str]:
 
 def match_units(norm: str, k: Knowledge, plan_ids: list[int]) -> list[UnitInfo]:
     """The agencies the question names, best first; several only when they match equally well."""
+    return units_named(unit_words(norm), k, plan_ids)
+
+
+def unit_words(norm: str) -> tuple[str, ...]:
+    """The words of normalised text that a unit's name is matched against (level words dropped)."""
     stop = phrases().unit_stop_tokens
-    question = [t for t in norm.split() if t not in stop]
+    return tuple(t for t in norm.split() if t not in stop)
+
+
+def units_named(words: Sequence[str], k: Knowledge, plan_ids: list[int]) -> list[UnitInfo]:
+    """``match_units`` over a question's ``unit_words``, read once (``ParsedQuestion.unit_words``)."""
+    question = list(words)
     scored: list[tuple[int, bool, bool, int, UnitInfo]] = []
     wanted = set(plan_ids)
     matches = _word_matches(question, k.unit_vocabulary())
@@ -186,30 +197,30 @@ def match_units(norm: str, k: Knowledge, plan_ids: list[int]) -> list[UnitInfo]:
     return found
 
 
-def names_only(norm: str, unit: UnitInfo, k: Knowledge) -> bool:
-    """Tell whether every word of the question belongs to the unit's name ("CA xã?" is just a name)."""
-    stop = phrases().unit_stop_tokens
-    question = [t for t in norm.split() if t not in stop]
+def names_only(words: Sequence[str], unit: UnitInfo, k: Knowledge) -> bool:
+    """Tell whether every one of the question's ``unit_words`` belongs to the unit's name ("CA xã?" is
+    just a name)."""
+    question = list(words)
     matches = _word_matches(question, k.unit_vocabulary())
     return bool(question) and all(matches[t] & set(unit.tokens) for t in question)
 
 
-def mentions_self(tokens: list[str]) -> bool:
+def mentions_self(tokens: Sequence[str]) -> bool:
     """Tell whether the asker speaks of their own unit ("đơn vị tôi", "xóm mình")."""
     return has_any(tokens, phrases().self_words)
 
 
-def mentions_hamlet(tokens: list[str]) -> bool:
+def mentions_hamlet(tokens: Sequence[str]) -> bool:
     """Tell whether the question names hamlets in general ("xóm", "thôn", "bản"…)."""
     return has_any(tokens, phrases().hamlet_words)
 
 
-def mentions_commune(tokens: list[str]) -> bool:
+def mentions_commune(tokens: Sequence[str]) -> bool:
     """Tell whether the question names communes in general ("UBND xã", "các xã")."""
     return has_any(tokens, phrases().commune_words)
 
 
-def asks_who(tokens: list[str]) -> bool:
+def asks_who(tokens: Sequence[str]) -> bool:
     """Tell whether the question asks who (ai, đơn vị nào, chủ trì)."""
     return has_any(tokens, phrases().who_words)
 
@@ -222,7 +233,7 @@ def deadline_kind(norm: str) -> str | None:
     return None
 
 
-def phrase_at(tokens: list[str], phrase: str) -> int:
+def phrase_at(tokens: Sequence[str], phrase: str) -> int:
     """Where ``phrase`` starts in ``tokens`` or -1."""
     return find_phrase(tokens, tuple(phrase.split()))
 
@@ -251,7 +262,7 @@ def asked_period(norm: str, kind: str | None, today: dt.date) -> tuple[str, int,
     return None
 
 
-def question_levels(tokens: list[str]) -> set[str]:
+def question_levels(tokens: Sequence[str]) -> set[str]:
     """The levels the question names ("tỉnh" → province, "xã"/"phường" → commune, "huyện" → district)."""
     levels = phrases().level_words
     found = set()
@@ -266,14 +277,15 @@ def question_levels(tokens: list[str]) -> set[str]:
     return found
 
 
-def _name_levels(name: str) -> set[str]:
-    return question_levels(normalize(name).split())
+# A plan's unit names are checked against every question that names a level: read each name once.
+@lru_cache(maxsize=4096)
+def _name_levels(name: str) -> frozenset[str]:
+    return frozenset(question_levels(normalize(name).split()))
 
 
-def fit_level(norm: str, found: list[UnitInfo], k: Knowledge) -> list[UnitInfo]:
-    """Drop matches of another level than the one asked: "Công an tỉnh" is not "Công an xã", and
-    "UBND cấp xã" is not "UBND cấp huyện"."""
-    asked = question_levels(norm.split())
+def fit_level(asked: Collection[str], found: list[UnitInfo], k: Knowledge) -> list[UnitInfo]:
+    """Drop matches of another level than the ``asked`` ones (``question_levels``): "Công an tỉnh" is not
+    "Công an xã", and "UBND cấp xã" is not "UBND cấp huyện"."""
     if not asked:
         return found
     kept = []
@@ -284,7 +296,7 @@ def fit_level(norm: str, found: list[UnitInfo], k: Knowledge) -> list[UnitInfo]:
                 continue
         else:
             levels = _name_levels(unit.name)
-            if levels and not (levels & asked):
+            if levels and levels.isdisjoint(asked):
                 continue
         kept.append(unit)
     return kept
@@ -319,10 +331,9 @@ def mentions_of(text_norm: str, phrases_: tuple[str, ...]) -> bool:
     return any(f" {p} " in words for p in phrases_)
 
 
-def named_span(norm: str) -> str | None:
+def named_span(tokens: Sequence[str]) -> str | None:
     """The words that name a body in the question ("so cong thuong"), whether or not the plan has it."""
     p = phrases()
-    tokens = norm.split()
     heads = sorted((tuple(h.split()) for h in p.span_heads), key=len, reverse=True)
     for i in range(len(tokens)):
         for head in heads:

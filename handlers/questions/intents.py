@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from handlers.questions.matching import has_any, normalize, phrases
 
 INTENTS = (
@@ -19,7 +21,11 @@ INTENTS = (
 def detect_intent(text: str) -> str:
     """Return the intent of a question; "unknown" when no rule fires."""
     norm = normalize(text)
-    tokens = norm.split()
+    return intent_of(norm, norm.split())
+
+
+def intent_of(norm: str, tokens: Sequence[str]) -> str:
+    """``detect_intent`` of a question already read: its normalised text and its words."""
     if not tokens:
         return "unknown"
     for rule in phrases().rules:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -117,7 +118,12 @@ def phrases() -> Phrases:
 
 def normalize(text: str) -> str:
     """Fold, drop punctuation and spell out abbreviations: "TYT xã?" → "tram y te xa"."""
-    folded = fold(text).replace("&", " ")
+    return normalize_folded(fold(text))
+
+
+def normalize_folded(folded: str) -> str:
+    """``normalize`` of a text already folded (``fold``): a question is folded once, then this."""
+    folded = folded.replace("&", " ")
     folded = _NON_WORD.sub(" ", folded)
     folded = re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", folded)  # "da5" → "da 5"
     folded = " ".join(w.strip(".") for w in folded.split() if w.strip("."))
@@ -143,7 +149,7 @@ def words_match(typed: str, wanted: str) -> bool:
     return fuzz.ratio(typed, wanted) >= _WORD_CUTOFF
 
 
-def find_phrase(tokens: list[str], phrase: tuple[str, ...]) -> int:
+def find_phrase(tokens: Sequence[str], phrase: tuple[str, ...]) -> int:
     """Index where ``phrase`` starts in ``tokens`` (fuzzy per word), or -1."""
     n = len(phrase)
     joined = " ".join(phrase)
@@ -157,7 +163,7 @@ def find_phrase(tokens: list[str], phrase: tuple[str, ...]) -> int:
     return -1
 
 
-def has_any(tokens: list[str], candidates: tuple[tuple[str, ...], ...]) -> bool:
+def has_any(tokens: Sequence[str], candidates: tuple[tuple[str, ...], ...]) -> bool:
     """Tell whether any of the phrases occurs in ``tokens`` (short words exactly, long ones with a typo)."""
     windows: dict[int, list[str]] = {}
     for phrase in candidates:

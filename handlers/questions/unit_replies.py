@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from handlers.questions.knowledge import Duty, Knowledge
@@ -299,6 +300,6 @@ def umbrella_intro(member: str, umbrella: str) -> str:
              "so these are the tasks of {umbrella}:").format(member=member, umbrella=umbrella)
 
 
-def detail_number(tokens: list[str]) -> int:
+def detail_number(tokens: Sequence[str]) -> int:
     """The task number in "chi tiết 2" (0: every task)."""
     return next((int(t) for t in tokens if _DIGITS.match(t)), 0)
