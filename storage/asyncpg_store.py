@@ -21,6 +21,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.util import greenlet_spawn
 
 from storage.dialog_statements import (
     CLAIM,
@@ -111,14 +112,18 @@ class AsyncpgStore:
         # Checked out for one statement, never across the step: a step that needs more from the
         # database opens its own session, and holding one connection while waiting for another
         # can exhaust the pool (every connection held by a step waiting for a second).
-        async with self._engine.connect() as connection:
-            raw = await connection.get_raw_connection()
-            try:
-                yield raw.driver_connection
-            except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError):
-                # A broken connection must not go back to the pool.
-                await connection.invalidate()
-                raise
+        # The raw pooled connection: a checkout through ``engine.connect()`` costs ~70 µs more, twice
+        # a step. Closing it returns it to the pool, whose reset may await the driver: hence the
+        # greenlet SQLAlchemy's own async API runs such calls in.
+        pooled = await self._engine.raw_connection()
+        try:
+            yield pooled.driver_connection
+        except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError):
+            # A broken connection must not go back to the pool.
+            await greenlet_spawn(pooled.invalidate)
+            raise
+        finally:
+            await greenlet_spawn(pooled.close)
 
     async def read(self, transport: str, update_id: str, chat_id: str, user_id: str) -> Seen | None:
         """The sender's state row without a lock (``None`` if there is none yet), and whether
