@@ -8,11 +8,11 @@ pinned to the scripts' moment (``BAOCAO_CLOCK``), so the transcripts do not depe
 from __future__ import annotations
 
 import itertools
-from typing import Any
 
 import pytest
 
 from locales.messages import Button
+from locales.profiles import PROFILES
 from tests.e2e.support.bot_process import BotRunner
 from tests.e2e.support.client import Chat, Emulator, User
 from tests.golden.e2e_player import (
@@ -20,9 +20,7 @@ from tests.golden.e2e_player import (
     DEMO_CLOCK,
     Message,
     Player,
-    Seen,
     clone_invites,
-    telegram_expected,
     world_scripts,
 )
 from tests.golden.transcripts import worlds
@@ -35,7 +33,7 @@ _user_ids = itertools.count(8_100_001)
 class TelegramSide:
     """Actors as Telegram users of the emulator: private chats, and groups named by the scripts."""
 
-    buttons = True
+    profile = PROFILES["telegram"]
 
     def __init__(self, tg: Emulator) -> None:
         self.tg = tg
@@ -73,9 +71,6 @@ class TelegramSide:
         return [Message(m.text, tuple(b for row in m.buttons for b in row),
                         "photo" if m.photo else "document" if m.document else None, m) for m in found]
 
-    def expected(self, replies: list[dict[str, Any]]) -> Seen:
-        """Texts, buttons and uploads as Telegram shows them."""
-        return telegram_expected(replies)
 
 
 @pytest.mark.parametrize("world", sorted(worlds()))

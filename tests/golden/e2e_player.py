@@ -8,9 +8,9 @@ so a transport pays for one start-up, not one per script. Every script gets invi
 What may differ between the core and a transport, and only that, is normalised (``normalise``):
 whitespace runs (a transport splits a long reply into several messages and trims them), clock times
 (the pinned clock flows on in the bot process while the core's stands still) and the URLs of files
-served by the bot (Zalo has no documents: a file is a link). Buttons are compared as they are on
-Telegram; on Zalo they are numbered lines under the text (rendered by the transport's own
-``reply_pieces``) and a press is typing the number.
+served by the bot (Zalo has no documents: a file is a link). What a recorded reply becomes on a
+transport is the product's own ``locales.rendering.render_reply`` for the transport's profile: buttons
+inline on Telegram, numbered lines under the text on Zalo (where a press is typing the number).
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.transports.zalo_text import reply_pieces
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from locales.messages import Button
+from locales.messages import Attachment, Button, Reply
+from locales.profiles import TransportProfile
+from locales.rendering import OutMessage, render_reply
 from tests.conftest import shared_dir
 from tests.golden.transcripts import DEFAULT_CLOCK, Codes, Script, Step, load_script, read_recorded, worlds
 
@@ -71,7 +72,7 @@ class Message:
 class Side(Protocol):
     """One transport's user side: acts as an actor and reads a chat's new messages."""
 
-    buttons: bool
+    profile: TransportProfile  # what the transport can show: how recorded replies look there
 
     async def say(self, actor: str, chat: str, text: str) -> None:
         """Type ``text`` as ``actor`` in ``chat``."""
@@ -89,30 +90,32 @@ class Side(Protocol):
         """Every message the bot has sent into ``chat``."""
         ...
 
-    def expected(self, replies: list[dict[str, Any]]) -> Seen:
-        """What the recorded replies look like on this transport."""
-        ...
 
-
-def telegram_expected(replies: list[dict[str, Any]]) -> Seen:
-    """On Telegram: the texts, every button row as it is, an upload per attachment."""
+def expected_on(profile: TransportProfile, replies: list[dict[str, Any]]) -> Seen:
+    """What the recorded replies become on a transport: the product's own ``render_reply`` for its profile
+    (split texts, buttons inline or as numbered lines, uploads, or links shown as ``<url>``)."""
+    messages = [m for r in replies for m in render_reply(_reply(r), profile, link="<url>")]
     return Seen(
-        normalise("\n".join(str(r["text"]) for r in replies)),
-        tuple((label, data) for r in replies for row in r["buttons"] for label, data in row),
-        tuple(str(r["attachment"]["kind"]) for r in replies if "attachment" in r),
+        normalise("\n".join(m.text for m in messages)),
+        tuple((b.label, b.data) for m in messages for row in m.buttons for b in row),
+        tuple(kind for kind in map(_kind, messages) if kind),
     )
 
 
-def zalo_expected(replies: list[dict[str, Any]]) -> Seen:
-    """On Zalo: buttons as numbered lines (the transport's ``reply_pieces``), a file as a link, photos by URL."""
-    texts = []
-    for r in replies:
-        buttons = [[Button(label, data) for label, data in row] for row in r["buttons"]]
-        texts += reply_pieces(str(r["text"]), buttons)
-        if r.get("attachment", {}).get("kind") == "document":
-            texts.append("<url>")
-    photos = tuple("photo" for r in replies if r.get("attachment", {}).get("kind") == "photo")
-    return Seen(normalise("\n".join(texts)), (), photos)
+def _reply(raw: dict[str, Any]) -> Reply:
+    """A recorded reply (the console's JSON) as a ``Reply``; an attachment's bytes do not matter here."""
+    attachment = raw.get("attachment")
+    return Reply(
+        str(raw["text"]),
+        [[Button(label, data) for label, data in row] for row in raw["buttons"]],
+        Attachment(attachment["name"], b"", attachment["kind"]) if attachment else None,
+    )
+
+
+def _kind(message: OutMessage) -> str | None:
+    if message.photo_url:
+        return "photo"
+    return message.upload.kind if message.upload else None
 
 
 def seen(messages: list[Message]) -> Seen:
@@ -177,7 +180,7 @@ class Player:
                 target = str(reply.get("chat_id", "")).strip("<>")
                 by_chat.setdefault(f"{prefix}-{target}" if target else chat, []).append(reply)
             for target, replies in by_chat.items():
-                await self._wait(target, self.side.expected(replies), codes, where, step)
+                await self._wait(target, expected_on(self.side.profile, replies), codes, where, step)
                 for reply in replies:
                     if reply["buttons"]:
                         self.offered[target] = [Button(lb, d) for row in reply["buttons"] for lb, d in row]

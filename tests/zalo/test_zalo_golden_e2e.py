@@ -1,8 +1,8 @@
 """The golden transcripts (``tests/golden``) end to end on Zalo: the real ``baocao run --transport zalo``
 against the Zalo test server, its replies compared with the recorded ones (``tests/golden/e2e_player.py``).
 
-Zalo has no buttons: the recorded buttons are expected as the numbered lines the transport writes
-(``reply_pieces``) and a press is typing the button's number. Zalo has no documents either (its
+Zalo has no buttons: the recorded buttons are expected as the numbered lines its profile renders
+(``render_reply``) and a press is typing the button's number. Zalo has no documents either (its
 profile says so), so scripts that send a file are not played here; a file the bot sends is a link.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -22,10 +21,8 @@ from tests.golden.e2e_player import (
     DEMO_CLOCK,
     Message,
     Player,
-    Seen,
     clone_invites,
     world_scripts,
-    zalo_expected,
 )
 from tests.golden.transcripts import worlds
 from tests.zalo.bot_process import BotProcess, free_port, wait_for
@@ -37,7 +34,7 @@ pytestmark = pytest.mark.e2e
 class ZaloSide:
     """Actors as Zalo users of the test server: private chats, and groups named by the scripts."""
 
-    buttons = False
+    profile = PROFILES["zalo"]
 
     def __init__(self, zalo: ZaloTestServer, token: str) -> None:
         self.zalo = zalo
@@ -61,9 +58,6 @@ class ZaloSide:
         return [Message(s.text or "", (), "photo" if s.kind == "photo" else None, s)
                 for s in self.zalo.sent(self.token, chat)]
 
-    def expected(self, replies: list[dict[str, Any]]) -> Seen:
-        """Texts with numbered lines for buttons, files as links, photos by URL."""
-        return zalo_expected(replies)
 
 
 @pytest.fixture
