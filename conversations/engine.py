@@ -1,6 +1,8 @@
 """The dialog engine's contract: a dialog is data plus step functions over a versioned state.
 
-A step reads what it needs through ``Context`` and returns replies, the next state (``None`` when
+The state is a named step (a string) and the dialog's typed payload (``conversations.payloads``); a
+dialog's ``load`` reads a stored row back, upgrading a payload of an older version. A step reads what
+it needs through ``Context`` and returns replies, the next state (``None`` when
 the dialog ends) and effects. It never writes: the dispatcher, holding the lock on the state row,
 applies the effects and saves the state in the same transaction (goflow's shape).
 """
@@ -8,24 +10,28 @@ applies the effects and saves the state in the same transaction (goflow's shape)
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conversations.payloads import Payload
 from locales.messages import Reply
 from storage.cache import ConfigCache
 from storage.people import Member
 
+P = TypeVar("P", bound=Payload)
+
 
 @dataclass(frozen=True)
-class State:
-    """Where a user is: dialog name, named step, payload version and payload."""
+class State(Generic[P]):
+    """Where a user is: dialog name, named step, payload and its version (``data.VERSION``)."""
 
     dialog: str
     step: str
-    data: dict[str, Any]
+    data: P
     version: int = 1
 
 
@@ -55,7 +61,7 @@ class Outcome:
     """The result of one step."""
 
     replies: list[Reply]
-    state: State | None
+    state: State[Any] | None
     effects: list[Effect] = field(default_factory=list)
 
 
@@ -69,6 +75,11 @@ class Dialog(Protocol):
         """Begin the dialog (``argument`` is what followed the command, if anything)."""
         ...
 
-    async def step(self, ctx: Context, state: State, answer: str, is_button: bool) -> Outcome:
+    async def step(self, ctx: Context, state: State[Any], answer: str, is_button: bool) -> Outcome:
         """Take one answer (typed text, or a button's data) in the current step."""
+        ...
+
+    def load(self, step: str, version: int, stored: Mapping[str, Any]) -> State[Any]:
+        """The state a stored row holds (its payload of ``version``, upgraded to the current one); raises
+        ``PayloadUnreadable`` (drop the dialog) or ``PayloadTooNew`` (leave it for a newer bot)."""
         ...

@@ -19,15 +19,17 @@ import json
 import types
 import typing
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import Context, Effect, Outcome, State
+from conversations.payloads import Json, Migration, PayloadUnreadable, read
 from locales.i18n import _, fmt_number
 from locales.messages import Button, Reply
 from locales.vietnamese import fold, visible
@@ -41,6 +43,45 @@ CANCEL = "plan_cancel"
 # Telegram caps a message at 4096 characters; the preview leaves room for the buttons' text.
 _PREVIEW_LIMIT = 3500
 _WORDS = Path(__file__).with_name("plan_import.json")
+
+
+@dataclass(frozen=True)
+class PlanImportPayload:
+    """A previewed import waiting for “Save”: the file's name, the parsed plan (``plan_to_json``) and
+    the area it goes under. Version 1 held the document's whole text instead of the parsed plan."""
+
+    VERSION: ClassVar[int] = 2
+
+    name: str
+    plan: dict[str, Any]
+    area_id: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The payload as stored (version 2)."""
+        return {"name": self.name, "plan": self.plan, "area_id": self.area_id}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PlanImportPayload:
+        """Read what ``to_json`` wrote; ``KeyError``/``TypeError``/``ValueError`` on anything else."""
+        name, plan = data["name"], data["plan"]
+        if not isinstance(name, str) or not isinstance(plan, dict):
+            raise TypeError("a plan import payload needs a name and a plan")
+        return cls(name=name, plan=plan, area_id=int(data["area_id"]))
+
+    @classmethod
+    def load(cls, stored: Mapping[str, Any], version: int) -> PlanImportPayload:
+        """A stored payload of any version this bot knows, upgraded (``conversations.payloads``)."""
+        return read(cls.from_json, stored, version, cls.VERSION, _MIGRATIONS)
+
+
+def _from_v1(data: Json) -> Json:
+    """Version 1 → 2: parse the text held (an import left pending across the upgrade still saves)."""
+    name = str(data["name"])
+    return {"name": name, "plan": plan_to_json(parse_plan(str(data["text"]), name)), "area_id": data["area_id"]}
+
+
+# Keyed by the version each migration reads.
+_MIGRATIONS: Mapping[int, Migration] = {1: _from_v1}
 
 
 @dataclass(frozen=True)
@@ -184,7 +225,13 @@ class PlanImportDialog:
     """Preview then save a plan document sent by an admin."""
 
     name = "plan_import"
-    version = 2  # 1 held the document's whole text; 2 holds the parsed plan
+    version = PlanImportPayload.VERSION
+
+    def load(self, step: str, version: int, stored: Mapping[str, Any]) -> State[PlanImportPayload]:
+        """The stored state, its payload upgraded from ``version``."""
+        if step != "confirm":
+            raise PayloadUnreadable(f"no step {step!r} in the plan import")
+        return State(self.name, step, PlanImportPayload.load(stored, version), self.version)
 
     async def start(self, ctx: Context, argument: str) -> Outcome:
         """Without a file there is nothing to import: say how."""
@@ -209,27 +256,18 @@ class PlanImportDialog:
             return Outcome([Reply(_("I do not know which area this plan belongs to."))], None)
         if not plan.tasks and not plan.targets:
             return Outcome([Reply(_("I found no task and no target in this file; nothing to import."))], None)
-        state = State(self.name, "confirm", {"name": name, "plan": plan_to_json(plan), "area_id": area_id},
-                      self.version)
+        state = State(self.name, "confirm", PlanImportPayload(name, plan_to_json(plan), area_id), self.version)
         return Outcome([Reply(preview(plan)), Reply(_("Save this plan?"), buttons=_buttons())], state)
 
-    async def step(self, ctx: Context, state: State, answer: str, is_button: bool) -> Outcome:
+    async def step(self, ctx: Context, state: State[PlanImportPayload], answer: str, is_button: bool) -> Outcome:
         """“Save” stores the plan, “Cancel” drops it; anything else asks again."""
         choice = answer if is_button else fold(answer)
         if choice == SAVE or choice in _words("save"):
-            effect = SavePlan(str(state.data["name"]), _pending_plan(state), int(state.data["area_id"]))
+            effect = SavePlan(state.data.name, state.data.plan, state.data.area_id)
             return Outcome([Reply(_("The plan is saved. Anyone registered can now ask about it."))], None, [effect])
         if choice == CANCEL or choice in _words("cancel"):
             return Outcome([Reply(_("Cancelled. Nothing was saved."))], None)
         return Outcome([Reply(_("Press “Save” to save the plan or “Cancel” to drop it."), buttons=_buttons())], state)
-
-
-def _pending_plan(state: State) -> dict[str, Any]:
-    """The parsed plan a pending import holds (a version-1 import still pending holds its text)."""
-    if "plan" in state.data:
-        plan: dict[str, Any] = state.data["plan"]
-        return plan
-    return plan_to_json(parse_plan(str(state.data["text"]), str(state.data["name"])))
 
 
 async def apply_save_plan(session: AsyncSession, effect: SavePlan) -> int:

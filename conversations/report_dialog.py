@@ -4,21 +4,23 @@ Steps: ``period`` (the month picker, in the first days of a month) → ``ask`` (
 time) with ``check`` ("3 người, đúng không?" for a reading to confirm) and ``jump`` (a figure far from
 the last report: keep it?) → ``confirm`` (the summary) → ``edit`` (the list of items). ``cancel`` asks
 once more before a typed word drops the answers. At every step a command or question
-(``report_intents``) is answered and the dialog goes on where it was. The payload (version 1) holds
-the answers so far; ``answered`` lists the items answered in this dialog (rules never check an old
-figure of a correction that was not re-answered yet).
+(``report_intents``) is answered and the dialog goes on where it was. The payload
+(``report_payload.ReportPayload``) holds the answers so far; ``answered`` lists the items answered in
+this dialog (rules never check an old figure of a correction that was not re-answered yet).
 """
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from conversations.engine import Context, Effect, Outcome, State
 from conversations.numbers import parse_count
+from conversations.payloads import PayloadUnreadable
 from conversations.privacy import NOTE_MAX_CHARS, NoteProblem, check_note
 from conversations.report_intents import command, is_ambiguous_stop, item_choice, month_choice
+from conversations.report_payload import Answer, ReportPayload
 from conversations.report_period import (
     OFFER_PREVIOUS_UNTIL_DAY,
     calendar_rules,
@@ -50,7 +52,9 @@ from storage.models import Unit
 from storage.reports import IndicatorView, latest_report, report_for
 
 NAME = "report"
-VERSION = 1
+VERSION = ReportPayload.VERSION
+# The named steps; a stored state in any other is not resumed.
+STEPS = frozenset({"period", "ask", "check", "jump", "confirm", "edit", "cancel"})
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,20 @@ def _confirm_buttons() -> list[list[Button]]:
     ]
 
 
+def _count(value: Answer) -> int | None:
+    """The answer to a count (only a note's answer is text)."""
+    if isinstance(value, str):
+        raise TypeError("a count answered with text")
+    return value
+
+
+def _pending(data: ReportPayload) -> int:
+    """The figure waiting for "yes" (``ReportDialog.load`` resumes no check or jump step without one)."""
+    if data.pending is None:
+        raise LookupError("no figure is waiting for a yes")
+    return data.pending
+
+
 def _cancelled() -> Outcome:
     return Outcome([Reply(_("Cancelled. Nothing was saved."))], None)
 
@@ -82,9 +100,18 @@ class ReportDialog:
     name = NAME
     version = VERSION
 
-    async def _indicators(self, ctx: Context, data: dict[str, Any]) -> list[IndicatorView]:
-        found = await ctx.cache.form_of(ctx.session, data["unit_id"])
-        if found is None or found[0] != data["set_id"]:
+    def load(self, step: str, version: int, stored: Mapping[str, Any]) -> State[ReportPayload]:
+        """The stored state, its payload upgraded from ``version`` (see ``report_payload``)."""
+        if step not in STEPS:
+            raise PayloadUnreadable(f"no step {step!r} in the report dialog")
+        payload = ReportPayload.load(stored, version)
+        if step in ("check", "jump") and payload.pending is None:
+            raise PayloadUnreadable(f"step {step!r} without the figure it asks about")
+        return State(NAME, step, payload, VERSION)
+
+    async def _indicators(self, ctx: Context, data: ReportPayload) -> list[IndicatorView]:
+        found = await ctx.cache.form_of(ctx.session, data.unit_id)
+        if found is None or found[0] != data.set_id:
             raise LookupError("the unit's report form changed during the dialog")
         return found[1]
 
@@ -100,64 +127,60 @@ class ReportDialog:
         set_id, _indicators = found
         today = ctx.local_now.date()
         current = period_of("month", today)
-        data: dict[str, Any] = {
-            "unit_id": unit.id, "unit_name": unit.name, "set_id": set_id,
-            "period": current.code, "current": current.code, "index": 0, "answers": {},
-            "offered_period": False,
-        }
+        data = ReportPayload(unit_id=unit.id, unit_name=unit.name, set_id=set_id, period=current.code,
+                             current=current.code)
         named = month_choice(argument, months_back(current)) if argument.strip() else None
         if named is not None:
-            data["period"] = named.code
+            data.period = named.code
             return await self._begin_period(ctx, data)
         if today.day <= OFFER_PREVIOUS_UNTIL_DAY:
-            data["offered_period"] = True
+            data.offered_period = True
             return await self._offer_periods(ctx, data)
         return await self._begin_period(ctx, data)
 
-    async def _offer_periods(self, ctx: Context, data: dict[str, Any], prefix: str = "") -> Outcome:
+    async def _offer_periods(self, ctx: Context, data: ReportPayload, prefix: str = "") -> Outcome:
         return Outcome([await month_menu(ctx, data, prefix)], State(NAME, "period", data, VERSION))
 
-    async def _begin_period(self, ctx: Context, data: dict[str, Any]) -> Outcome:
+    async def _begin_period(self, ctx: Context, data: ReportPayload) -> Outcome:
         indicators = await self._indicators(ctx, data)
-        existing = await report_for(ctx.session, data["unit_id"], data["set_id"], data["period"])
-        previous = await latest_report(ctx.session, data["unit_id"], before=data["period"])
-        data["previous"] = previous.values if previous else {}
-        data["previous_period"] = previous.period_code if previous else None
-        data["deadline"] = (await calendar_rules(ctx, data["unit_id"])).hamlet_deadline(
-            parse_period(data["period"])).isoformat()
-        data["answered"] = []
+        existing = await report_for(ctx.session, data.unit_id, data.set_id, data.period)
+        previous = await latest_report(ctx.session, data.unit_id, before=data.period)
+        data.previous = previous.values if previous else {}
+        data.previous_period = previous.period_code if previous else None
+        data.deadline = (await calendar_rules(ctx, data.unit_id)).hamlet_deadline(parse_period(data.period))
+        data.answered = []
         intro = [
             _("Report for {period} of {unit}: {count} questions.").format(
-                period=period_name(data["period"]), unit=data["unit_name"], count=len(indicators)
+                period=period_name(data.period), unit=data.unit_name, count=len(indicators)
             ),
             _("Type a number for each. “back” returns to the previous question, “cancel” stops, "
               "“giúp” shows what else you can type."),
         ]
         if existing is not None:
-            data["existing"] = {**existing.values, "ghi_chu": existing.note}
-            data["answers"] = dict(data["existing"])
+            data.existing = {**existing.values, "ghi_chu": existing.note}
+            data.answers = dict(data.existing)
             intro.append(
                 _("{unit} already reported for {period} (at {time}). What you send now is a correction: "
                   "the old figures are kept.").format(
-                    unit=data["unit_name"], period=period_name(data["period"]),
+                    unit=data.unit_name, period=period_name(data.period),
                     time=fmt_datetime(existing.updated_at.astimezone(ctx.timezone)),
                 )
             )
         else:
-            data["answers"] = {}
-        data["index"] = 0
+            data.answers = {}
+        data.index = 0
         return Outcome([Reply("\n".join(intro)), self._ask(indicators, data)], State(NAME, "ask", data, VERSION))
 
-    def _ask(self, indicators: list[IndicatorView], data: dict[str, Any], prefix: str = "") -> Reply:
-        indicator = indicators[data["index"]]
+    def _ask(self, indicators: list[IndicatorView], data: ReportPayload, prefix: str = "") -> Reply:
+        indicator = indicators[data.index]
         # What was typed already (going back, editing, or the stored value of a correction).
-        current = data["answers"].get(indicator.code)
-        text = question_text(indicator, data["index"] + 1, len(indicators), current, not indicator.required)
+        current = data.answers.get(indicator.code)
+        text = question_text(indicator, data.index + 1, len(indicators), current, not indicator.required)
         return Reply(f"{prefix}\n{text}".strip())
 
-    async def step(self, ctx: Context, state: State, answer: str, is_button: bool) -> Outcome:
+    async def step(self, ctx: Context, state: State[ReportPayload], answer: str, is_button: bool) -> Outcome:
         """Route the answer to the current step; commands and questions first."""
-        data = dict(state.data)
+        data = state.data.copy()
         if state.step == "cancel":
             return await self._cancel_step(ctx, data, answer, is_button)
         if answer == "cancel" and is_button:
@@ -165,7 +188,7 @@ class ReportDialog:
         if state.step == "period":
             return await self._period(ctx, data, answer, is_button)
         indicators = await self._indicators(ctx, data)
-        indicator = indicators[data["index"]] if state.step in ("ask", "check", "jump") else None
+        indicator = indicators[data.index] if state.step in ("ask", "check", "jump") else None
         free_text = indicator is not None and indicator.kind == "text"
         said = None if is_button else command(answer, free_text=free_text)
         if state.step in ("jump", "check", "confirm") and is_ambiguous_stop(answer):
@@ -186,7 +209,7 @@ class ReportDialog:
             return self._edit(indicators, data, answer)
         return _cancelled()
 
-    def _prompt(self, indicators: list[IndicatorView], data: dict[str, Any], step: str, prefix: str) -> Outcome:
+    def _prompt(self, indicators: list[IndicatorView], data: ReportPayload, step: str, prefix: str) -> Outcome:
         """Say ``prefix`` and show the current step's question again."""
         if step == "confirm":
             return self._summary(indicators, data, prefix)
@@ -196,50 +219,50 @@ class ReportDialog:
             return self._ask_keep(indicators, data, step, prefix)
         return Outcome([self._ask(indicators, data, prefix)], State(NAME, "ask", data, VERSION))
 
-    def _command(self, indicators: list[IndicatorView], data: dict[str, Any], step: str, said: str,
+    def _command(self, indicators: list[IndicatorView], data: ReportPayload, step: str, said: str,
                  answer: str) -> Outcome | None:
         if said == "cancel":
-            data["resume"] = step
-            text = cancel_question(period_name(data["period"]))
+            data.resume = step
+            text = cancel_question(period_name(data.period))
             buttons = [[Button(_("Stop, do not save"), "cancel")], [Button(_("Go on"), "resume")]]
             return Outcome([Reply(text, buttons)], State(NAME, "cancel", data, VERSION))
         if said == "restart":
-            data["answers"] = dict(data.get("existing") or {})
-            data["answered"], data["index"], data["editing"] = [], 0, False
-            data.pop("pending", None)
+            data.answers = dict(data.existing or {})
+            data.answered, data.index, data.editing = [], 0, False
+            data.pending = None
             return Outcome([self._ask(indicators, data, _("Starting again from the first question."))],
                            State(NAME, "ask", data, VERSION))
         if said == "help":
-            return self._prompt(indicators, data, step, dialog_help(period_name(data["period"])))
+            return self._prompt(indicators, data, step, dialog_help(period_name(data.period)))
         if said == "resume":
             return self._prompt(indicators, data, step, _("The report for {period} is under way; here is where you "
-                                                          "were.").format(period=period_name(data["period"])))
+                                                          "were.").format(period=period_name(data.period)))
         if said == "greeting":
             return self._prompt(indicators, data, step, _("Hello! Let us go on with the report."))
         if said == "thanks":
             return self._prompt(indicators, data, step, _("You are welcome! Let us go on with the report."))
         if said == "deadline":
-            deadline = dt.date.fromisoformat(data["deadline"]) if data.get("deadline") else None
+            deadline = data.deadline
             if deadline is not None:
-                return self._prompt(indicators, data, step, deadline_text(period_name(data["period"]), deadline))
+                return self._prompt(indicators, data, step, deadline_text(period_name(data.period), deadline))
             return None
         if said == "previous":
-            code = data.get("previous_period")
-            text = previous_text(indicators, data.get("previous") or {}, period_name(code) if code else None)
+            code = data.previous_period
+            text = previous_text(indicators, data.previous, period_name(code) if code else None)
             return self._prompt(indicators, data, step, text)
         if step == "ask" and said == "back":
             return self._back(indicators, data)
         if step == "ask" and said == "skip":
             return self._skip(indicators, data)
         if step in ("edit", "jump", "check") and said == "back":
-            data.pop("pending", None)
+            data.pending = None
             if step == "edit":
                 return self._summary(indicators, data)
             return Outcome([self._ask(indicators, data)], State(NAME, "ask", data, VERSION))
         return None
 
-    async def _cancel_step(self, ctx: Context, data: dict[str, Any], answer: str, is_button: bool) -> Outcome:
-        resume = data.pop("resume", "ask")
+    async def _cancel_step(self, ctx: Context, data: ReportPayload, answer: str, is_button: bool) -> Outcome:
+        resume, data.resume = data.resume or "ask", None
         if answer == "cancel" or says(answer, "cancel") or says_only(answer, "yes"):
             return _cancelled()
         if resume == "period":
@@ -252,57 +275,57 @@ class ReportDialog:
         # Anything else is what they meant to type at the step they were on.
         return await self.step(ctx, State(NAME, resume, data, VERSION), answer, is_button)
 
-    async def _period(self, ctx: Context, data: dict[str, Any], answer: str, is_button: bool) -> Outcome:
+    async def _period(self, ctx: Context, data: ReportPayload, answer: str, is_button: bool) -> Outcome:
         offered = offered_months(data)
         if not is_button:
             said = command(answer)
             if said == "cancel":
-                data["resume"] = "period"
+                data.resume = "period"
                 return self._command([], data, "period", "cancel", answer) or _cancelled()
             if said in ("help", "greeting", "thanks"):
                 return await self._offer_periods(ctx, data)
         chosen = picked_month(answer, is_button, offered)
         if chosen is None:
             return await self._offer_periods(ctx, data, not_picked_text(answer, offered))
-        data["period"] = chosen.code
+        data.period = chosen.code
         return await self._begin_period(ctx, data)
 
-    def _back(self, indicators: list[IndicatorView], data: dict[str, Any]) -> Outcome:
-        if data.get("editing"):
-            data["editing"] = False
+    def _back(self, indicators: list[IndicatorView], data: ReportPayload) -> Outcome:
+        if data.editing:
+            data.editing = False
             return self._summary(indicators, data)
-        if data["index"] == 0:
-            if data.get("offered_period"):
+        if data.index == 0:
+            if data.offered_period:
                 buttons = month_buttons(offered_months(data))
                 return Outcome([Reply(_("Which month are you reporting for?"), buttons)],
                                State(NAME, "period", data, VERSION))
             return Outcome([self._ask(indicators, data, _("This is the first question."))],
                            State(NAME, "ask", data, VERSION))
-        data["index"] -= 1
+        data.index -= 1
         return Outcome([self._ask(indicators, data)], State(NAME, "ask", data, VERSION))
 
-    def _skip(self, indicators: list[IndicatorView], data: dict[str, Any]) -> Outcome:
-        indicator = indicators[data["index"]]
+    def _skip(self, indicators: list[IndicatorView], data: ReportPayload) -> Outcome:
+        indicator = indicators[data.index]
         if indicator.required:
             refused = _("This question cannot be skipped. Type 0 if there is none.")
             return Outcome([self._ask(indicators, data, refused)], State(NAME, "ask", data, VERSION))
         return self._store(indicators, data, indicator.code, None)
 
-    def _store(self, indicators: list[IndicatorView], data: dict[str, Any], code: str, value: object,
+    def _store(self, indicators: list[IndicatorView], data: ReportPayload, code: str, value: Answer,
                prefix: str = "") -> Outcome:
-        data["answers"] = {**data["answers"], code: value}
-        data["answered"] = [*(c for c in data.get("answered", []) if c != code), code]
-        data.pop("pending", None)
-        if data.get("editing"):
-            data["editing"] = False
+        data.answers = {**data.answers, code: value}
+        data.answered = [*(c for c in data.answered if c != code), code]
+        data.pending = None
+        if data.editing:
+            data.editing = False
             return self._summary(indicators, data, prefix)
-        data["index"] += 1
-        if data["index"] >= len(indicators):
+        data.index += 1
+        if data.index >= len(indicators):
             return self._summary(indicators, data, prefix)
         return Outcome([self._ask(indicators, data, prefix)], State(NAME, "ask", data, VERSION))
 
-    def _answer(self, indicators: list[IndicatorView], data: dict[str, Any], answer: str) -> Outcome:
-        indicator = indicators[data["index"]]
+    def _answer(self, indicators: list[IndicatorView], data: ReportPayload, answer: str) -> Outcome:
+        indicator = indicators[data.index]
         if answer == "back":
             return self._back(indicators, data)
         if answer == "skip":
@@ -311,17 +334,17 @@ class ReportDialog:
             return self._note(indicators, data, indicator.code, answer)
         if says(answer, "keep"):
             # "giữ nguyên" keeps the figure shown; "như tháng trước" takes the last report's.
-            current = data["answers"].get(indicator.code)
+            current = data.answers.get(indicator.code)
             if current is not None:
                 return self._take(indicators, data, int(current))
-            before = (data.get("previous") or {}).get(indicator.code)
-            if before is not None and data.get("previous_period"):
+            before = data.previous.get(indicator.code)
+            if before is not None and data.previous_period:
                 shown = _("{value}, as in {period}.").format(value=value_text(indicator, before),
-                                                             period=period_name(data["previous_period"]))
+                                                             period=period_name(data.previous_period))
                 return self._take(indicators, data, int(before), prefix=shown)
         parsed = parse_count(answer, indicator.measure)
         if parsed.guess is not None:
-            data["pending"] = parsed.guess
+            data.pending = parsed.guess
             return self._ask_keep(indicators, data, "check")
         if parsed.value is None:
             assert parsed.error is not None
@@ -333,7 +356,7 @@ class ReportDialog:
                                                           value=value_text(indicator, parsed.value))
         return self._take(indicators, data, parsed.value, prefix=prefix)
 
-    def _note(self, indicators: list[IndicatorView], data: dict[str, Any], code: str, answer: str) -> Outcome:
+    def _note(self, indicators: list[IndicatorView], data: ReportPayload, code: str, answer: str) -> Outcome:
         """Keep a note only as it may be stored: visible, short enough, with no name of a person (asked
         to be rewritten, never kept), phone and ID numbers masked."""
         checked = check_note(answer)
@@ -350,76 +373,77 @@ class ReportDialog:
         note = checked.note
         return self._store(indicators, data, code, None if note is None or says(note, "no_note") else note)
 
-    def _take(self, indicators: list[IndicatorView], data: dict[str, Any], value: int, *, far_checked: bool = False,
+    def _take(self, indicators: list[IndicatorView], data: ReportPayload, value: int, *, far_checked: bool = False,
               prefix: str = "") -> Outcome:
         """Check a figure against the rules (only with figures answered in this dialog) and keep it."""
-        indicator = indicators[data["index"]]
-        answered = set(data["answered"]) if "answered" in data else set(data["answers"])
-        checked = {code: v for code, v in data["answers"].items() if code in answered}
+        indicator = indicators[data.index]
+        answered = set(data.answered)
+        checked = {code: _count(v) for code, v in data.answers.items() if code in answered and not isinstance(v, str)}
         checked[indicator.code] = value
         problem = cross_field_problem(indicators, checked, indicator.code)
         if problem is not None:
-            data.pop("pending", None)
+            data.pending = None
             return Outcome([self._ask(indicators, data, problem)], State(NAME, "ask", data, VERSION))
-        previous = (data.get("previous") or {}).get(indicator.code)
+        previous = data.previous.get(indicator.code)
         if not far_checked and is_far_from_previous(indicator, value, previous):
-            data["pending"] = value
+            data.pending = value
             return self._ask_keep(indicators, data, "jump")
         return self._store(indicators, data, indicator.code, value, prefix)
 
-    def _ask_keep(self, indicators: list[IndicatorView], data: dict[str, Any], step: str, prefix: str = "") -> Outcome:
-        indicator = indicators[data["index"]]
-        value = data["pending"]
+    def _ask_keep(self, indicators: list[IndicatorView], data: ReportPayload, step: str, prefix: str = "") -> Outcome:
+        indicator = indicators[data.index]
+        value = _pending(data)
         shown = value_text(indicator, value)
         if step == "jump":
-            code = data.get("previous_period")
-            previous = (data.get("previous") or {}).get(indicator.code)
+            code = data.previous_period
+            previous = data.previous.get(indicator.code)
             text = far_from_previous_text(indicator, value, previous, period_name(code) if code else "")
         else:
             text = _("{label}: {value}, is that right?").format(label=indicator.label, value=shown)
         buttons = [[Button(_("Yes, keep {value}").format(value=shown), "yes")], [Button(_("No, type again"), "no")]]
         return Outcome([Reply(f"{prefix}\n{text}".strip(), buttons)], State(NAME, step, data, VERSION))
 
-    def _keep(self, indicators: list[IndicatorView], data: dict[str, Any], answer: str, step: str) -> Outcome:
+    def _keep(self, indicators: list[IndicatorView], data: ReportPayload, answer: str, step: str) -> Outcome:
         if answer == "yes" or says_only(answer, "yes") or says_only(answer, "confirm"):
-            return self._take(indicators, data, int(data["pending"]), far_checked=step == "jump")
+            return self._take(indicators, data, _pending(data), far_checked=step == "jump")
         if answer == "no" or says(answer, "no"):
-            data.pop("pending", None)
+            data.pending = None
             return Outcome([self._ask(indicators, data)], State(NAME, "ask", data, VERSION))
-        parsed = parse_count(answer, indicators[data["index"]].measure)
-        if parsed.value is not None and parsed.value == data["pending"]:
+        parsed = parse_count(answer, indicators[data.index].measure)
+        if parsed.value is not None and parsed.value == data.pending:
             return self._take(indicators, data, parsed.value, far_checked=step == "jump")
         if parsed.value is not None or parsed.guess is not None:
-            data.pop("pending", None)  # a new figure: taken as the answer
+            data.pending = None  # a new figure: taken as the answer
             return self._answer(indicators, data, answer)
         return self._ask_keep(indicators, data, step, _("Please answer “yes” (keep it) or type the right figure."))
 
-    def _summary(self, indicators: list[IndicatorView], data: dict[str, Any], prefix: str = "") -> Outcome:
-        old = data.get("existing")
+    def _summary(self, indicators: list[IndicatorView], data: ReportPayload, prefix: str = "") -> Outcome:
+        old = data.existing
         head = _("Please check the report for {period} of {unit}:").format(
-            period=period_name(data["period"]), unit=data["unit_name"])
+            period=period_name(data.period), unit=data.unit_name)
         if old is not None:
             head = _("Correction of the report for {period} of {unit} (old → new):").format(
-                period=period_name(data["period"]), unit=data["unit_name"])
+                period=period_name(data.period), unit=data.unit_name)
         tail = _("Correct? Type “đúng” to send, “sửa mục 9” (or “mục 9 là 120”) to change an item, "
                  "“hủy” to stop.")
-        lines = [prefix, head, *summary_lines(indicators, data["answers"], old), tail]
+        lines = [prefix, head, *summary_lines(indicators, data.answers, old), tail]
         return Outcome([Reply("\n".join(x for x in lines if x), _confirm_buttons())],
                        State(NAME, "confirm", data, VERSION))
 
-    def _confirm(self, ctx: Context, indicators: list[IndicatorView], data: dict[str, Any], answer: str) -> Outcome:
+    def _confirm(self, ctx: Context, indicators: list[IndicatorView], data: ReportPayload, answer: str) -> Outcome:
         if answer == "confirm" or answer.strip() == "1" or says_only(answer, "confirm"):
-            values = {i.code: data["answers"].get(i.code) for i in indicators if i.kind != "text"}
+            values = {i.code: _count(data.answers.get(i.code)) for i in indicators if i.kind != "text"}
             note_codes = [i.code for i in indicators if i.kind == "text"]
-            note = data["answers"].get(note_codes[0]) if note_codes else None
-            spec = parse_period(data["period"])
+            note = data.answers.get(note_codes[0]) if note_codes else None
+            note = note if isinstance(note, str) else None  # a note is text, or skipped
+            spec = parse_period(data.period)
             when = fmt_datetime(ctx.local_now)
-            if data.get("existing") is not None:
+            if data.existing is not None:
                 text = _("Saved the correction of {unit} for {period} at {time}. The old figures are kept.")
             else:
                 text = _("Saved the report of {unit} for {period} at {time}. Thank you!")
-            text = text.format(unit=data["unit_name"], period=period_name(data["period"]), time=when)
-            effect = SaveReport(unit_id=data["unit_id"], set_id=data["set_id"], period=spec, values=values, note=note)
+            text = text.format(unit=data.unit_name, period=period_name(data.period), time=when)
+            effect = SaveReport(unit_id=data.unit_id, set_id=data.set_id, period=spec, values=values, note=note)
             return Outcome([Reply(text)], None, [effect])
         choice = item_choice(answer, indicators)
         if choice is not None:
@@ -430,20 +454,20 @@ class ReportDialog:
             return self._command(indicators, data, "confirm", "cancel", answer) or _cancelled()
         return self._summary(indicators, data, _("I did not understand “{answer}”.").format(answer=answer.strip()[:40]))
 
-    def _open_item(self, indicators: list[IndicatorView], data: dict[str, Any], index: int,
+    def _open_item(self, indicators: list[IndicatorView], data: ReportPayload, index: int,
                    value_text_: str | None) -> Outcome:
-        data["index"] = index
-        data["editing"] = True
+        data.index = index
+        data.editing = True
         if value_text_:
             return self._answer(indicators, data, value_text_)
         return Outcome([self._ask(indicators, data)], State(NAME, "ask", data, VERSION))
 
-    def _edit_menu(self, indicators: list[IndicatorView], data: dict[str, Any], prefix: str = "") -> Outcome:
+    def _edit_menu(self, indicators: list[IndicatorView], data: ReportPayload, prefix: str = "") -> Outcome:
         buttons = [[Button(f"{n}. {i.label}", f"edit:{i.code}")] for n, i in enumerate(indicators, start=1)]
         text = _("Which item do you want to change? Type its number.") + " " + _("(Or fix it at once: “mục 9 là 120”.)")
         return Outcome([Reply(f"{prefix}\n{text}".strip(), buttons)], State(NAME, "edit", data, VERSION))
 
-    def _edit(self, indicators: list[IndicatorView], data: dict[str, Any], answer: str) -> Outcome:
+    def _edit(self, indicators: list[IndicatorView], data: ReportPayload, answer: str) -> Outcome:
         code = answer.removeprefix("edit:").strip()
         index = next((n for n, i in enumerate(indicators) if i.code == code), None)
         if index is not None:

@@ -6,10 +6,9 @@ common); the picker says, for each, whether it is filed (and when) or due (by wh
 
 from __future__ import annotations
 
-from typing import Any
-
 from conversations.engine import Context
 from conversations.report_intents import month_choice, month_number_in
+from conversations.report_payload import ReportPayload
 from conversations.report_text import period_menu_text, period_name
 from locales.i18n import _, fmt_datetime
 from locales.messages import Button, Reply
@@ -33,9 +32,9 @@ def months_back(current: PeriodSpec, count: int = MONTHS_BACK) -> list[PeriodSpe
     return months
 
 
-def offered_months(data: dict[str, Any]) -> list[PeriodSpec]:
+def offered_months(data: ReportPayload) -> list[PeriodSpec]:
     """The months the picker offers: the previous one and the current one."""
-    current = parse_period(data["current"])
+    current = parse_period(data.current)
     return [period_before(current), current]
 
 
@@ -51,16 +50,16 @@ def month_buttons(months: list[PeriodSpec]) -> list[list[Button]]:
     return [[Button(period_name(spec.code).capitalize(), f"period:{spec.code}")] for spec in months]
 
 
-async def month_menu(ctx: Context, data: dict[str, Any], prefix: str = "") -> Reply:
+async def month_menu(ctx: Context, data: ReportPayload, prefix: str = "") -> Reply:
     """The picker: each month offered, whether it is filed (when) or due (by when)."""
-    rules = await calendar_rules(ctx, data["unit_id"])
+    rules = await calendar_rules(ctx, data.unit_id)
     lines = []
     months = offered_months(data)
     for spec in months:
-        filed = await report_for(ctx.session, data["unit_id"], data["set_id"], spec.code)
+        filed = await report_for(ctx.session, data.unit_id, data.set_id, spec.code)
         filed_at = fmt_datetime(filed.updated_at.astimezone(ctx.timezone)) if filed is not None else None
         lines.append((spec, filed_at, rules.hamlet_deadline(spec)))
-    text = period_menu_text(data["unit_name"], lines, ctx.local_now.date())
+    text = period_menu_text(data.unit_name, lines, ctx.local_now.date())
     return Reply(f"{prefix}\n{text}".strip(), month_buttons(months))
 
 

@@ -17,11 +17,13 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from conversations.engine import Context, Dialog, Effect, Outcome, State
+from conversations.payloads import PayloadError, PayloadTooNew, PayloadUnreadable
 from conversations.plan_import import PlanImportDialog, SavePlan, apply_save_plan
 from conversations.report_dialog import ReportDialog, SaveReport
 from conversations.report_intents import month_number_in
@@ -167,6 +169,10 @@ class Core:
         dialog = self.dialogs.get(seen.row.dialog or "")
         if dialog is None or not seen.row.step or seen.row.version != dialog.version:
             return None
+        try:
+            state = dialog.load(seen.row.step, seen.row.version, seen.row.payload)
+        except PayloadError:
+            return None
         # Untouched unless a cache misses or the step needs the database: then the step is
         # discarded and the locked path runs it again.
         session = self.sessions()
@@ -175,7 +181,6 @@ class Core:
             if member is None:
                 return None
             set_language(member.language)
-            state = State(dialog.name, seen.row.step, dict(seen.row.payload), seen.row.version)
             outcome = await self._route(session, incoming, member, state, now)
             if outcome.effects or session.in_transaction():
                 return None
@@ -184,7 +189,7 @@ class Core:
             if session.in_transaction():
                 await session.close()
         new = outcome.state
-        payload = json.dumps(new.data if new else {}, ensure_ascii=False)
+        payload = json.dumps(new.data.to_json() if new else {}, ensure_ascii=False)
         written = await steps.write(incoming.transport, incoming.update_id, seen,
                                     new.dialog if new else None, new.step if new else None,
                                     new.version if new else 1, payload, now)
@@ -215,13 +220,16 @@ class Core:
                 return self._redelivered(incoming)
             member = await self.cache.member(session, incoming.transport, incoming.user_id)
             set_language(member.language if member else DEFAULT_LANGUAGE)
-            state: State | None = None
+            state: State[Any] | None = None
             dialog = self.dialogs.get(row.dialog or "")
             replies: list[Reply] = []
             if dialog is not None and row.step:
-                if row.version == dialog.version:
-                    state = State(dialog.name, row.step, dict(row.payload), row.version)
-                else:
+                try:
+                    state = dialog.load(row.step, row.version, row.payload)
+                except PayloadTooNew:
+                    return [Reply(_("The bot is being updated. Your unfinished dialog is kept; please send your "
+                                    "message again in a few minutes."))]
+                except PayloadUnreadable:
                     replies.append(Reply(_("The bot was updated and your unfinished dialog was reset. "
                                            "Please start again.")))
             outcome = await self._route(session, incoming, member, state, now)
@@ -229,7 +237,7 @@ class Core:
                 await self._apply(session, effect, member, now)
             new = outcome.state
             await statements.store(row, new.dialog if new else None, new.step if new else None,
-                                   new.version if new else 1, new.data if new else {}, now)
+                                   new.version if new else 1, new.data.to_json() if new else {}, now)
             return replies + outcome.replies
 
     @staticmethod
@@ -253,7 +261,7 @@ class Core:
         return Context(session=session, member=member, now=now, timezone=self.timezone, cache=self.cache)
 
     async def _route(
-        self, session: AsyncSession, incoming: Incoming, member: Member | None, state: State | None,
+        self, session: AsyncSession, incoming: Incoming, member: Member | None, state: State[Any] | None,
         now: dt.datetime,
     ) -> Outcome:
         text = nfc(incoming.text or "").strip()

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import conversations.plan_import as plan_import
 from bot.cli import main
-from conversations.engine import Context, State
+from conversations.engine import Context
 from conversations.plan_import import SAVE, PlanImportDialog, apply_save_plan, plan_from_json, plan_to_json
 from handlers.questions import Asker, answer_question
 from storage.cache import ConfigCache
@@ -133,10 +133,9 @@ async def test_the_pending_import_holds_the_parsed_plan_not_the_text(engine: Asy
         ctx = _ctx(session, commune_id)
         outcome = await dialog.start_with_file(ctx, "ke-hoach.txt", content)
         assert outcome.state is not None
-        assert "text" not in outcome.state.data and set(outcome.state.data) == {"name", "plan", "area_id"}
-        stored = json.loads(json.dumps(outcome.state.data))  # what the dialog row holds
-        saved = await dialog.step(ctx, State(outcome.state.dialog, outcome.state.step, stored,
-                                             outcome.state.version), SAVE, True)
+        stored = json.loads(json.dumps(outcome.state.data.to_json()))  # what the dialog row holds
+        assert "text" not in stored and set(stored) == {"name", "plan", "area_id"}
+        saved = await dialog.step(ctx, dialog.load(outcome.state.step, outcome.state.version, stored), SAVE, True)
     async with session_factory(engine)() as session, session.begin():
         await apply_save_plan(session, saved.effects[0])  # type: ignore[arg-type]
     async with session_factory(engine)() as session:
@@ -148,7 +147,7 @@ async def test_an_import_pending_from_before_still_saves(engine: AsyncEngine) ->
     """A version-1 row (the whole text) left pending across the upgrade is saved as before."""
     commune_id = await _commune(engine)
     text = (shared_dir() / "seeds" / "000_3afe9e87286c643e.txt").read_text(encoding="utf-8")
-    state = State("plan_import", "confirm", {"name": "kh.txt", "text": text, "area_id": commune_id}, 1)
+    state = PlanImportDialog().load("confirm", 1, {"name": "kh.txt", "text": text, "area_id": commune_id})
     async with session_factory(engine)() as session:
         saved = await PlanImportDialog().step(_ctx(session, commune_id), state, SAVE, True)
     assert len(saved.effects) == 1
