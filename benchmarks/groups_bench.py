@@ -31,16 +31,17 @@ from sqlalchemy import delete
 from bot.rate_limit import RateLimiter
 from bot.scheduler import Scheduler
 from bot.sender import OutboxSender
-from locales.i18n import set_language
 from handlers.summaries import Summary, build_summary
 from handlers.summary_chart import summary_png
 from handlers.summary_excel import summary_xlsx
 from handlers.summary_render import summary_text
-from storage.calendar import TZ, months_in, parse_period
+from locales.i18n import set_language
+from storage.calendar import TZ
 from storage.db import create_engine, session_factory
 from storage.demo import demo_data
 from storage.migrate import upgrade
 from storage.models import OutboxMessage, Unit
+from storage.periods import months_in, parse_period
 
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 NOW = dt.datetime(2026, 12, 2, 9, 0, tzinfo=TZ).astimezone(dt.UTC)

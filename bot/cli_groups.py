@@ -23,10 +23,11 @@ from handlers.summary_excel import summary_xlsx
 from handlers.summary_render import summary_text
 from locales.i18n import _, set_language
 from storage import clock
-from storage.calendar import TZ, local, parse_period, period_of
+from storage.calendar import TZ, local
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import Unit
+from storage.periods import parse_period, period_of
 from storage.units import find_units
 
 AREA_KINDS = ("commune", "district", "province")

@@ -47,8 +47,8 @@ from conversations.rules import cross_field_problem, is_far_from_previous
 from conversations.vocabulary import says, says_only
 from locales.i18n import _, fmt_datetime
 from locales.messages import Button, Reply
-from storage.calendar import PeriodSpec, parse_period, period_of
 from storage.models import Unit
+from storage.periods import PeriodSpec, parse_period, period_of
 from storage.reports import IndicatorView, latest_report, report_for
 
 NAME = "report"

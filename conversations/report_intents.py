@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from conversations.numbers import words_to_int
 from conversations.vocabulary import mentions, says, starts_with, vocabulary, words
 from locales.vietnamese import fold
-from storage.calendar import PeriodSpec
+from storage.periods import PeriodSpec
 from storage.reports import IndicatorView
 
 # Commands and questions recognised at every step, in the order they are tried.

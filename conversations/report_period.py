@@ -12,9 +12,10 @@ from conversations.report_payload import ReportPayload
 from conversations.report_text import period_menu_text, period_name
 from locales.i18n import _, fmt_datetime
 from locales.messages import Button, Reply
-from storage.calendar import CalendarRules, PeriodSpec, parse_period
-from storage.calendar import previous as period_before
+from storage.calendar import CalendarRules
 from storage.models import Unit
+from storage.periods import PeriodSpec, parse_period
+from storage.periods import previous as period_before
 from storage.reporting_scope import commune_of
 from storage.reports import report_for
 

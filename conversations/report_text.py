@@ -8,17 +8,13 @@ from collections.abc import Mapping, Sequence
 
 from conversations.numbers import CountError
 from locales.i18n import _, fmt_date, fmt_number
-from storage.calendar import PeriodSpec, parse_period
-from storage.reporting_scope import period_label
+from storage.periods import PeriodSpec, code_label, period_label
 from storage.reports import IndicatorView
 
 
 def period_name(code: str) -> str:
-    """Name a period the way people say it: "tháng 11/2026", "quý IV/2026"…"""
-    try:
-        return period_label(parse_period(code))
-    except ValueError:
-        return code
+    """Name a period the way people say it: "tháng 11/2026", "quý IV/2026"… (``storage.periods``' label)."""
+    return code_label(code)
 
 
 def label_of(indicator: IndicatorView) -> str:

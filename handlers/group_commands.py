@@ -18,7 +18,6 @@ import asyncio
 import datetime as dt
 import json
 import logging
-import re
 import secrets
 from functools import cache
 from pathlib import Path
@@ -36,10 +35,11 @@ from handlers.summary_render import summary_text
 from locales.i18n import _, fmt_date, fmt_datetime
 from locales.messages import Attachment, Incoming, Reply
 from locales.vietnamese import fold
-from storage.calendar import CalendarRules, PeriodSpec, calendar_for, local, parse_period, period_of, previous
+from storage.calendar import CalendarRules, calendar_for, local
 from storage.models import GroupBindCode, GroupBinding, Unit
 from storage.people import Member
-from storage.reporting_scope import hamlet_set, period_label
+from storage.periods import PeriodSpec, period_label, period_of, previous, read_period
+from storage.reporting_scope import hamlet_set
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
@@ -48,8 +48,6 @@ CODE_DAYS = 7
 # ("/tonghop 0001") and the calendar's date arithmetic would overflow.
 FIRST_YEAR = 2000
 log = logging.getLogger(__name__)
-_MONTH = re.compile(r"^(?:t|thang)?\s*(\d{1,2})\s*[/.-]\s*(\d{4})$")
-_QUARTER = re.compile(r"^([a-z]+)\s*([1-4])\s*[/.-]?\s*(\d{4})$")
 
 
 @cache
@@ -69,22 +67,6 @@ def command_of(text: str) -> tuple[str | None, str]:
         if name in words()[meaning]:
             return meaning, rest.strip()
     return None, text
-
-
-def read_period(text: str) -> PeriodSpec | None:
-    """Read a period as people write it: ``2026-11``, ``11/2026``, ``quý 4/2026``, ``2026``."""
-    folded = fold(text).strip()
-    try:
-        return parse_period(folded)
-    except ValueError:
-        pass
-    month = _MONTH.match(folded)
-    if month and 1 <= int(month.group(1)) <= 12:
-        return parse_period(f"{month.group(2)}-{int(month.group(1)):02d}")
-    quarter = _QUARTER.match(folded)
-    if quarter and quarter.group(1) in words()["quarter"]:
-        return parse_period(f"{quarter.group(3)}-Q{quarter.group(2)}")
-    return None
 
 
 def default_period(rules: CalendarRules, kind: str, now: dt.datetime) -> PeriodSpec:
@@ -154,7 +136,7 @@ async def _summary_for(session: AsyncSession, commune: Unit, argument: str, now:
     if set_row is None:
         return [Reply(_("{commune} has no hamlet report set up yet.").format(commune=commune.name))]
     if argument:
-        period = read_period(argument)
+        period = read_period(argument, local(now).date())
         if period is None:
             return [Reply(_("I do not understand the period “{text}”. Write for example 11/2026, 2026-11, "
                             "quý 4/2026 or 2026.").format(text=argument))]

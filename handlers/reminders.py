@@ -27,9 +27,10 @@ from handlers.summary_chart import chart_or_none
 from handlers.summary_render import summary_text
 from locales.i18n import _, current_language, fmt_date, fmt_number, ngettext, set_language
 from locales.profiles import profile_of
-from storage.calendar import CalendarRules, PeriodSpec, calendar_for, following, local, period_of, previous
+from storage.calendar import CalendarRules, calendar_for, local
 from storage.models import GroupBinding, Identity, Membership, OutboxMessage, Period, Person, Report, Unit
-from storage.reporting_scope import area_hamlets, filed_reports, hamlet_set, period_label
+from storage.periods import PeriodSpec, following, period_label, period_of, previous
+from storage.reporting_scope import area_hamlets, filed_reports, hamlet_set
 
 START_REPORT_BUTTON = "report:start"
 # Transports that can push a message to a person (the console cannot: nobody is listening).

@@ -2,7 +2,8 @@
 
 "tổng hợp tháng 11", "so với tháng trước", "xóm nào chưa nộp quý 4", "thôn mình báo cáo tháng này chưa?",
 "tháng trước tôi chưa nộp thì sao?". Pure functions over folded text; the phrasings live in
-``report_words.json``. Anything else (plan questions, "báo cáo" to start a report) reads as ``None``.
+``report_words.json``, the periods are read by ``storage.periods``. Anything else (plan questions,
+"báo cáo" to start a report) reads as ``None``.
 """
 
 from __future__ import annotations
@@ -17,25 +18,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from locales.vietnamese import fold
-from storage.calendar import PeriodSpec, parse_period, period_of, period_spec, previous
+from storage.periods import AskedPeriod, PeriodSpec, find_periods
 
 Kind = Literal["summary", "compare", "missing", "late", "status", "view"]
 MAX_WORDS = 25
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
-_RELATIVE = {"nay": 0, "truoc": -1, "roi": -1, "vua roi": -1, "vua qua": -1}
-_REL = r"nay|truoc|vua roi|vua qua|roi"
-_YEAR = r"(?:\s*(?:/|-|nam)?\s*(\d{4}))?"
-# Tried in this order; each match is blanked out so "6 tháng đầu năm" is not also read as a month.
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("code", re.compile(r"\b(\d{4}-(?:\d{1,2}|q[1-4]|h[12]))\b")),
-    ("half", re.compile(r"\b(?:6|sau) thang (dau|cuoi)(?: nam)?" + _YEAR + r"\b")),
-    ("half", re.compile(r"\bnua (dau|cuoi) nam" + _YEAR + r"\b")),
-    ("quarter", re.compile(r"\b(?:quy|quarter|q)\s*(" + _REL + r"|iv|iii|ii|i|[1-4])\b" + _YEAR)),
-    ("month", re.compile(r"\b(?:thang|month|t)\s*(" + _REL + r"|\d{1,2})\b" + _YEAR)),
-    ("month", re.compile(r"\bky (nay|truoc|roi|vua roi|vua qua)\b()")),
-    ("numeric", re.compile(r"\b(\d{1,2})\s*/\s*(\d{4})\b")),
-    ("year", re.compile(r"\bnam (\d{4}|nay)\b()")),
-)
 # "xem báo cáo xóm 3", "xem bc tháng 11": /xem in words ("xem báo cáo" alone is the dispatcher's).
 _VIEW = re.compile(r"^xem (?:bao cao|bc) (?!chi tiet)(.+)$")
 _PUNCTUATION = re.compile(r"[?!.,;:…\"“”()]+")
@@ -50,14 +36,6 @@ class ReportQuestion:
     detail: bool = False
     versus_last_year: bool = False
     argument: str = ""  # for "view": what follows "xem báo cáo" (a unit, a period), normalised
-
-
-@dataclass(frozen=True)
-class AskedPeriod:
-    """A period found in the text; ``before_now`` when said relative to today ("tháng trước")."""
-
-    spec: PeriodSpec
-    before_now: bool
 
 
 @cache
@@ -87,76 +65,6 @@ def normalise(text: str) -> str:
     return " ".join(_PUNCTUATION.sub(" ", fold(text)).split())
 
 
-def _latest(kind: str, number: int, today: dt.date) -> PeriodSpec:
-    """The latest period of ``kind`` numbered ``number`` that has begun by ``today``."""
-    spec = parse_period(_code(kind, today.year, number))
-    return spec if spec.starts_on <= today else parse_period(_code(kind, today.year - 1, number))
-
-
-def _code(kind: str, year: int, number: int) -> str:
-    return {"month": f"{year}-{number:02d}", "quarter": f"{year}-Q{number}", "half": f"{year}-H{number}"}.get(
-        kind, str(year)
-    )
-
-
-def _a_year(text: str | None) -> bool:
-    """A year a date can hold (1-9999): "0001" and "9999" are periods, only out of the range served."""
-    return text is not None and text.isdigit() and 1 <= int(text) <= 9999
-
-
-def _read(kind: str, groups: tuple[str | None, ...], today: dt.date) -> AskedPeriod | None:
-    word, year = (*groups, None, None)[:2]
-    word = word or ""
-    if kind == "code":
-        return AskedPeriod(parse_period(word), False)
-    if kind == "numeric":
-        if not (1 <= int(word) <= 12 and _a_year(year)):
-            return None
-        return AskedPeriod(period_spec("month", int(year or 0), int(word)), False)
-    if kind == "year":
-        number = today.year if word == "nay" else int(word)
-        # "năm 0001" is a period (out of range, and said so), not a reason for the generic error.
-        return AskedPeriod(period_spec("year", number), False) if _a_year(str(number)) else None
-    if word in _RELATIVE:
-        current = period_of(kind, today)
-        return AskedPeriod(previous(current), True) if _RELATIVE[word] else AskedPeriod(current, False)
-    if kind == "half":
-        number = 1 if word == "dau" else 2
-    elif kind == "quarter":
-        number = _ROMAN.get(word) or int(word)
-    else:
-        number = int(word)
-        if not 1 <= number <= 12:
-            return None
-    if year:
-        return AskedPeriod(period_spec(kind, int(year), number), False) if _a_year(year) else None
-    return AskedPeriod(_latest(kind, number, today), False)
-
-
-def _scan(text: str, today: dt.date) -> tuple[list[AskedPeriod], str]:
-    """The periods named in normalised ``text`` in the order written, and the text without them."""
-    found: list[tuple[int, AskedPeriod]] = []
-    rest = text
-    for kind, pattern in _PATTERNS:
-        for match in pattern.finditer(rest):
-            read = _read(kind, match.groups(), today)
-            if read is not None:
-                found.append((match.start(), read))
-        rest = pattern.sub(lambda m: " " * len(m.group(0)), rest)
-    return [period for _start, period in sorted(found, key=lambda item: item[0])], " ".join(rest.split())
-
-
-def asked_periods(text: str, today: dt.date) -> list[AskedPeriod]:
-    """Every period named in normalised ``text``, in the order written."""
-    return _scan(text, today)[0]
-
-
-def split_period(text: str, today: dt.date) -> tuple[PeriodSpec | None, str]:
-    """The first period named in ``text`` and the rest of it, normalised ("Xóm 3 tháng 10" → 10, "xom 3")."""
-    periods, rest = _scan(normalise(text), today)
-    return (periods[0].spec if periods else None), rest
-
-
 def _first(periods: Iterable[AskedPeriod], skip_before_now: bool = False) -> PeriodSpec | None:
     return next((p.spec for p in periods if not (skip_before_now and p.before_now)), None)
 
@@ -177,7 +85,7 @@ def read_question(text: str, today: dt.date) -> ReportQuestion | None:
     view = _VIEW.match(norm)
     if view:
         return ReportQuestion("view", None, argument=view.group(1))
-    periods = asked_periods(norm, today)
+    periods = find_periods(norm, today)
     if has(norm, "compare") and (periods or has(norm, "last_year")):
         return ReportQuestion("compare", _first(periods, skip_before_now=True), has(norm, "detail"),
                               has(norm, "last_year"))

@@ -23,10 +23,11 @@ from handlers.summary_render import signed, summary_text
 from locales.i18n import _, fmt_date, fmt_datetime, fmt_number, ngettext
 from locales.messages import Incoming, Reply
 from locales.vietnamese import nfc
-from storage.calendar import TZ, CalendarRules, PeriodSpec, calendar_for, local, period_of, previous, same_last_year
+from storage.calendar import TZ, CalendarRules, calendar_for, local
 from storage.models import Unit
 from storage.people import Member
-from storage.reporting_scope import commune_of, filed_reports, hamlet_set, period_label
+from storage.periods import PeriodSpec, period_label, period_of, previous, same_last_year
+from storage.reporting_scope import commune_of, filed_reports, hamlet_set
 from storage.reports import IndicatorView, indicator_set_for, report_for
 
 

@@ -17,16 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversations.report_text import period_name, summary_lines
 from handlers.access import is_commune_police, may_read, reads_commune
 from handlers.group_commands import default_period, period_out_of_range
-from handlers.report_questions import split_period
 from handlers.summaries import Summary, SummaryError, build_summary
 from handlers.summary_brief import overview_text
 from locales.i18n import _, fmt_date, fmt_datetime
 from locales.messages import Reply
 from storage import clock
-from storage.calendar import PeriodSpec, calendar_for, local, period_of, previous
+from storage.calendar import calendar_for, local
 from storage.models import Unit
 from storage.people import Member, commune_of
-from storage.reporting_scope import hamlet_set, period_label
+from storage.periods import PeriodSpec, period_label, period_of, previous, split_period
+from storage.reporting_scope import hamlet_set
 from storage.reports import ReportView, indicator_set_for, latest_report, report_for
 from storage.units import best_matches, find_units, units_under
 

@@ -19,16 +19,9 @@ from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locales.i18n import current_language
-from storage.calendar import (
-    PeriodSpec,
-    calendar_for,
-    local,
-    months_in,
-    period_of,
-    previous,
-    same_last_year,
-)
+from storage.calendar import calendar_for, local
 from storage.models import Indicator, IndicatorSet, Period, Report, ReportValue, Unit
+from storage.periods import PeriodSpec, months_in, period_of, previous, same_last_year
 from storage.reporting_scope import area_hamlets, filed_reports, hamlet_ids, hamlet_set
 
 _DATA = Path(__file__).with_name("summary_indicators.json")

@@ -14,8 +14,7 @@ from handlers.report_questions import report_words
 from handlers.summaries import Summary
 from handlers.summary_render import derived_line, percent, signed
 from locales.i18n import _, fmt_date, fmt_number
-from storage.calendar import previous, same_last_year
-from storage.reporting_scope import period_label
+from storage.periods import period_label, previous, same_last_year
 
 MAX_SHORT_NAMES = 12
 

@@ -17,7 +17,7 @@ from matplotlib.patches import Rectangle
 
 from handlers.summaries import Summary
 from locales.i18n import _, fmt_number
-from storage.reporting_scope import period_label
+from storage.periods import period_label
 
 COLOURS = {"on_time": "#2e7d32", "late": "#ef8f00", "missing": "#c62828"}
 FONT = "DejaVu Sans"

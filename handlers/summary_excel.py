@@ -16,7 +16,7 @@ from handlers.summaries import Summary
 from handlers.summary_render import derived_line
 from locales.i18n import _, fmt_date, fmt_datetime
 from storage.calendar import local
-from storage.reporting_scope import period_label
+from storage.periods import period_label
 
 HEADER_ROW = 6
 _THIN = Side(style="thin", color="808080")

@@ -10,7 +10,7 @@ from babel.numbers import format_percent
 
 from handlers.summaries import Derived, Summary
 from locales.i18n import _, babel_locale, fmt_date, fmt_number
-from storage.reporting_scope import period_label
+from storage.periods import period_label
 
 MAX_NAMES = 40
 MAX_NOTES = 10

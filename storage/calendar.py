@@ -1,4 +1,4 @@
-"""Reporting periods and deadlines: codes like ``2026-11``, ``2026-Q4``, ``2026-H2``, ``2026``.
+"""Deadlines, reminder days and quiet hours of the reporting periods (``storage.periods``).
 
 The rules come from the commune's ``Unit.settings["calendar"]`` and default to domain.md: hamlets
 report monthly by the 25th and 5 days before each commune deadline; the commune's quarterly report is
@@ -13,105 +13,17 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locales.i18n import _
 from storage.models.plans import Plan, PlanDeadline
-from storage.models.reports import Period
 from storage.models.units import Unit
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-_CODE = re.compile(r"^(\d{4})(?:-(?:(\d{1,2})|Q([1-4])|H([12])))?$")
-
-
-@dataclass(frozen=True, order=True)
-class PeriodSpec:
-    """A period as pure data (no database row): its code, kind, number and first/last day."""
-
-    starts_on: dt.date
-    ends_on: dt.date
-    kind: str
-    year: int
-    number: int
-    code: str
-
-
-def _spec(kind: str, year: int, number: int) -> PeriodSpec:
-    if kind == "month":
-        first, last = dt.date(year, number, 1), dt.date(year, number, _cal.monthrange(year, number)[1])
-        code = f"{year}-{number:02d}"
-    elif kind == "quarter":
-        first = dt.date(year, 3 * number - 2, 1)
-        last = dt.date(year, 3 * number, _cal.monthrange(year, 3 * number)[1])
-        code = f"{year}-Q{number}"
-    elif kind == "half":
-        first = dt.date(year, 6 * number - 5, 1)
-        last = dt.date(year, 6 * number, 30 if number == 1 else 31)
-        code = f"{year}-H{number}"
-    elif kind == "year":
-        first, last, code = dt.date(year, 1, 1), dt.date(year, 12, 31), str(year)
-    else:
-        raise ValueError(f"unknown period kind {kind!r}")
-    return PeriodSpec(first, last, kind, year, number, code)
-
-
-def period_spec(kind: str, year: int, number: int = 1) -> PeriodSpec:
-    """The period of ``kind`` (month, quarter, half, year) numbered ``number`` in ``year``."""
-    return _spec(kind, year, number)
-
-
-def parse_period(code: str) -> PeriodSpec:
-    """Parse ``2026-11``, ``2026-Q4``, ``2026-H2`` or ``2026`` (case-insensitive); ValueError otherwise."""
-    match = _CODE.match(code.strip().upper())
-    if not match:
-        raise ValueError(f"not a period code: {code!r}")
-    year = int(match.group(1))
-    if match.group(2):
-        month = int(match.group(2))
-        if not 1 <= month <= 12:
-            raise ValueError(f"not a month: {code!r}")
-        return _spec("month", year, month)
-    if match.group(3):
-        return _spec("quarter", year, int(match.group(3)))
-    if match.group(4):
-        return _spec("half", year, int(match.group(4)))
-    return _spec("year", year, 1)
-
-
-def period_of(kind: str, day: dt.date) -> PeriodSpec:
-    """Return the period of ``kind`` that contains ``day``."""
-    number = {"month": day.month, "quarter": (day.month - 1) // 3 + 1, "half": 1 if day.month <= 6 else 2}
-    return _spec(kind, day.year, number.get(kind, 1))
-
-
-def previous(spec: PeriodSpec) -> PeriodSpec:
-    """Return the period of the same kind just before ``spec``."""
-    return period_of(spec.kind, spec.starts_on - dt.timedelta(days=1))
-
-
-def following(spec: PeriodSpec) -> PeriodSpec:
-    """Return the period of the same kind just after ``spec``."""
-    return period_of(spec.kind, spec.ends_on + dt.timedelta(days=1))
-
-
-def same_last_year(spec: PeriodSpec) -> PeriodSpec:
-    """Return the same period one year earlier."""
-    return _spec(spec.kind, spec.year - 1, spec.number)
-
-
-def months_in(spec: PeriodSpec) -> list[PeriodSpec]:
-    """Return the months a period covers, in order."""
-    months = []
-    day = spec.starts_on
-    while day <= spec.ends_on:
-        months.append(period_of("month", day))
-        day = months[-1].ends_on + dt.timedelta(days=1)
-    return months
+# Vietnam time is where periods begin and end; the calendar speaks it too (and callers import it here).
+from storage.periods import TZ as TZ
+from storage.periods import PeriodSpec
 
 
 def local(moment: dt.datetime) -> dt.datetime:
@@ -208,27 +120,6 @@ class CalendarRules:
     def deadline_end(self, spec: PeriodSpec) -> dt.datetime:
         """The first moment a hamlet's report of ``spec`` counts as late."""
         return at_local(self.hamlet_deadline(spec) + dt.timedelta(days=1), dt.time(0, 0))
-
-
-async def ensure_period(session: AsyncSession, code: str) -> Period:
-    """Return the ``periods`` row of ``code``, creating it (race-free on both databases) when missing."""
-    spec = parse_period(code)
-    found = await session.scalar(select(Period).where(Period.code == spec.code))
-    if found is not None:
-        return found
-    values = {
-        "code": spec.code,
-        "kind": spec.kind,
-        "year": spec.year,
-        "number": spec.number,
-        "starts_on": spec.starts_on,
-        "ends_on": spec.ends_on,
-    }
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    await session.execute(insert(Period).values(**values).on_conflict_do_nothing(index_elements=["code"]))
-    period = await session.scalar(select(Period).where(Period.code == spec.code))
-    assert period is not None
-    return period
 
 
 _DAY_MONTH = re.compile(r"(\d{1,2})\s*/\s*(\d{1,2})")

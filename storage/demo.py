@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locales.vietnamese import fold
-from storage.calendar import PeriodSpec, period_of, previous
 from storage.migrate import DEMO_LOCK, hold_lock
 from storage.models import Indicator, IndicatorSet, Invite, Unit
 from storage.people import create_invite
+from storage.periods import PeriodSpec, period_of, previous
 from storage.plans import parse_plan, save_plan
 from storage.reports import save_report
 

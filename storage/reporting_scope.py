@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import CTE, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locales.i18n import _
-from storage.calendar import PeriodSpec
 from storage.models import IndicatorSet, Period, Report, Unit
+from storage.periods import PeriodSpec
 
 
 def subtree(area_id: int, name: str = "subtree") -> CTE:
@@ -108,16 +107,3 @@ async def filed_reports(
     )
     return [Filed(unit_id, code, at) for unit_id, code, at in (await session.execute(query)).all()]
 
-
-def period_label(spec: PeriodSpec) -> str:
-    """Name a period the way people say it: "tháng 11/2026", "quý IV/2026"…"""
-    if spec.kind == "month":
-        return _("month {month}/{year}").format(month=spec.number, year=spec.year)
-    if spec.kind == "quarter":
-        roman = ("I", "II", "III", "IV")[spec.number - 1]
-        return _("quarter {quarter}/{year}").format(quarter=roman, year=spec.year)
-    if spec.kind == "half":
-        if spec.number == 1:
-            return _("first half of {year}").format(year=spec.year)
-        return _("second half of {year}").format(year=spec.year)
-    return _("year {year}").format(year=spec.year)

@@ -9,10 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.calendar import PeriodSpec
 from storage.models import Indicator, IndicatorSet, Period, Report, ReportRevision, ReportValue, Unit
 from storage.people import commune_of
-from storage.periods import get_or_create_period
+from storage.periods import PeriodSpec, get_or_create_period
 
 NOTE_CODE = "ghi_chu"
 

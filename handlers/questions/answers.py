@@ -13,12 +13,13 @@ from handlers.questions.entities import AskerPlace
 from handlers.questions.knowledge import DeadlineInfo, Knowledge, ProjectInfo, TargetInfo
 from handlers.questions.matching import normalize, phrases
 from handlers.questions.parsed import ParsedQuestion
-from handlers.questions.replies import cite, pack, period_label, phone, project_label
+from handlers.questions.replies import cite, pack, phone, project_label
 from locales.i18n import _
 from locales.messages import Button, Reply
-from storage.calendar import CalendarRules, PeriodSpec, deadline_label, period_of
+from storage.calendar import CalendarRules, deadline_label
 from storage.models.reports import Period, Report
 from storage.models.units import Unit
+from storage.periods import period_label, period_of, period_spec
 
 _TARGET_MIN_COVER = 50.0
 _MAX_TARGETS = 3
@@ -158,7 +159,7 @@ def _target_list(k: Knowledge, targets: list[TargetInfo], total: int) -> list[Re
     blocks = []
     for i, t in enumerate(shown, start=1):
         frame = t.time_frame or ""
-        when = f" ({period_label('year', int(frame), 1) if frame.isdigit() else frame})" if frame else ""
+        when = f" ({period_label(period_spec('year', int(frame))) if frame.isdigit() else frame})" if frame else ""
         value = f": {t.value}" if t.value and t.value not in t.indicator else ""
         blocks.append(f"{i}. {t.indicator}{value}{when}")
         # The figure first: "1. 800 người — Duy trì và nâng cao hiệu quả …".
@@ -220,12 +221,6 @@ def task_time_answer(
     return pack([block], cite(k.plans[chosen.plan_id]))
 
 
-def _spec(kind: str, year: int, number: int) -> PeriodSpec:
-    """The period ``number`` of ``kind`` in ``year`` (through a day inside it)."""
-    last_month = {"month": number, "quarter": 3 * number, "half": 6 * number}.get(kind, 12)
-    return period_of(kind, dt.date(year, last_month, 1))
-
-
 def _plan_rules(found: list[DeadlineInfo]) -> CalendarRules:
     """The calendar a plan's deadlines imply ("15 tháng cuối quý", "15/6", "15/12"); defaults elsewhere."""
     values: dict[str, object] = {}
@@ -259,10 +254,10 @@ def deadline_answer(
         for d in chosen:
             blocks.append("• " + _("{what}: before {due}").format(what=deadline_label(d.kind), due=d.due))
         if period is not None and period[0] in ("quarter", "half", "year") and any(d.kind == period[0] for d in found):
-            spec = _spec(*period)
+            spec = period_spec(*period)
             blocks.append(
                 _("For {period}: before {date}").format(
-                    period=period_label(*period), date=f"{_plan_rules(found).commune_deadline(spec):%d/%m/%Y}"
+                    period=period_label(spec), date=f"{_plan_rules(found).commune_deadline(spec):%d/%m/%Y}"
                 )
             )
         replies.extend(pack(blocks, cite(k.plans[pid])))
@@ -271,7 +266,7 @@ def deadline_answer(
     if commune is not None:
         rules = calendar or CalendarRules.from_settings(commune.settings)
         spec = (
-            _spec(*period)
+            period_spec(*period)
             if period is not None
             else period_of(kind if kind in ("month", "quarter", "half", "year") else "month", today)
         )
@@ -279,7 +274,7 @@ def deadline_answer(
             "Calendar of {commune}: hamlets report for {period} by {hamlet}; the commune reports by {commune_day}."
         ).format(
             commune=commune.name,
-            period=period_label(spec.kind, spec.year, spec.number),
+            period=period_label(spec),
             hamlet=f"{rules.hamlet_deadline(spec):%d/%m/%Y}",
             commune_day=f"{rules.commune_deadline(spec):%d/%m/%Y}",
         )
@@ -332,7 +327,7 @@ async def status_answer(
     if commune is None:
         return [Reply(_("I do not know your commune yet."))], None
     spec = period_of("month", today)
-    label = period_label(spec.kind, spec.year, spec.number)
+    label = period_label(spec)
     hamlets = (
         (
             await session.execute(

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.questions.knowledge import Knowledge, UnitInfo
 from handlers.questions.matching import find_phrase, has_any, normalize, phrases, words_match
 from storage.models.units import Unit
+from storage.periods import find_periods, period_spec
 from storage.plans.vocabulary import vocabulary
 
 # A unit is named when this many of its words follow each other in the question (or all of them).
@@ -238,27 +239,22 @@ def phrase_at(tokens: Sequence[str], phrase: str) -> int:
     return find_phrase(tokens, tuple(phrase.split()))
 
 
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
-
-
 def asked_period(norm: str, kind: str | None, today: dt.date) -> tuple[str, int, int] | None:
     """The period a deadline question names ("quý 2" → ("quarter", year, 2)), in this year unless said."""
-    p = phrases().period_patterns
-    year_m = p["year"].search(norm)
-    year = int(year_m.group(1)) if year_m else today.year
-    m = p["quarter"].search(norm)
-    if m:
-        number = m.group(1)
-        return "quarter", year, int(number) if number.isdigit() else _ROMAN[number]
-    if p["half_first"].search(norm):
-        return "half", year, 1
-    if p["half_second"].search(norm):
-        return "half", year, 2
-    m = p["month"].search(norm)
-    if m and kind in (None, "month"):
-        return "month", year, int(m.group(1))
-    if kind == "year" and year_m:
-        return "year", year, 1
+    # A deadline looks ahead: "quý 2" is this year's, even before it begins (``latest=False``).
+    found = find_periods(norm, today, latest=False)
+    # A year said apart from the period ("quý 2 của năm 2027") is the period's year.
+    stated = next((p.spec.year for p in found if p.spec.kind == "year" and p.year_said), None)
+    wanted = ("quarter", "half", "month") if kind in (None, "month") else ("quarter", "half")
+    for period_kind in wanted:
+        asked = next((p for p in found if p.spec.kind == period_kind), None)
+        if asked is not None:
+            spec = asked.spec
+            if stated is not None and not asked.year_said:
+                spec = period_spec(spec.kind, stated, spec.number)
+            return spec.kind, spec.year, spec.number
+    if kind == "year" and stated is not None:
+        return "year", stated, 1
     return None
 
 

@@ -52,7 +52,6 @@ class Phrases:
     project_patterns: dict[str, re.Pattern[str]]
     time_question_words: frozenset[str]
     task_words_kept: frozenset[str]
-    period_patterns: dict[str, re.Pattern[str]]
     level_words: dict[str, str]
     umbrellas: tuple[dict[str, Any], ...]
     span_heads: tuple[str, ...]
@@ -99,7 +98,6 @@ def phrases() -> Phrases:
         project_patterns={k: re.compile(v) for k, v in raw["project_patterns"].items()},
         time_question_words=frozenset(raw["time_question_words"]),
         task_words_kept=frozenset(raw["task_words_kept"]),
-        period_patterns={k: re.compile(v) for k, v in raw["period_patterns"].items()},
         level_words=dict(raw["level_words"]),
         umbrellas=tuple(raw["umbrellas"]),
         span_heads=tuple(raw["span_heads"]),

@@ -5,8 +5,6 @@ from __future__ import annotations
 from handlers.questions.knowledge import PlanInfo
 from locales.i18n import _
 from locales.messages import Reply
-from storage import reporting_scope
-from storage.calendar import period_spec
 
 # One message stays under this (a phone screen or two; far under the 4096 Telegram allows).
 LIMIT = 3500
@@ -71,8 +69,3 @@ def cite(plan: PlanInfo) -> str:
         return _("According to the plan of {issuer}, month {month}").format(issuer=plan.issuer, month=plan.issued_text)
     title = plan.title if len(plan.title) <= 90 else plan.title[:89] + "…"
     return _("According to the plan of {issuer}: {title}").format(issuer=plan.issuer, title=title)
-
-
-def period_label(kind: str, year: int, number: int) -> str:
-    """The period's one label, as in every reply: "tháng 11/2026", "quý IV/2026", "năm 2026"."""
-    return reporting_scope.period_label(period_spec(kind, year, number))

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locales.vietnamese import fold
-from storage.calendar import ensure_period
 from storage.demo import add_indicator_set, demo_data
 from storage.models import (
     GroupBinding,
@@ -23,6 +22,7 @@ from storage.models import (
     ReportValue,
     Unit,
 )
+from storage.periods import get_or_create_period
 
 LEADERS_CHAT = "-1001"
 HAMLETS_CHAT = "-1002"
@@ -96,7 +96,7 @@ async def file_report(
     at: dt.datetime, note: str | None = None,
 ) -> Report:
     """Store a hamlet's report of ``period_code`` as if filed at ``at``."""
-    period = await ensure_period(session, period_code)
+    period = await get_or_create_period(session, period_code)
     report = Report(unit_id=hamlet.id, set_id=built.set_row.id, period_id=period.id, submitted_at=at,
                     updated_at=at, note=note)
     session.add(report)

@@ -7,18 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.calendar import (
-    TZ,
-    CalendarRules,
-    calendar_for,
-    ensure_period,
-    months_in,
-    parse_period,
-    previous,
-    same_last_year,
-)
+from storage.calendar import TZ, CalendarRules, calendar_for
 from storage.db import session_factory
 from storage.models import Plan, PlanDeadline
+from storage.periods import get_or_create_period, months_in, parse_period, previous, same_last_year
 from tests.groups.commune import build_commune
 
 # Calendar-dependent: CI runs it again with the clock pinned at each moment (make test-dates).
@@ -79,6 +71,6 @@ async def test_a_plan_states_deadlines_and_the_commune_settings_win(engine: Asyn
         rules = await calendar_for(session, built.commune)
         assert rules.commune_deadline(parse_period("2026")) == dt.date(2026, 12, 5)
         assert rules.hamlet_deadline(parse_period("2026-11")) == dt.date(2026, 11, 20)
-        first = await ensure_period(session, "2026-Q4")
-        again = await ensure_period(session, "2026-q4")
+        first = await get_or_create_period(session, "2026-Q4")
+        again = await get_or_create_period(session, "2026-q4")
         assert first.id == again.id and first.ends_on == dt.date(2026, 12, 31)

@@ -14,11 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handlers.dispatch import Core
-from handlers.group_commands import group_command, make_code_command, read_period
+from handlers.group_commands import group_command, make_code_command
 from locales.messages import Incoming, Reply
 from storage.calendar import TZ
 from storage.db import session_factory
 from storage.models import GroupBinding, Identity, Membership, Person, Unit
+from storage.periods import read_period
 from tests.groups.commune import BuiltCommune, build_commune, file_report, random_values
 
 # Calendar-dependent: CI runs it again with the clock pinned at each moment (make test-dates).

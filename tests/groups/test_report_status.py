@@ -17,8 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from handlers.dispatch import Core
-from handlers.group_commands import group_command, make_code_command
-from handlers.report_questions import read_question, split_period
+from handlers.report_questions import read_question
 from handlers.report_status import report_question_handler
 from locales.messages import Incoming, Reply
 from locales.vietnamese import fold
@@ -26,6 +25,7 @@ from storage.calendar import TZ
 from storage.db import session_factory
 from storage.models import DialogState, Identity, Membership, Person, Unit
 from storage.people import Member
+from storage.periods import split_period
 from tests.conftest import shared_dir
 from tests.groups.commune import BuiltCommune, build_commune, file_report
 
@@ -81,8 +81,8 @@ async def _setup(engine: AsyncEngine) -> tuple[Core, BuiltCommune]:
         await _person(session, ours.commune.id, "leader", "leader1")
         await _person(session, police.id, "officer", "police1")
         await _person(session, health.id, "officer", "health1")
-    core = Core(sessions=session_factory(engine), clock=lambda: NOW, questions=_plans, group_handler=group_command,
-                extra_handlers=[make_code_command, report_question_handler])
+    core = Core(sessions=session_factory(engine), clock=lambda: NOW, questions=_plans,
+                extra_handlers=[report_question_handler])
     return core, ours
 
 

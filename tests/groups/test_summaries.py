@@ -16,8 +16,9 @@ from handlers.summary_chart import summary_png
 from handlers.summary_excel import HEADER_ROW, summary_xlsx
 from handlers.summary_render import summary_text
 from locales.i18n import set_language
-from storage.calendar import TZ, months_in, parse_period
+from storage.calendar import TZ
 from storage.db import session_factory
+from storage.periods import months_in, parse_period
 from tests.groups.commune import BuiltCommune, build_commune, file_report, random_values
 
 # Calendar-dependent: CI runs it again with the clock pinned at each moment (make test-dates).

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from handlers.questions.knowledge import PlanInfo
-from handlers.questions.replies import LIMIT, cite, pack, period_label, project_label
+from handlers.questions.replies import LIMIT, cite, pack, project_label
 from locales.i18n import set_language
+from storage.periods import period_label, period_spec
 
 
 @pytest.fixture(autouse=True)
@@ -49,8 +50,8 @@ def test_source_line_in_every_form() -> None:
 def test_labels() -> None:
     assert project_label("7.4") == "Dự án 7 – Tiểu dự án 4"
     assert project_label("5") == "Dự án 5"
-    assert period_label("month", 2026, 11) == "tháng 11/2026"
-    assert period_label("half", 2026, 1) == "6 tháng đầu năm 2026"
+    assert period_label(period_spec("month", 2026, 11)) == "tháng 11/2026"
+    assert period_label(period_spec("half", 2026, 1)) == "6 tháng đầu năm 2026"
 
 
 def test_pack_splits_under_the_limit_and_ends_with_the_source() -> None:

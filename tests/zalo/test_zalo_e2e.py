@@ -19,11 +19,11 @@ from sqlalchemy import select
 
 from bot.transports.zalo_updates import SECRET_HEADER
 from storage import clock
-from storage.calendar import period_of
 from storage.db import create_engine, session_factory
 from storage.demo import load_demo
 from storage.migrate import upgrade
 from storage.models import Unit
+from storage.periods import period_of
 from storage.reports import IndicatorView, indicator_set_for, latest_report, report_for
 from tests.zalo.bot_process import BotProcess, ZaloUser, free_port, wait_for
 from tests.zalo.server import ZaloTestServer
