@@ -79,7 +79,9 @@ async def test_golden_world(tg: Emulator, bots: BotRunner, framework: str, world
     scripts = world_scripts(world)
     db = await bots.database("sqlite", env={"BAOCAO_CLOCK": DEMO_CLOCK})
     codes = await clone_invites(db.url, db.codes.hamlets, db.codes.admin, db.codes.leader, len(scripts))
-    bot = await bots.start(framework, db, extra_env={**BOT_ENV, "BAOCAO_CLOCK": scripts[0].clock.isoformat()})
+    bot = await bots.start(framework, db, extra_env={**BOT_ENV, "BAOCAO_CLOCK": scripts[0].clock.isoformat()},
+                           wait=False)
+    await bot.wait_ready(tg, timeout=90)  # a loaded CI machine (-n 4) can take long to start a bot
     player = Player(TelegramSide(tg))
     for script, script_codes in zip(scripts, codes, strict=True):
         await player.play(script, script_codes)

@@ -89,7 +89,7 @@ async def test_golden_world_on_zalo(zalo: ZaloTestServer, tmp_path: Path, world:
     }
     bot = await BotProcess(env, tmp_path / "bot.log").start()
     try:
-        await wait_for(lambda: zalo.calls(token, "getUpdates") > 0, what="the bot to poll")
+        await wait_for(lambda: zalo.calls(token, "getUpdates") > 0, timeout=90, what="the bot to poll")
         player = Player(ZaloSide(zalo, token))
         for script, script_codes in zip(scripts, codes, strict=True):
             await player.play(script, script_codes)
