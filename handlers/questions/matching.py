@@ -124,10 +124,11 @@ def normalize_folded(folded: str) -> str:
     folded = folded.replace("&", " ")
     folded = _NON_WORD.sub(" ", folded)
     folded = re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", folded)  # "da5" → "da 5"
-    folded = " ".join(w.strip(".") for w in folded.split() if w.strip("."))
-    # Chat shorthand ("lam j", "dc giao", "bn nguoi") is spelled out before anything else reads it.
+    # Chat shorthand ("lam j", "dc giao", "bn nguoi") is spelled out before anything else reads it
+    # (in the same pass over the words that strips their dots).
     short = _shorthand()
-    folded = " ".join(short.get(w, w) for w in folded.split())
+    words = (w.strip(".") for w in folded.split())
+    folded = " ".join(short.get(w, w) for w in words if w)
     return vocabulary().expand(folded)
 
 
