@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from conversations.numbers import words_to_int
 from conversations.vocabulary import mentions, says, starts_with, vocabulary, words
 from locales.vietnamese import fold
-from storage.periods import PeriodSpec
+from storage.periods import PeriodSpec, read_asked
 from storage.reports import IndicatorView
 
 # Commands and questions recognised at every step, in the order they are tried.
@@ -126,9 +126,11 @@ def month_choice(text: str, offered: Sequence[PeriodSpec]) -> PeriodSpec | None:
     if says(folded, "current_period"):
         return offered[-1]
     month, year = None, None
-    found = _MONTH.match(folded)
-    if found:
-        month, year = int(found.group(1)), int(found.group(2)) if found.group(2) else None
+    asked = read_asked(folded, offered[-1].starts_on) if offered else None
+    if len(folded) <= 2 and folded.isdigit():  # a bare "11": the picker's own shorthand for a month
+        month = int(folded)
+    elif asked is not None and asked.spec.kind == "month":
+        month, year = asked.spec.number, asked.spec.year if asked.year_said else None
     elif tokens and tokens[0] in words("month_word"):
         month = words_to_int(list(tokens[1:])) if len(tokens) > 1 else None
     if month is None:

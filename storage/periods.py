@@ -257,16 +257,22 @@ def split_period(text: str, today: dt.date | None = None) -> tuple[PeriodSpec | 
     return (periods[0].spec if periods else None), rest
 
 
-def read_period(text: str, today: dt.date | None = None) -> PeriodSpec | None:
-    """The period ``text`` is, all of it ("2026-11", "11/2026", "t11.2026", "quý 4/2026", "Q4 2026",
-    "2026", "tháng này"); ``None`` when it is no period or says something more."""
+def read_asked(text: str, today: dt.date | None = None) -> AskedPeriod | None:
+    """The period ``text`` is, all of it, and how it was said (``read_period``); ``None`` otherwise."""
     normal = _normalise(text)
     try:
-        return parse_period(normal)
+        return AskedPeriod(parse_period(normal), False, True)
     except ValueError:
         pass
     periods, rest = _scan(normal, today or today_in_vietnam(), True)
-    return periods[0].spec if len(periods) == 1 and not rest else None
+    return periods[0] if len(periods) == 1 and not rest else None
+
+
+def read_period(text: str, today: dt.date | None = None) -> PeriodSpec | None:
+    """The period ``text`` is, all of it ("2026-11", "11/2026", "t11.2026", "quý 4/2026", "Q4 2026",
+    "2026", "tháng này"); ``None`` when it is no period or says something more."""
+    asked = read_asked(text, today)
+    return asked.spec if asked is not None else None
 
 
 # --- its row in the database --------------------------------------------------------------------

@@ -19,6 +19,7 @@ from storage.periods import (
     period_of,
     period_spec,
     previous,
+    read_asked,
     read_period,
     same_last_year,
     split_period,
@@ -137,3 +138,11 @@ def test_relative_periods_follow_the_program_clock(pin_clock: Callable[[dt.datet
     pin_clock(dt.datetime(2027, 1, 1, 0, 1, tzinfo=TZ))
     assert read_period("tháng này") == parse_period("2027-01")
     assert read_period("tháng trước") == parse_period("2026-12")
+
+
+def test_how_a_period_was_said() -> None:
+    said = read_asked("thang 11/2026", TODAY)
+    assert said is not None and said.spec.code == "2026-11" and said.year_said and not said.before_now
+    before = read_asked("tháng trước", TODAY)
+    assert before is not None and before.before_now and not before.year_said
+    assert read_asked("tháng 11 xóm 3", TODAY) is None
