@@ -45,7 +45,12 @@ class ParsedQuestion:
     intent: str
     projects: tuple[str, ...]  # project codes: "7.4", "*.2", "5"
     deadline_kind: str | None  # the kind of report a deadline question is about
-    period: tuple[str, int, int] | None  # the period a deadline question names
+    today: dt.date  # the day asked on: a period named without a year is in its year
+
+    @cached_property
+    def period(self) -> tuple[str, int, int] | None:
+        """The period a deadline question names ("quý 2" → ("quarter", year, 2))."""
+        return asked_period(self.norm, self.deadline_kind, self.today)
 
     @cached_property
     def unit_words(self) -> tuple[str, ...]:
@@ -111,7 +116,6 @@ def read_question(text: str, today: dt.date) -> ParsedQuestion:
     folded = fold(text)
     norm = normalize_folded(folded)
     tokens = tuple(norm.split())
-    kind = deadline_kind(norm)
     return ParsedQuestion(
         raw=text,
         folded=folded,
@@ -119,6 +123,6 @@ def read_question(text: str, today: dt.date) -> ParsedQuestion:
         tokens=tokens,
         intent=intent_of(norm, tokens),
         projects=tuple(project_codes(norm)),
-        deadline_kind=kind,
-        period=asked_period(norm, kind, today),
+        deadline_kind=deadline_kind(norm),
+        today=today,
     )
