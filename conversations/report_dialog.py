@@ -167,6 +167,8 @@ class ReportDialog:
                 )
             )
         else:
+            # Not a correction, even if the month picked before (then left with "back") was one.
+            data.existing = None
             data.answers = {}
         data.index = 0
         return Outcome([Reply("\n".join(intro)), self._ask(indicators, data)], State(NAME, "ask", data, VERSION))

@@ -193,3 +193,25 @@ async def test_the_picker_follows_the_vietnam_date_not_utc(engine: AsyncEngine) 
     clock.now = dt.datetime(2026, 12, 5, 17, 1, tzinfo=dt.UTC)
     started = texts(await user.say("báo cáo"))
     assert "Báo cáo tháng 12/2026" in started and "(1/13)" in started
+
+
+async def test_another_month_picked_after_going_back_from_a_correction_is_not_a_correction(
+        engine: AsyncEngine) -> None:
+    """November filed, its correction begun, "quay lại" to the picker, then December: December is a new
+    report (before: the summary compared it with November's figures and saved it as a correction)."""
+    user, _core = await registered(engine, clock=Clock(EARLY_DECEMBER))
+    await user.say("báo cáo")
+    await user.say("tháng 11")
+    for answer in ANSWERS:
+        await user.say(answer)
+    await user.say("không")
+    await user.say("đúng")
+    await user.say("báo cáo")
+    assert "đã báo cáo" in texts(await user.say("tháng 11"))
+    assert "Đồng chí báo cáo tháng nào" in texts(await user.say("quay lại"))
+    assert "Báo cáo tháng 12/2026" in texts(await user.say("tháng 12"))
+    for answer in ANSWERS:
+        await user.say(answer)
+    summary = texts(await user.say("không"))
+    assert "Vui lòng kiểm tra báo cáo tháng 12/2026" in summary and "→" not in summary
+    assert "Đã lưu báo cáo tháng 12/2026" in texts(await user.say("đúng"))
