@@ -1,63 +1,46 @@
-"""The core's front door: one incoming event in, replies out, each applied exactly once.
+"""The core's front door and its unit of work: one incoming event in, replies out, applied exactly once.
 
 For every event: record the update id (a redelivery stops here), take the lock on the sender's
-dialog state, find who is writing, route (registration, commands, the current dialog, a question),
-apply the dialog's effects, save the state, commit — one transaction. A plain answer inside a
-dialog is first tried without the lock (``storage.optimistic_steps``): read, route, then one write
+dialog state, find who is writing, route (``handlers.router``: registration, the command table, the
+current dialog, a question), check and apply the dialog's effects (one the sender may not perform
+is refused, logged and told, never half applied), save the state, commit — one transaction. A
+plain answer inside a dialog is first tried without the lock (``storage.optimistic_steps``): read, route, then one write
 that stores the state and claims the update only if the state did not move; anything else falls
 back to the locked transaction. Nothing here knows which transport is used.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from conversations.engine import Context, Dialog, Effect, Outcome, State
+from conversations.engine import Dialog, Effect, Outcome, State
 from conversations.payloads import PayloadError, PayloadTooNew, PayloadUnreadable
 from conversations.plan_import import PlanImportDialog, SavePlan, apply_save_plan
 from conversations.report_dialog import ReportDialog, SaveReport
-from conversations.report_intents import month_number_in
-from conversations.vocabulary import says, starts_with
 from handlers.access import may_report
-from handlers.help import greeting_reply, help_reply, not_understood, thanks_reply
-from handlers.linking import LINK_COMMANDS, link_account, offer_link_code
-from handlers.registration import how_to_register, register
-from handlers.report_view import view_report
+from handlers.keyed_lock import KeyedLock
+from handlers.router import QuestionHandler, Router, TextHandler
 from locales.i18n import DEFAULT_LANGUAGE, _, set_language
 from locales.messages import Incoming, Reply
-from locales.vietnamese import fold, nfc
 from storage import clock
 from storage.cache import ConfigCache
 from storage.optimistic_steps import LastWrites, OptimisticSteps, Written, optimistic_steps
-from storage.people import Member, looks_like_code
+from storage.people import Member
 from storage.per_update import per_update
 from storage.reports import save_report
-from storage.units import find_units
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], dt.datetime]
-# (session, incoming, member, now) -> replies, or None when the text is not for it.
-TextHandler = Callable[[AsyncSession, Incoming, Member | None, dt.datetime], Awaitable[list[Reply] | None]]
-QuestionHandler = Callable[[AsyncSession, str, Member, dt.date], Awaitable[tuple[str, list[Reply]]]]
-
-REPORT_COMMANDS = frozenset({"baocao", "report"})
-VIEW_COMMANDS = frozenset({"xem", "view"})
-HELP_COMMANDS = frozenset({"help", "giup"})
-CANCEL_COMMANDS = frozenset({"huy", "cancel"})
-START_REPORT_BUTTON = "report:start"
-# "/lienket CODE" from a new account links it; "/start CODE" registers (both accept either code).
-START_COMMANDS = frozenset({"start"}) | LINK_COMMANDS
+__all__ = ["Clock", "Core", "EffectRefused", "QuestionHandler", "TextHandler", "authorize", "utc_now"]
 
 
 def _is_plain_answer(incoming: Incoming) -> bool:
@@ -72,33 +55,33 @@ def utc_now() -> dt.datetime:
     return clock.now()
 
 
-def split_command(text: str) -> tuple[str | None, str]:
-    """Split ``/cmd@bot arg`` into (``cmd`` folded, ``arg``); (None, text) for plain text."""
-    if not text.startswith("/"):
-        return None, text
-    head, _sep, rest = text[1:].partition(" ")
-    return fold(head.split("@", 1)[0]), rest.strip()
+class EffectRefused(Exception):
+    """An effect the sender may not perform: nothing of the step is applied, the sender is told why."""
+
+    def __init__(self, effect: Effect, reason: str) -> None:
+        super().__init__(f"{type(effect).__name__} refused: {reason}")
+        self.effect = effect
+        self.reason = reason
+
+    def reply(self) -> Reply:
+        """What the sender reads (in their language)."""
+        if isinstance(self.effect, SavePlan):
+            return Reply(_("Nothing was saved: only a commune administrator can import a plan."))
+        return Reply(_("Nothing was saved: you can only file the report of your own unit."))
 
 
-class _KeyLocks:
-    """In-process locks per (transport, chat, user): SQLite has no row locks, one process may race."""
-
-    def __init__(self) -> None:
-        self._locks: dict[tuple[str, str, str], tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, key: tuple[str, str, str]) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
+def authorize(effect: Effect, member: Member | None) -> None:
+    """Raise ``EffectRefused`` unless ``member`` may perform ``effect`` (checked again here, whatever a
+    dialog decided: a dialog only asks, the unit of work writes)."""
+    if isinstance(effect, SaveReport):
+        if member is None or not may_report(member, effect.unit_id):
+            raise EffectRefused(effect, f"not the reporter of unit {effect.unit_id}")
+        return
+    if isinstance(effect, SavePlan):
+        if member is None or member.role != "admin":
+            raise EffectRefused(effect, "not an admin")
+        return
+    raise TypeError(f"unknown effect {type(effect).__name__}")
 
 
 @dataclass
@@ -109,7 +92,8 @@ class Core:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Ho_Chi_Minh"))
     clock: Clock = utc_now
     questions: QuestionHandler | None = None
-    group_handler: TextHandler | None = None
+    # Free-text handlers that are not commands (questions about reports): the router tries them
+    # before the dialog and the plan questions. Commands are entries of handlers/command_table.py.
     extra_handlers: list[TextHandler] = field(default_factory=list)
     dialogs: Mapping[str, Dialog] = field(
         default_factory=lambda: {"report": ReportDialog(), "plan_import": PlanImportDialog()}
@@ -120,9 +104,13 @@ class Core:
     optimistic: bool = True
     _optimistic_steps: OptimisticSteps | None = field(default=None, init=False)
     _last_writes: LastWrites = field(default_factory=LastWrites, init=False)
-    _locks: _KeyLocks = field(default_factory=_KeyLocks)
+    # In-process locks per (transport, chat, user): SQLite has no row locks, one process may race.
+    _locks: KeyedLock[tuple[str, str, str]] = field(default_factory=KeyedLock, init=False)
+    _router: Router = field(init=False)
 
     def __post_init__(self) -> None:
+        self._router = Router(dialogs=self.dialogs, timezone=self.timezone, cache=self.cache,
+                              questions=self.questions, text_handlers=self.extra_handlers)
         engine = self.sessions.kw.get("bind")
         if self.optimistic and isinstance(engine, AsyncEngine):
             # None where the database has no optimistic path (then every step takes the lock).
@@ -172,7 +160,7 @@ class Core:
         try:
             state = dialog.load(seen.row.step, seen.row.version, seen.row.payload)
         except PayloadError:
-            return None
+            return None  # the locked path tells the user what became of the dialog
         # Untouched unless a cache misses or the step needs the database: then the step is
         # discarded and the locked path runs it again.
         session = self.sessions()
@@ -181,7 +169,7 @@ class Core:
             if member is None:
                 return None
             set_language(member.language)
-            outcome = await self._route(session, incoming, member, state, now)
+            outcome = await self._router.route(session, incoming, member, state, now)
             if outcome.effects or session.in_transaction():
                 return None
         finally:
@@ -211,9 +199,7 @@ class Core:
                     return self._redelivered(incoming)
                 member = await self.cache.member(session, incoming.transport, incoming.user_id)
                 set_language(member.language if member else DEFAULT_LANGUAGE)
-                if self.group_handler is None:
-                    return []
-                return await self.group_handler(session, incoming, member, now) or []
+                return await self._router.route_group(session, incoming, member, now)
             row = await statements.claim_and_lock(incoming.transport, incoming.update_id, incoming.chat_id,
                                                   incoming.user_id, now)
             if row is None:
@@ -227,12 +213,22 @@ class Core:
                 try:
                     state = dialog.load(row.step, row.version, row.payload)
                 except PayloadTooNew:
+                    # Written by a newer bot during an upgrade: kept as it is, for that bot to resume.
                     return [Reply(_("The bot is being updated. Your unfinished dialog is kept; please send your "
                                     "message again in a few minutes."))]
                 except PayloadUnreadable:
+                    log.warning("a stored %s dialog (version %s) is unreadable: dropped", row.dialog, row.version,
+                                exc_info=True)
                     replies.append(Reply(_("The bot was updated and your unfinished dialog was reset. "
                                            "Please start again.")))
-            outcome = await self._route(session, incoming, member, state, now)
+            outcome = await self._router.route(session, incoming, member, state, now)
+            try:
+                for effect in outcome.effects:
+                    authorize(effect, member)
+            except EffectRefused as refused:
+                # Never an assert: a refused effect ends the dialog with a reply and a log line.
+                log.warning("update %s:%s: %s", incoming.transport, incoming.update_id, refused)
+                outcome = Outcome([refused.reply()], None)
             for effect in outcome.effects:
                 await self._apply(session, effect, member, now)
             new = outcome.state
@@ -246,96 +242,12 @@ class Core:
         return []
 
     async def _apply(self, session: AsyncSession, effect: Effect, member: Member | None, now: dt.datetime) -> None:
-        if isinstance(effect, SaveReport):
-            assert member is not None and may_report(member, effect.unit_id)
+        """Perform one effect ``authorize`` has let through."""
+        if isinstance(effect, SaveReport) and member is not None:
             await save_report(session, unit_id=effect.unit_id, set_id=effect.set_id, period=effect.period,
                               values=effect.values, note=effect.note, person_id=member.person_id, now=now)
             return
         if isinstance(effect, SavePlan):
-            assert member is not None and member.role == "admin"
             await apply_save_plan(session, effect)
             return
         raise TypeError(f"unknown effect {type(effect).__name__}")
-
-    def _context(self, session: AsyncSession, member: Member, now: dt.datetime) -> Context:
-        return Context(session=session, member=member, now=now, timezone=self.timezone, cache=self.cache)
-
-    async def _route(
-        self, session: AsyncSession, incoming: Incoming, member: Member | None, state: State[Any] | None,
-        now: dt.datetime,
-    ) -> Outcome:
-        text = nfc(incoming.text or "").strip()
-        command, argument = split_command(text)
-        if member is None:
-            code = argument if command in START_COMMANDS and argument else (text if looks_like_code(text) else "")
-            if code:
-                self.cache.forget_member(incoming.transport, incoming.user_id)
-                return Outcome(await register(session, incoming, code, now), None)
-            return Outcome([how_to_register()], None)
-        if command == "start" and argument:
-            self.cache.forget_member(incoming.transport, incoming.user_id)
-            return Outcome(await register(session, incoming, argument, now), state)
-        if command in LINK_COMMANDS:
-            if argument:
-                linked = await link_account(session, incoming, argument, now)
-                return Outcome(linked or [Reply(_("The code {code} is not correct. Please check it and send it "
-                                                  "again.").format(code=argument))], state)
-            return Outcome(await offer_link_code(session, member, now), state)
-        if command in CANCEL_COMMANDS:
-            return Outcome([Reply(_("Cancelled. Nothing was saved.") if state else _("Nothing to cancel."))], None)
-        if command in REPORT_COMMANDS or incoming.button == START_REPORT_BUTTON:
-            return await self._start_report(session, member, argument if command else "", now)
-        if command in VIEW_COMMANDS:
-            return Outcome(await view_report(session, member, argument, self.timezone, now), state)
-        if command in HELP_COMMANDS or command == "start":
-            return Outcome([help_reply(member)], state)
-        if incoming.file is not None:
-            importer = PlanImportDialog()
-            return await importer.start_with_file(self._context(session, member, now), incoming.file.name,
-                                                  incoming.file.content)
-        for handler in self.extra_handlers:
-            handled = await handler(session, incoming, member, now)
-            if handled is not None:
-                return Outcome(handled, state)
-        if state is not None and command is None:
-            dialog = self.dialogs[state.dialog]
-            answer = incoming.button if incoming.button is not None else text
-            return await dialog.step(self._context(session, member, now), state, answer, incoming.button is not None)
-        if command is not None:
-            return Outcome([help_reply(member)], state)
-        if not text and incoming.button and " " in incoming.button:
-            # Answers to questions carry their follow-up as words ("chi tiết Công an xã"): pressing the
-            # button is typing them. Internal data of an ended dialog ("confirm") is not words.
-            text = incoming.button
-        return await self._free_text(session, member, text, now)
-
-    async def _start_report(self, session: AsyncSession, member: Member, argument: str, now: dt.datetime) -> Outcome:
-        if argument:
-            matches = await find_units(session, argument, kinds=("hamlet", "agency"))
-            if matches and all(not may_report(member, unit.id) for unit in matches):
-                return Outcome([Reply(_("You can only file the report of {unit}.").format(unit=member.unit_name))],
-                               None)
-        return await self.dialogs["report"].start(self._context(session, member, now), argument)
-
-    async def _free_text(self, session: AsyncSession, member: Member, text: str, now: dt.datetime) -> Outcome:
-        if says(text, "start_report"):
-            return await self._start_report(session, member, "", now)
-        month = starts_with(text, "start_report")
-        if month and month_number_in(month):  # "báo cáo tháng 11": that month, no picker
-            return await self._start_report(session, member, month, now)
-        if says(text, "greeting"):
-            return Outcome([greeting_reply(member)], None)
-        if says(text, "thanks") or says(text, "ack"):
-            return Outcome([thanks_reply()], None)
-        if says(text, "view_report"):
-            return Outcome(await view_report(session, member, "", self.timezone, now), None)
-        if says(text, "help"):
-            return Outcome([help_reply(member)], None)
-        if says(text, "cancel"):
-            return Outcome([Reply(_("Nothing to cancel."))], None)
-        if self.questions is not None and text:
-            intent, replies = await self.questions(session, text, member, now.astimezone(self.timezone).date())
-            if intent == "start_report":
-                return await self._start_report(session, member, "", now)
-            return Outcome(replies, None)
-        return Outcome([not_understood()], None)

@@ -8,25 +8,22 @@ What a group may see follows its purpose (domain: Privacy): the hamlets' group g
 never figures; the leaders' group gets the totals, the chart and the per-hamlet workbook (the workbook
 only at the asking of a leader, an admin or the commune police). No group message holds a hamlet's
 note. In a private chat, the leaders, admins and commune police get the same summary (with the notes)
-and the workbook. The dispatcher calls ``group_command`` for every group message
-(``Core.group_handler``) and ``make_code_command`` among its private handlers.
+and the workbook. Who may use which command where is declared in ``handlers.command_table``; the router
+(``handlers.router``) checks it and the group's binding before it calls these handlers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import logging
 import secrets
-from functools import cache
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.access import reads_commune
-from handlers.reminders import language
+from handlers.commands import PRIVATE, Call
 from handlers.summaries import Summary, SummaryError, build_summary
 from handlers.summary_brief import reporting_status_text
 from handlers.summary_chart import chart_or_none
@@ -50,23 +47,11 @@ FIRST_YEAR = 2000
 log = logging.getLogger(__name__)
 
 
-@cache
-def words() -> dict[str, frozenset[str]]:
-    """The command and purpose words (data shipped with the code)."""
-    data = json.loads(Path(__file__).with_name("group_words.json").read_text(encoding="utf-8"))
-    return {key: frozenset(value) for key, value in data.items() if not key.startswith("_")}
-
-
-def command_of(text: str) -> tuple[str | None, str]:
-    """Split ``/cmd@bot arg`` into (the command's meaning, its argument); (None, text) otherwise."""
-    if not text.startswith("/"):
-        return None, text
-    head, _sep, rest = text[1:].partition(" ")
-    name = fold(head.split("@", 1)[0])
-    for meaning in ("bind", "summary", "excel", "make_code"):
-        if name in words()[meaning]:
-            return meaning, rest.strip()
-    return None, text
+# What an admin may type after /maketnoi (folded, spaces removed) to get one group's code only.
+PURPOSE_WORDS = {
+    "leaders": frozenset({"lanhdao", "leaders", "ld", "nhomlanhdao"}),
+    "hamlets": frozenset({"thon", "xom", "ban", "hamlets", "nhomthon"}),
+}
 
 
 def default_period(rules: CalendarRules, kind: str, now: dt.datetime) -> PeriodSpec:
@@ -75,11 +60,6 @@ def default_period(rules: CalendarRules, kind: str, now: dt.datetime) -> PeriodS
     current = period_of(kind, today)
     candidates = [previous(current), current]
     return min(candidates, key=lambda p: (abs((rules.hamlet_deadline(p) - today).days), p.starts_on))
-
-
-def _not_bound() -> Reply:
-    return Reply(_("This group is not connected to a commune yet. A commune admin creates a code with "
-                   "/maketnoi in a private chat with the bot, then types /ketnoi followed by the code here."))
 
 
 def _bound_text(purpose: str, commune: str) -> str:
@@ -181,57 +161,79 @@ async def _reporting_status(session: AsyncSession, commune: Unit, argument: str,
     return [Reply(reporting_status_text(summary))]
 
 
-async def _in_bound_group(session: AsyncSession, binding: GroupBinding, member: Member | None, meaning: str,
-                          argument: str, now: dt.datetime) -> list[Reply] | None:
-    """What a bound group gets, by the group's purpose and who is asking."""
-    if member is None:
-        # Someone not registered: no answer at all (a group's strangers learn nothing, not even the commune).
-        return None
-    if member.commune_id != binding.unit_id:
-        return [Reply(_("This group belongs to another commune: I answer here only its members."))]
-    commune = await session.get(Unit, binding.unit_id)
+def not_bound() -> Reply:
+    """What a group bound to no commune is told when asked for the commune's data."""
+    return Reply(_("This group is not connected to a commune yet. A commune admin creates a code with "
+                   "/maketnoi in a private chat with the bot, then types /ketnoi followed by the code here."))
+
+
+def other_commune() -> Reply:
+    """What a member of another commune is told in a bound group."""
+    return Reply(_("This group belongs to another commune: I answer here only its members."))
+
+
+def no_groups(transport: str) -> Reply:
+    """Why a group cannot be connected on a messenger whose bots cannot join groups (Zalo today)."""
+    return Reply(_("{messenger} bots cannot join groups yet, so no group can be connected here. Summaries and "
+                   "reminders will come to each leader privately, in a chat with the bot.").format(
+        messenger=transport.capitalize()))
+
+
+async def bind_command(call: Call) -> list[Reply] | None:
+    """``/ketnoi CODE`` in a group: bind the group to the code's commune, for the code's purpose."""
+    return await _bind(call.session, call.incoming, call.member, call.argument, call.now)
+
+
+async def summary_command(call: Call) -> list[Reply] | None:
+    """``/tonghop [period]``: the leaders' group and readers of the commune get the summary (privately with
+    the notes), the hamlets' group who has reported."""
+    if call.binding is None:
+        return await _private_summary(call.session, call.member, "summary", call.argument, call.now)
+    commune = await call.session.get(Unit, call.binding.unit_id)
     assert commune is not None
-    if binding.purpose != "leaders":
-        if meaning == "excel":
-            return [Reply(_("The hamlets' group gets no figures. The Excel file goes to the leaders' group, or "
-                            "to a leader who types /xuatexcel in a private chat with the bot."))]
-        return await _reporting_status(session, commune, argument, now)
-    if meaning == "excel" and not reads_commune(member):
-        return [Reply(_("Only the commune's leaders and the commune police can ask for the Excel file of "
-                        "every hamlet's figures."))]
-    return await _report(session, commune, argument, now, excel=meaning == "excel")
+    if call.binding.purpose != "leaders":
+        return await _reporting_status(call.session, commune, call.argument, call.now)
+    return await _report(call.session, commune, call.argument, call.now, excel=False)
 
 
-async def group_command(session: AsyncSession, incoming: Incoming, member: Member | None,
-                        now: dt.datetime) -> list[Reply] | None:
-    """Answer a command typed in a group chat; ``None`` for anything else (groups are not chatted with)."""
-    meaning, argument = command_of((incoming.text or "").strip())
-    if meaning is None or meaning == "make_code":
-        return None
-    if meaning == "bind":
-        return await _bind(session, incoming, member, argument, now)
-    binding = await session.scalar(select(GroupBinding).where(
-        GroupBinding.transport == incoming.transport, GroupBinding.chat_id == incoming.chat_id))
-    if binding is None:
-        # No commune, no data: anyone is told how to connect it.
-        return [_not_bound()]
-    with language(binding.language):
-        return await _in_bound_group(session, binding, member, meaning, argument, now)
+async def excel_command(call: Call) -> list[Reply] | None:
+    """``/xuatexcel [period]``: the workbook of every hamlet's figures (leaders' group, or privately)."""
+    if call.binding is None:
+        return await _private_summary(call.session, call.member, "excel", call.argument, call.now)
+    commune = await call.session.get(Unit, call.binding.unit_id)
+    assert commune is not None
+    return await _report(call.session, commune, call.argument, call.now, excel=True)
 
 
-async def make_code_command(session: AsyncSession, incoming: Incoming, member: Member | None,
-                            now: dt.datetime) -> list[Reply] | None:
-    """Private commands: ``/maketnoi [lanhdao|thon]`` (an admin gets one-time codes to connect groups),
-    ``/tonghop`` and ``/xuatexcel`` (a leader's, an admin's or the commune police's summary and workbook)."""
-    meaning, argument = command_of((incoming.text or "").strip())
-    if incoming.chat_type != "private" or meaning not in ("make_code", "summary", "excel"):
-        return None
-    if meaning != "make_code":
-        return await _private_summary(session, member, meaning, argument, now)
-    if member is None or member.role != "admin" or member.commune_id is None:
-        return [Reply(_("Only a commune admin can create codes to connect groups."))]
+def summary_refused(place: str, member: Member | None) -> str:
+    """Why ``/tonghop`` or ``/xuatexcel`` is not for this asker here."""
+    if place == "hamlets":
+        return _("The hamlets' group gets no figures. The Excel file goes to the leaders' group, or to a leader "
+                 "who types /xuatexcel in a private chat with the bot.")
+    if place == PRIVATE:
+        return _("Only the commune's leaders and the commune police get the commune's summary. Type /xem to see "
+                 "the report of {unit}.").format(unit=member.unit_name if member else "")
+    return _("Only the commune's leaders and the commune police can ask for the Excel file of every hamlet's "
+             "figures.")
+
+
+def make_code_refused(place: str, member: Member | None) -> str:
+    """Why ``/maketnoi`` is not for this asker."""
+    return _("Only a commune admin can create codes to connect groups.")
+
+
+def bind_refused(place: str, member: Member | None) -> str:
+    """Why ``/ketnoi`` is not for this asker."""
+    return _("Only an admin or a leader of the commune can connect a group.")
+
+
+async def make_code_command(call: Call) -> list[Reply] | None:
+    """``/maketnoi [lanhdao|thon]`` in a private chat: an admin gets one-time codes to connect groups."""
+    session, member, argument, now = call.session, call.member, call.argument, call.now
+    if member.role != "admin" or member.commune_id is None:
+        return [Reply(make_code_refused(PRIVATE, member))]
     wanted = fold(argument).replace(" ", "")
-    purposes = [p for p in ("leaders", "hamlets") if not wanted or wanted in words()[p]]
+    purposes = [p for p in ("leaders", "hamlets") if not wanted or wanted in PURPOSE_WORDS[p]]
     if not purposes:
         return [Reply(_("Write /maketnoi lanhdao for the leaders' group or /maketnoi thon for the hamlets' "
                         "group."))]
@@ -250,14 +252,12 @@ async def make_code_command(session: AsyncSession, incoming: Incoming, member: M
     return [Reply("\n".join(lines))]
 
 
-async def _private_summary(session: AsyncSession, member: Member | None, meaning: str, argument: str,
-                           now: dt.datetime) -> list[Reply] | None:
+async def _private_summary(session: AsyncSession, member: Member, meaning: str, argument: str,
+                           now: dt.datetime) -> list[Reply]:
     """``/tonghop`` or ``/xuatexcel`` in a private chat: the commune's, for those who read every hamlet."""
-    if member is None:
-        return None
     if not reads_commune(member):
-        return [Reply(_("Only the commune's leaders and the commune police get the commune's summary. Type "
-                        "/xem to see the report of {unit}.").format(unit=member.unit_name))]
+        # The table lets leaders and admins in; one of a province (no commune) has no commune to sum up.
+        return [Reply(summary_refused(PRIVATE, member))]
     assert member.commune_id is not None
     commune = await session.get(Unit, member.commune_id)
     assert commune is not None

@@ -1,24 +1,29 @@
-"""What the bot can do, in a few lines that fit a phone screen."""
+"""What the bot can do, in a few lines that fit a phone screen: the commands of the table the member
+may use (handlers/command_table.py), then what can be asked in plain words."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from handlers.commands import GROUP_PLACES, PRIVATE, Command, audience_of
 from locales.i18n import _
 from locales.messages import Reply
 from storage.people import Member
 
 
-def help_reply(member: Member | None) -> Reply:
-    """List the commands and example questions for this member."""
-    lines = [
-        _("I can help with:"),
-        _("• /baocao or “báo cáo”: file this month's report"),
-        _("• “báo cáo tháng 11”: file or correct another month"),
-        _("• /xem or “xem báo cáo”: see your latest report"),
-        _("• Questions about the plan, e.g. “đơn vị tôi được giao nhiệm vụ gì?”, "
-          "“chỉ tiêu năm nay là bao nhiêu?”, “khi nào nộp báo cáo quý?”"),
-        _("• /huy or “hủy”: stop what you are doing"),
-        _("• /lienket: use the bot from both Telegram and Zalo"),
-    ]
+def help_reply(member: Member | None, commands: Iterable[Command]) -> Reply:
+    """List the commands this member may use (every command when nobody is named), and example questions."""
+    audience = audience_of(member) if member is not None else None
+    lines = [_("I can help with:")]
+    for command in commands:
+        # The help is read in a private chat: a command that runs there is listed for whom it serves
+        # there (not for a reporter who may type /tonghop in the hamlets' group); a group's own command
+        # (/ketnoi) for whom it serves in a group.
+        places = (PRIVATE,) if command.runs_in(PRIVATE) else GROUP_PLACES
+        if audience is None or any(command.allows(audience, place) for place in places):
+            lines.extend(line() for line in command.help)
+    lines.append(_("• Questions about the plan, e.g. “đơn vị tôi được giao nhiệm vụ gì?”, "
+                   "“chỉ tiêu năm nay là bao nhiêu?”, “khi nào nộp báo cáo quý?”"))
     if member is not None and member.role in ("leader", "admin"):
         lines.append(_("• “xóm nào chưa báo cáo?”: hamlets that have not reported yet"))
     return Reply("\n".join(lines))

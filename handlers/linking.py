@@ -1,4 +1,6 @@
-"""One person on Telegram and Zalo: ``/lienket`` gives a code on one, the code links the other."""
+"""One person on Telegram and Zalo: ``/lienket`` gives a code on one, the code links the other.
+
+The command itself (its words, who may use it) is an entry of ``handlers.command_table``."""
 
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ from locales.messages import Incoming, Reply
 from storage.people import CodeProblem, Member, create_link_code, find_member, redeem_link_code
 
 LINK_CODE_MINUTES = 30
-LINK_COMMANDS = frozenset({"lienket", "link"})
 
 
 async def offer_link_code(session: AsyncSession, member: Member, now: dt.datetime) -> list[Reply]:

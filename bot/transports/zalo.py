@@ -33,6 +33,7 @@ from bot.transports.public_files import PublicFiles
 from bot.transports.zalo_api import DEFAULT_API_URL, ZaloApiError, ZaloBotApi, ZaloBotInfo
 from bot.transports.zalo_out import ZaloSender
 from bot.transports.zalo_updates import TRANSPORT, parse_update, secret_matches
+from handlers.keyed_lock import KeyedLock
 from locales.core_protocol import Handler
 from locales.profiles import declare_groups
 
@@ -59,22 +60,9 @@ class ZaloBot:
         self.api = api
         self.sender = sender
         self._slots = asyncio.Semaphore(concurrency)
-        self._chat_locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        # One chat's events one after another (replies never overtake); other chats side by side.
+        self._chat_locks: KeyedLock[str] = KeyedLock()
         self._tasks: set[asyncio.Task[None]] = set()
-
-    @contextlib.asynccontextmanager
-    async def _chat(self, chat_id: str) -> Any:
-        lock, users = self._chat_locks.get(chat_id, (asyncio.Lock(), 0))
-        self._chat_locks[chat_id] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._chat_locks[chat_id]
-            if users <= 1:
-                del self._chat_locks[chat_id]
-            else:
-                self._chat_locks[chat_id] = (lock, users - 1)
 
     async def process(self, update: Mapping[str, Any]) -> None:
         """Apply one Zalo event and send the replies (nothing for events that are no user message)."""
@@ -82,7 +70,7 @@ class ZaloBot:
         if incoming is None:
             log.info("ignored a Zalo event of kind %s", update.get("event_name"))
             return
-        async with self._chat(incoming.chat_id):
+        async with self._chat_locks.hold(incoming.chat_id):
             replies = await self.core.handle(incoming)
             for reply in replies:
                 try:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.command_table import COMMANDS
 from handlers.help import help_reply, not_understood
 from handlers.questions import answers
 from handlers.questions.entities import (
@@ -84,7 +85,7 @@ async def answer_parsed(session: AsyncSession, q: ParsedQuestion, asker: Asker, 
     if intent == "start_report":
         return Answer(intent, None, [])
     if intent == "help":
-        return Answer(intent, None, [help_reply(None)])
+        return Answer(intent, None, [help_reply(None, COMMANDS)])
     place = await asker_place(session, asker.unit_id)
     if intent == "unknown":
         # A bare unit name ("CA xã?") asks what that unit does; anything else is not understood.

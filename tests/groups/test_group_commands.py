@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handlers.dispatch import Core
-from handlers.group_commands import group_command, make_code_command
 from locales.messages import Incoming, Reply
 from storage.calendar import TZ
 from storage.db import session_factory
@@ -49,8 +48,7 @@ async def _setup(engine: AsyncEngine) -> tuple[Core, BuiltCommune, BuiltCommune]
     await _person(engine, ours.commune.id, "admin", "admin1")
     await _person(engine, theirs.commune.id, "admin", "admin2")
     await _person(engine, ours.commune.id, "leader", "leader1")
-    core = Core(sessions=session_factory(engine), clock=lambda: NOW, group_handler=group_command,
-                extra_handlers=[make_code_command])
+    core = Core(sessions=session_factory(engine), clock=lambda: NOW)
     return core, ours, theirs
 
 

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import handlers.summary_chart as summary_chart
 from handlers.dispatch import Core
-from handlers.group_commands import group_command, make_code_command
 from handlers.reminders import due_messages
 from handlers.report_status import report_question_handler
 from locales.messages import Incoming, Reply
@@ -45,8 +44,7 @@ async def _setup(engine: AsyncEngine, missing_hamlet: str = "Xóm 3") -> tuple[C
         await session.flush()
         session.add(Identity(person_id=person.id, transport="telegram", external_id="leader"))
         session.add(Membership(person_id=person.id, unit_id=built.commune.id, role="leader"))
-    core = Core(sessions=session_factory(engine), clock=lambda: NOW, group_handler=group_command,
-                extra_handlers=[make_code_command, report_question_handler])
+    core = Core(sessions=session_factory(engine), clock=lambda: NOW, extra_handlers=[report_question_handler])
     return core, built
 
 

@@ -1,0 +1,61 @@
+"""Every command, declared once: its words, who may use it where, its help lines and its handler.
+
+The router (handlers/router.py) finds commands here, checks who may use them where and calls them;
+``/help`` lists the lines of the commands the member may use; the access-matrix test reads the same
+entries. Adding a command is one entry here, its handler, and its strings in the catalogs.
+Words are folded (see handlers/commands.py): "/báocáo" and "/BAOCAO" are the word ``baocao``.
+"""
+
+from __future__ import annotations
+
+from conversations.engine import Outcome
+from handlers import group_commands as group
+from handlers import private_commands as private
+from handlers.commands import COMMUNE_READERS, EVERYONE, PRIVATE, Call, Command, CommandTable
+from handlers.help import help_reply
+from locales.i18n import _
+from locales.messages import Reply
+from storage.people import Member
+
+START_REPORT_BUTTON = "report:start"  # the reminders' "Start the report" button (handlers/reminders.py)
+REPORTERS = frozenset({"reporter", "officer", "police"})
+LEADS = frozenset({"leader", "admin"})
+
+
+async def _help(call: Call) -> list[Reply] | Outcome | None:
+    """``/help``: what this member can do."""
+    return [help_reply(call.member, COMMANDS)]
+
+
+def _report_refused(place: str, member: Member | None) -> str:
+    return _("Only the reporter of a hamlet or an agency can file a report.")
+
+
+COMMANDS = CommandTable([
+    Command("report", words=("baocao", "report"), access={PRIVATE: REPORTERS}, handler=private.report,
+            buttons=(START_REPORT_BUTTON,), refusal=_report_refused,
+            help=(lambda: _("• /baocao or “báo cáo”: file this month's report"),
+                  lambda: _("• “báo cáo tháng 11”: file or correct another month"))),
+    Command("view", words=("xem", "view"), access={PRIVATE: EVERYONE}, handler=private.view, figures=True,
+            help=(lambda: _("• /xem or “xem báo cáo”: see your latest report"),)),
+    Command("cancel", words=("huy", "cancel"), access={PRIVATE: EVERYONE}, handler=private.cancel,
+            help=(lambda: _("• /huy or “hủy”: stop what you are doing"),)),
+    Command("link", words=("lienket", "link"), access={PRIVATE: EVERYONE}, handler=private.link,
+            help=(lambda: _("• /lienket: use the bot from both Telegram and Zalo"),)),
+    Command("summary", words=("tonghop", "summary"),
+            access={PRIVATE: COMMUNE_READERS, "leaders": EVERYONE, "hamlets": EVERYONE},
+            handler=group.summary_command, refusal=group.summary_refused, figures=True,
+            help=(lambda: _("• /tonghop or “/tonghop 11/2026”: the commune's summary of a period"),)),
+    Command("excel", words=("xuatexcel", "excel"), access={PRIVATE: COMMUNE_READERS, "leaders": COMMUNE_READERS},
+            handler=group.excel_command, refusal=group.summary_refused, figures=True,
+            help=(lambda: _("• /xuatexcel: an Excel file of every hamlet's figures"),)),
+    Command("make_code", words=("maketnoi", "bindcode"), access={PRIVATE: frozenset({"admin"})},
+            handler=group.make_code_command, refusal=group.make_code_refused,
+            help=(lambda: _("• /maketnoi: codes to connect the leaders' and the hamlets' group chats"),)),
+    # Runs in a group bound to nothing, and rebinds a bound one: the group's commune is not asked.
+    Command("bind", words=("ketnoi", "connect"), access={"unbound": LEADS, "leaders": LEADS, "hamlets": LEADS},
+            handler=group.bind_command, refusal=group.bind_refused, needs_groups=True,
+            help=(lambda: _("• /ketnoi CODE, typed in a group chat: connect the group to the commune"),)),
+    Command("start", words=("start",), access={PRIVATE: EVERYONE}, handler=private.start),
+    Command("help", words=("help", "giup"), access={PRIVATE: EVERYONE}, handler=_help),
+])

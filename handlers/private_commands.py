@@ -1,0 +1,65 @@
+"""The commands of a private chat that every member has: start, link, cancel, report, view.
+
+Each takes a ``Call`` (handlers/commands.py) and is declared, with its words and who may use it, in
+``handlers.command_table``. ``/help`` lives beside the table (it lists the table).
+"""
+
+from __future__ import annotations
+
+from conversations.engine import Context, Outcome
+from handlers.access import may_report
+from handlers.commands import Call
+from handlers.linking import link_account, offer_link_code
+from handlers.registration import register
+from handlers.report_view import view_report
+from locales.i18n import _
+from locales.messages import Reply
+from storage.units import find_units
+
+
+def context_of(call: Call) -> Context:
+    """What a dialog step may read, for this call."""
+    return Context(session=call.session, member=call.member, now=call.now, timezone=call.timezone,
+                   cache=call.cache)
+
+
+async def start(call: Call) -> list[Reply] | Outcome | None:
+    """``/start CODE`` from someone registered: a new invite (another unit, another role); bare: the help."""
+    if not call.argument:
+        return None
+    call.cache.forget_member(call.incoming.transport, call.incoming.user_id)
+    return await register(call.session, call.incoming, call.argument, call.now)
+
+
+async def link(call: Call) -> list[Reply] | Outcome | None:
+    """``/lienket``: a code for the other messenger; ``/lienket CODE``: this account joins the code's person."""
+    if not call.argument:
+        return await offer_link_code(call.session, call.member, call.now)
+    linked = await link_account(call.session, call.incoming, call.argument, call.now)
+    return linked or [Reply(_("The code {code} is not correct. Please check it and send it again.").format(
+        code=call.argument))]
+
+
+async def cancel(call: Call) -> list[Reply] | Outcome | None:
+    """``/huy``: end whatever dialog is under way, saving nothing."""
+    return Outcome([Reply(_("Cancelled. Nothing was saved.") if call.state else _("Nothing to cancel."))], None)
+
+
+async def report(call: Call) -> list[Reply] | Outcome | None:
+    """``/baocao [month or unit]``: start the report dialog."""
+    return await start_report(call)
+
+
+async def start_report(call: Call) -> Outcome:
+    """Start the report dialog for ``call.argument`` (a month, a unit's name, or nothing)."""
+    if call.argument:
+        matches = await find_units(call.session, call.argument, kinds=("hamlet", "agency"))
+        if matches and all(not may_report(call.member, unit.id) for unit in matches):
+            return Outcome([Reply(_("You can only file the report of {unit}.").format(unit=call.member.unit_name))],
+                           None)
+    return await call.dialogs["report"].start(context_of(call), call.argument)
+
+
+async def view(call: Call) -> list[Reply] | Outcome | None:
+    """``/xem [unit]``: the latest report of one's unit (a leader's: the commune's, or a named unit's)."""
+    return await view_report(call.session, call.member, call.argument, call.timezone, call.now)
