@@ -69,9 +69,9 @@ def _first(periods: Iterable[AskedPeriod], skip_before_now: bool = False) -> Per
     return next((p.spec for p in periods if not (skip_before_now and p.before_now)), None)
 
 
-def _asks_yes_no(text: str) -> bool:
-    """"… báo cáo tháng này chưa?": a report verb, and the question closes with "chưa"."""
-    words = text.split()
+def _asks_yes_no(text: str, words: list[str]) -> bool:
+    """"… báo cáo tháng này chưa?": a report verb, and the question (``text``, split into ``words``) closes
+    with "chưa"."""
     if len(words) < 2 or not has(text, "report_verb"):
         return False
     return any(" ".join(words[-n:]) in report_words()["question_end"] for n in (1, 2)) and words[0] != "chua"
@@ -80,7 +80,8 @@ def _asks_yes_no(text: str) -> bool:
 def read_question(text: str, today: dt.date) -> ReportQuestion | None:
     """Read a question about reports; ``None`` when the text is something else."""
     norm = normalise(text)
-    if not norm or len(norm.split()) > MAX_WORDS or not has(norm, "any") or has(norm, "exclude"):
+    words = norm.split()
+    if not norm or len(words) > MAX_WORDS or not has(norm, "any") or has(norm, "exclude"):
         return None
     view = _VIEW.match(norm)
     if view:
@@ -95,6 +96,6 @@ def read_question(text: str, today: dt.date) -> ReportQuestion | None:
         return ReportQuestion("late", _first(periods))
     if has(norm, "missing") and has(norm, "which"):
         return ReportQuestion("missing", _first(periods))
-    if has(norm, "status") or _asks_yes_no(norm):
+    if has(norm, "status") or _asks_yes_no(norm, words):
         return ReportQuestion("status", _first(periods))
     return None
