@@ -37,7 +37,10 @@ COMMANDS = CommandTable([
             help=(lambda: _("• /baocao or “báo cáo”: file this month's report"),
                   lambda: _("• “báo cáo tháng 11”: file or correct another month"))),
     Command("view", words=("xem", "view"), access={PRIVATE: EVERYONE}, handler=private.view, figures=True,
-            help=(lambda: _("• /xem or “xem báo cáo”: see your latest report"),)),
+            # Beside /xem, the other way to learn something: asking in plain words.
+            help=(lambda: _("• /xem or “xem báo cáo”: see your latest report"),
+                  lambda: _("• Questions about the plan, e.g. “đơn vị tôi được giao nhiệm vụ gì?”, "
+                            "“chỉ tiêu năm nay là bao nhiêu?”, “khi nào nộp báo cáo quý?”"))),
     Command("cancel", words=("huy", "cancel"), access={PRIVATE: EVERYONE}, handler=private.cancel,
             help=(lambda: _("• /huy or “hủy”: stop what you are doing"),)),
     Command("link", words=("lienket", "link"), access={PRIVATE: EVERYONE}, handler=private.link,

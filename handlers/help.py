@@ -1,5 +1,5 @@
-"""What the bot can do, in a few lines that fit a phone screen: the commands of the table the member
-may use (handlers/command_table.py), then what can be asked in plain words."""
+"""What the bot can do, in a few lines that fit a phone screen: the help lines of the commands the member
+may use (handlers/command_table.py, in its order), then what a leader can ask in plain words."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from storage.people import Member
 
 
 def help_reply(member: Member | None, commands: Iterable[Command]) -> Reply:
-    """List the commands this member may use (every command when nobody is named), and example questions."""
+    """List the commands this member may use (every command when nobody is named)."""
     audience = audience_of(member) if member is not None else None
     lines = [_("I can help with:")]
     for command in commands:
@@ -22,8 +22,6 @@ def help_reply(member: Member | None, commands: Iterable[Command]) -> Reply:
         places = (PRIVATE,) if command.runs_in(PRIVATE) else GROUP_PLACES
         if audience is None or any(command.allows(audience, place) for place in places):
             lines.extend(line() for line in command.help)
-    lines.append(_("• Questions about the plan, e.g. “đơn vị tôi được giao nhiệm vụ gì?”, "
-                   "“chỉ tiêu năm nay là bao nhiêu?”, “khi nào nộp báo cáo quý?”"))
     if member is not None and member.role in ("leader", "admin"):
         lines.append(_("• “xóm nào chưa báo cáo?”: hamlets that have not reported yet"))
     return Reply("\n".join(lines))
