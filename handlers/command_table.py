@@ -13,11 +13,11 @@ from handlers import group_commands as group
 from handlers import private_commands as private
 from handlers.commands import COMMUNE_READERS, EVERYONE, PRIVATE, Call, Command, CommandTable
 from handlers.help import help_reply
+from handlers.reminders import START_REPORT_BUTTON  # a reminder's "Start the report" button means /baocao
 from locales.i18n import _
 from locales.messages import Reply
 from storage.people import Member
 
-START_REPORT_BUTTON = "report:start"  # the reminders' "Start the report" button (handlers/reminders.py)
 REPORTERS = frozenset({"reporter", "officer", "police"})
 LEADS = frozenset({"leader", "admin"})
 

@@ -165,3 +165,14 @@ async def test_the_keyed_lock_serialises_one_key_and_forgets_it() -> None:
     with pytest.raises(asyncio.CancelledError):
         await waiter
     assert len(locks) == 0
+
+
+async def test_the_reminders_button_is_the_report_command(engine: AsyncEngine) -> None:
+    clock = Clock()
+    sessions, summary = await demo(engine, clock)
+    core = Core(sessions=sessions, clock=clock)
+    reporter, leader = User(core, "r-2"), User(core, "l-2")
+    await reporter.say(f"/start {summary.hamlets[0].invite_code}")
+    await leader.say(f"/start {summary.leader_code}")
+    assert "Báo cáo tháng 11/2026" in texts(await reporter.press("report:start"))
+    assert "Chỉ người báo cáo" in texts(await leader.press("report:start"))
