@@ -26,15 +26,13 @@ from handlers.summaries import build_summary
 from handlers.summary_chart import chart_or_none
 from handlers.summary_render import summary_text
 from locales.i18n import _, current_language, fmt_date, fmt_number, ngettext, set_language
-from locales.profiles import profile_of
+from locales.profiles import profile_of, push_transports
 from storage.calendar import CalendarRules, calendar_for, local
 from storage.models import GroupBinding, Identity, Membership, OutboxMessage, Period, Person, Report, Unit
 from storage.periods import PeriodSpec, following, period_label, period_of, previous
 from storage.reporting_scope import area_hamlets, filed_reports, hamlet_set
 
 START_REPORT_BUTTON = "report:start"
-# Transports that can push a message to a person (the console cannot: nobody is listening).
-PUSH_TRANSPORTS = ("telegram", "zalo")
 LEADER_ROLES = ("leader", "admin")
 
 
@@ -143,7 +141,7 @@ async def _reporters(session: AsyncSession, hamlet_ids: list[int]) -> list[tuple
         .join(Person, Person.id == Membership.person_id)
         .join(Identity, Identity.person_id == Person.id)
         .where(Membership.unit_id.in_(hamlet_ids), Membership.role == "reporter",
-               Identity.transport.in_(PUSH_TRANSPORTS))
+               Identity.transport.in_(push_transports()))
         .order_by(Membership.unit_id, Identity.id)
     )
     return [(unit_id, person, identity) for unit_id, person, identity in (await session.execute(query)).all()]
@@ -167,7 +165,7 @@ async def _summary_targets(session: AsyncSession, commune_id: int) -> list[_Targ
     grouped = {b.transport for b in bindings}
     # A transport that cannot post to a group (an ordinary Zalo bot: getMe says can_join_groups false)
     # and has no leaders' group here: its summaries go to each leader privately.
-    without = [t for t in PUSH_TRANSPORTS if not profile_of(t).groups and t not in grouped]
+    without = [t for t in push_transports() if not profile_of(t).groups and t not in grouped]
     if without:
         query = (
             select(Person, Identity)

@@ -23,6 +23,7 @@ class TransportProfile:
     pictures: Literal["upload", "url"]  # how a picture reaches the chat
     groups: bool  # the bot can be in a group chat and post there
     deep_links: bool  # "t.me/bot?start=CODE" links that open the bot with a code
+    pushes: bool = True  # the bot can message someone unprompted (reminders); the console cannot
 
 
 PROFILES: dict[str, TransportProfile] = {
@@ -36,7 +37,7 @@ PROFILES: dict[str, TransportProfile] = {
     ),
     "console": TransportProfile(
         "console", text_limit=4096, caption_limit=4096, buttons=True, documents=True, pictures="upload",
-        groups=True, deep_links=False,
+        groups=True, deep_links=False, pushes=False,  # nobody is listening between two typed lines
     ),
 }
 _overrides: dict[str, TransportProfile] = {}
@@ -45,6 +46,11 @@ _overrides: dict[str, TransportProfile] = {}
 def profile_of(transport: str) -> TransportProfile:
     """The profile of ``transport`` (an unknown one is treated as the poorest: Zalo's)."""
     return _overrides.get(transport) or PROFILES.get(transport) or replace(PROFILES["zalo"], name=transport)
+
+
+def push_transports() -> tuple[str, ...]:
+    """The transports that can push a message to a person (reminders, private summaries)."""
+    return tuple(name for name in PROFILES if profile_of(name).pushes)
 
 
 def declare_groups(transport: str, can_join: bool) -> None:
