@@ -1,4 +1,4 @@
-"""Answers to each intent, from the plans in memory and, for report status, the reports tables."""
+"""The replies the answerers (``answerers.py``) build from the plans in memory and the reports tables."""
 
 from __future__ import annotations
 

@@ -1,21 +1,14 @@
-"""Which of the eight things the user is asking: rules of phrasings tried in order (``phrases.json``)."""
+"""Which thing the user is asking: rules of phrasings tried in order (``phrases.json``).
+
+Each rule names an intent; the intent table (``answerers.py``) declares the answerer of each, and of
+"unknown", which a question is when no rule fires.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from handlers.questions.matching import has_any, normalize, phrases
-
-INTENTS = (
-    "assigned_tasks",
-    "targets",
-    "deadline",
-    "project_info",
-    "report_status",
-    "start_report",
-    "help",
-    "unknown",
-)
 
 
 def detect_intent(text: str) -> str:

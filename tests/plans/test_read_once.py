@@ -17,7 +17,18 @@ import pytest
 
 import handlers.questions as package
 from bot.cli_plans import plan_in_memory
-from handlers.questions import answers, entities, intents, knowledge, matching, parsed, unit_replies
+from handlers.questions import (
+    answerers,
+    answers,
+    assigned,
+    entities,
+    intents,
+    knowledge,
+    matching,
+    parsed,
+    table,
+    unit_replies,
+)
 from handlers.questions.matching import normalize
 from handlers.questions.parsed import read_question
 from locales.vietnamese import fold
@@ -26,7 +37,7 @@ from tests.conftest import shared_dir
 
 DEV = Path(__file__).with_name("questions_dev.jsonl")
 TODAY = dt.date(2026, 3, 10)
-_MODULES = (package, answers, entities, intents, knowledge, matching, parsed, unit_replies)
+_MODULES = (package, answerers, answers, assigned, entities, intents, knowledge, matching, parsed, table, unit_replies)
 _READERS = ("fold", "normalize", "normalize_folded")
 
 
