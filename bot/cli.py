@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import importlib
 import sys
+import uuid
 from collections.abc import Sequence
 
 from bot.app import App, build_app, setup_logging
@@ -52,16 +53,24 @@ async def _console_user(app: App, unit_name: str, role: str) -> tuple[str, str] 
         return user_id, unit.name
 
 
-async def _chat(settings: Settings, unit_name: str, role: str, jsonl: bool) -> int:
+async def _chat(settings: Settings, unit_name: str | None, role: str, jsonl: bool) -> int:
     async with build_app(settings) as app:
-        await app.load_demo_if_empty()
-        found = await _console_user(app, unit_name, role)
-        if isinstance(found, str):
-            print(found, file=sys.stderr)
-            return 2
-        user_id, name = found
-        greeting = _("Chatting as the {role} of {unit}. Type “báo cáo” to start, /quit to leave.").format(
-            role=role_name(role), unit=name)
+        loaded = await app.load_demo_if_empty()
+        if unit_name is None:
+            if loaded is not None and not jsonl:
+                _print_demo(loaded)  # a fresh database: the codes to register with are only shown here
+            # A person nobody has seen: each run is someone new, who registers with an invite code.
+            user_id = f"new-{uuid.uuid4().hex[:12]}"
+            greeting = _("Chatting as a new, unregistered person. Send an invite code from “baocao demo” "
+                         "(/start CODE) to register, /quit to leave.")
+        else:
+            found = await _console_user(app, unit_name, role)
+            if isinstance(found, str):
+                print(found, file=sys.stderr)
+                return 2
+            user_id, name = found
+            greeting = _("Chatting as the {role} of {unit}. Type “báo cáo” to start, /quit to leave.").format(
+                role=role_name(role), unit=name)
         await run_console(app.core, user_id, jsonl, greeting=greeting)
     return 0
 
@@ -85,8 +94,10 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="baocao", description=_("Drug-prevention reporting bot"))
     sub = top.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help=_("create the database, load the demo commune, print invite codes"))
-    chat = sub.add_parser("chat", help=_("chat in the terminal as the reporter of a unit"))
-    chat.add_argument("--as", dest="unit", required=True, help=_("unit name (fuzzy-matched)"))
+    chat = sub.add_parser("chat", help=_("chat in the terminal as a member of a unit, or as a new person"))
+    who = chat.add_mutually_exclusive_group(required=True)
+    who.add_argument("--as", dest="unit", help=_("unit name (fuzzy-matched)"))
+    who.add_argument("--new", action="store_true", help=_("a new, unregistered person (register with an invite code)"))
     chat.add_argument("--role", default="reporter", choices=("reporter", "officer", "leader", "admin"))
     chat.add_argument("--jsonl", action="store_true", help=_("one JSON line in, one JSON line out"))
     run = sub.add_parser("run", help=_("run on Telegram (BOT_TOKEN) or Zalo"))

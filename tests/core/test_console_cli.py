@@ -72,3 +72,14 @@ def test_the_console_greets_in_vietnamese_without_english_role_names(tmp_path: P
                             capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=True)
     assert "vai trò người báo cáo của Bản Khe Ló" in result.stdout
     assert "reporter" not in result.stdout
+
+
+def test_a_new_person_registers_in_the_console_with_a_code_it_printed(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'baocao.db'}", "BAOCAO_CLOCK": MID_MONTH}
+    first = subprocess.run([sys.executable, "-m", "bot", "chat", "--new"], input="báo cáo\n/quit\n",
+                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=True)
+    assert "người mới, chưa đăng ký" in first.stdout and "chưa đăng ký. Vui lòng gửi mã mời" in first.stdout
+    code = next(line.split()[-1] for line in first.stdout.splitlines() if "Bản Khe Ló" in line)
+    outputs = subprocess.run([sys.executable, "-m", "bot", "chat", "--new", "--jsonl"], input=f"/start {code}\n",
+                             capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=True)
+    assert "Đăng ký thành công: đồng chí là người báo cáo của Bản Khe Ló" in outputs.stdout

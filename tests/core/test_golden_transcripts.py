@@ -3,7 +3,8 @@ data in ``tests/golden`` (see ``tests/golden/transcripts.py`` for the format), w
 
 When behaviour changes on purpose, rewrite them with ``UPDATE_GOLDEN=1 pytest tests/core`` and read
 the diff before committing. The same scripts run end to end in ``tests/e2e/test_golden_e2e.py``
-(aiogram, python-telegram-bot) and ``tests/zalo/test_zalo_golden_e2e.py`` (Zalo).
+(aiogram, python-telegram-bot) and ``tests/zalo/test_zalo_golden_e2e.py`` (Zalo), and those of one person in a
+private chat through the console in ``tests/core/test_golden_console.py``.
 """
 
 from __future__ import annotations

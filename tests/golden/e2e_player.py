@@ -208,7 +208,8 @@ class Player:
             await asyncio.sleep(0.03)
         self.read[chat] = self.read.get(chat, 0) + len(fresh)
         self.history.setdefault(chat, []).extend(fresh)
-        assert got == expected, f"{where}: the bot's messages differ from the recorded replies\n{_diff(expected, got)}"
+        assert got == expected, (f"{where}: the bot's messages differ from the recorded replies\n"
+                                 f"{difference(expected, got)}")
         return fresh
 
     @staticmethod
@@ -224,7 +225,7 @@ class Player:
             assert not extra, f"unexpected messages in {chat}: {[m.text for m in extra]}"
 
 
-def _diff(expected: Seen, got: Seen) -> str:
+def difference(expected: Seen, got: Seen) -> str:
     """A readable difference of two chats' views (texts line by line, then buttons and attachments)."""
     lines = difflib.unified_diff(expected.text.split(". "), got.text.split(". "), "recorded", "bot", lineterm="")
     return "\n".join([*lines, f"buttons: {expected.buttons} / {got.buttons}",
