@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String
@@ -28,6 +29,13 @@ class Unit(Base):
     folded_name: Mapped[str] = mapped_column(String(300), index=True)
     # Settings of a commune (calendar, deadlines…) as versioned JSON; empty means domain defaults.
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The code of a province or commune in the official list (vietnam-provinces, 2025): what ties the
+    # unit to the state's list whatever spelling people use. None for hamlets, agencies and old data.
+    official_code: Mapped[str | None] = mapped_column(String(10), index=True, default=None)
+    # Resident population (from the hamlet sheet): the rates of Quyết định 28/2025 are shares of it.
+    population: Mapped[int | None] = mapped_column(default=None)
+    # When the unit stopped being used (merged, dissolved); its reports stay. None while in use.
+    retired_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
     @property
     def is_area(self) -> bool:
