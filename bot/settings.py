@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from storage.clock import parse_moment
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///baocao.db"
+DEFAULT_BOT_USERNAME = "baocao_bot"
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,8 @@ class Settings:
 
     database_url: str = DEFAULT_DATABASE_URL
     bot_token: str | None = None
+    # The Telegram bot's username (without "@"): the deep links and QR codes of invite cards point to it.
+    telegram_bot_username: str = DEFAULT_BOT_USERNAME
     bot_api_url: str | None = None
     bot_api_timeout: float | None = None  # seconds per Bot API request; None: the framework's default
     webhook_url: str | None = None
@@ -48,6 +51,7 @@ class Settings:
         return cls(
             database_url=opt("DATABASE_URL") or DEFAULT_DATABASE_URL,
             bot_token=opt("BOT_TOKEN"),
+            telegram_bot_username=(opt("TELEGRAM_BOT_USERNAME") or DEFAULT_BOT_USERNAME).lstrip("@"),
             bot_api_url=opt("BOT_API_URL"),
             bot_api_timeout=float(opt("BOT_API_TIMEOUT") or 0) or None,
             webhook_url=opt("WEBHOOK_URL"),

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locales.vietnamese import fold
+from storage.invites import open_or_new_invite
 from storage.migrate import DEMO_LOCK, hold_lock
-from storage.models import Indicator, IndicatorSet, Invite, Unit
-from storage.people import create_invite
+from storage.models import Indicator, IndicatorSet, Unit
 from storage.periods import PeriodSpec, period_of, previous
 from storage.plans import parse_plan, save_plan
 from storage.reports import save_report
@@ -24,7 +24,6 @@ DATA = Path(__file__).with_name("demo_commune.json")
 # The demo commune's own plan (written for the demo, built like the seeds): questions have answers.
 PLAN = Path(__file__).with_name("demo_plan.md")
 PAST_MONTHS = 6
-INVITE_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -95,13 +94,7 @@ def _plausible_values(rng: random.Random, base: dict[str, int], codes: list[str]
 
 
 async def _fresh_code(session: AsyncSession, unit: Unit, role: str, now: dt.datetime) -> str:
-    unused = (await session.execute(
-        select(Invite).where(Invite.unit_id == unit.id, Invite.role == role, Invite.used_at.is_(None),
-                             Invite.expires_at > now)
-    )).scalars().first()
-    if unused is not None:
-        return unused.code
-    return (await create_invite(session, unit.id, role, now, dt.timedelta(days=INVITE_DAYS))).code
+    return (await open_or_new_invite(session, unit.id, role, now)).code
 
 
 async def load_demo(session: AsyncSession, now: dt.datetime, today: dt.date) -> DemoSummary:
