@@ -99,11 +99,11 @@ def _is_police(unit: Unit) -> bool:
 
 async def card_holders(session: AsyncSession, commune: Unit) -> list[tuple[Unit, str]]:
     """Each (unit, role) that gets a card: the hamlets' reporters, then the commune's leader, officer, admin."""
-    children = list((await session.execute(
-        select(Unit).where(Unit.parent_id == commune.id, Unit.kind.in_(("hamlet", "agency"))).order_by(Unit.id)
-    )).scalars())
     # A retired hamlet (merged, dissolved) keeps its reports but registers nobody new.
-    in_use = [u for u in children if getattr(u, "retired_at", None) is None]
+    in_use = list((await session.execute(
+        select(Unit).where(Unit.parent_id == commune.id, Unit.kind.in_(("hamlet", "agency")),
+                           Unit.retired_at.is_(None)).order_by(Unit.id)
+    )).scalars())
     holders = [(u, "reporter") for u in in_use if u.kind == "hamlet"]
     holders.append((commune, "leader"))
     police = next((u for u in in_use if u.kind == "agency" and _is_police(u)), None)

@@ -14,6 +14,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from PIL import Image
 from pypdf import PdfReader
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import cli
@@ -21,6 +22,7 @@ from bot.cli_invites import run_invites
 from bot.settings import Settings
 from handlers.dispatch import Core
 from storage.demo import demo_data
+from storage.models import Unit
 from tests.core.chat import Clock, User, demo, texts
 
 BOT = "nakhuong_test_bot"
@@ -42,8 +44,9 @@ def cards_of(out: str) -> list[dict[str, str]]:
     return [json.loads(line) for line in out.splitlines()]
 
 
-def decoded(image: Image.Image) -> list[str]:
+def decoded(image: Image.Image | None) -> list[str]:
     """The texts of the QR codes zxing-cpp finds in ``image``."""
+    assert image is not None
     return [found.text for found in zxingcpp.read_barcodes(image)]
 
 
@@ -135,6 +138,21 @@ async def test_an_unknown_commune_is_an_error_with_suggestions(
     status, out, err = await invites(engine, capsys, "--commune", "Na Khuon Thuong", "--json")
     assert status == 1 and out == ""
     assert "Không tìm thấy xã “Na Khuon Thuong”" in err and "Xã Nà Khuông" in err
+
+
+async def test_a_retired_hamlet_gets_no_card(engine: AsyncEngine, capsys: pytest.CaptureFixture[str]) -> None:
+    clock = Clock()
+    sessions, _summary = await demo(engine, clock)
+    async with sessions() as session, session.begin():
+        await session.execute(update(Unit).where(Unit.name == "Xóm Chợ").values(retired_at=clock()))
+    _status, out, _err = await invites(engine, capsys, "--commune", "na khuong", "--json")
+    units = [card["unit"] for card in cards_of(out)]
+    assert "Xóm Chợ" not in units and len(units) == len(demo_data()["hamlets"]) - 1 + 3
+
+
+def test_the_bot_username_of_the_links_comes_from_the_environment() -> None:
+    assert Settings.from_env({"TELEGRAM_BOT_USERNAME": "@xa_quy_hop_bot"}).telegram_bot_username == "xa_quy_hop_bot"
+    assert Settings.from_env({}).telegram_bot_username == "baocao_bot"
 
 
 def test_the_command_line_exits_1_on_an_unknown_commune(
