@@ -143,6 +143,11 @@ def _read_csv(path: Path) -> list[list[_Cell]]:
     return [[_Cell(value) for value in row] for row in csv.reader(io.StringIO(text), dialect)]
 
 
+def _encoding_lost() -> str:
+    return _("“{text}” has letters that could not be read (“?”): the file was saved in an encoding without "
+             "Vietnamese letters. Save it again in Excel as “CSV UTF-8” or as .xlsx.")
+
+
 def _header_kind(text: str) -> str | None:
     words = " " + _NOT_WORD.sub(" ", fold(text)).strip() + " "
     for column, aliases in vocabulary()["headers"].items():
@@ -199,9 +204,7 @@ def _text(cell: _Cell, row: int, label: str, errors: list[SheetError], limit: in
             "The cell holds a line break or an invisible control character: retype the name on one line.")))
         return ""
     if "\ufffd" in raw or "?" in raw:
-        errors.append(SheetError(row, label, _(
-            "“{text}” has letters that could not be read (“?”): the file was saved in an encoding without "
-            "Vietnamese letters. Save it again in Excel as “CSV UTF-8” or as .xlsx.").format(text=raw[:40])))
+        errors.append(SheetError(row, label, _encoding_lost().format(text=raw[:40])))
         return ""
     text = _SPACES.sub(" ", nfc(raw))
     if len(text) > limit:
@@ -303,6 +306,10 @@ def check_cells(cells: list[list[_Cell]], merged: list[tuple[int, int, int, str]
             "The sheet is empty: fill in one row per hamlet (start from “baocao units template”)."))])
     header = _find_header(cells)
     if isinstance(header, SheetError):
+        unreadable = next((c.text for r in cells[:HEADER_ROWS] for c in r if "?" in c.text or "\ufffd" in c.text),
+                          None)
+        if unreadable is not None:  # "T?nh": the header is there, in an encoding that lost its letters
+            header = SheetError(None, None, _encoding_lost().format(text=unreadable[:40]))
         return Sheet([], {}, [header])
     header_index, positions, labels = header
     errors: list[SheetError] = []
