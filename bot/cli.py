@@ -19,7 +19,7 @@ from storage.people import ensure_member
 from storage.units import find_units
 
 # Modules that add their own sub-commands with ``register(subparsers)``.
-COMMAND_MODULES: list[str] = ["bot.cli_plans", "bot.cli_groups", "bot.cli_invites"]
+COMMAND_MODULES: list[str] = ["bot.cli_plans", "bot.cli_groups", "bot.cli_invites", "bot.cli_units"]
 
 
 def _print_demo(summary: DemoSummary) -> None:
