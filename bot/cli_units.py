@@ -86,7 +86,7 @@ def preview_text(result: ImportResult, dry_run: bool) -> str:
     lines = [_("{provinces} province(s), {communes} commune(s), {hamlets} hamlet(s) in the sheet.").format(
         provinces=result.provinces, communes=result.communes, hamlets=result.hamlets)]
     for name in result.new_communes:
-        lines.append(_("New commune: {name} (with the default monthly hamlet report).").format(name=name))
+        lines.append(_("New commune or ward: {name} (with the default monthly hamlet report).").format(name=name))
     lines.append(_("New hamlets: {created}; changed: {updated}; unchanged: {unchanged}.").format(
         created=len(result.created), updated=len(result.updated), unchanged=result.unchanged))
     if result.to_retire:
