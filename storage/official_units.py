@@ -110,21 +110,33 @@ def commune_key(text: str) -> tuple[str, str | None]:
     return key, _PREFIX_KIND.get(prefix or "")
 
 
+def _official(item: Province) -> OfficialProvince:
+    return OfficialProvince(int(item.code), item.name, item.division_type == VietNamDivisionType.THANH_PHO_TRUNG_UONG)
+
+
 @cache
 def provinces() -> dict[str, OfficialProvince]:
     """Every official province by its key."""
     found: dict[str, OfficialProvince] = {}
     for item in Province.iter_all():
-        province = OfficialProvince(int(item.code), item.name,
-                                    item.division_type == VietNamDivisionType.THANH_PHO_TRUNG_UONG)
-        found[province_key(item.name)] = province
+        found[province_key(item.name)] = _official(item)
+    return found
+
+
+@cache
+def _province_names() -> dict[str, OfficialProvince]:
+    """The official provinces by key, and by the other names people use ("TP.HCM", "Thừa Thiên Huế")."""
+    found = dict(provinces())
+    by_name = {p.name: p for p in found.values()}
+    for alias, name in vocabulary()["province_aliases"].items():
+        found.setdefault(province_key(alias), by_name[name])
     return found
 
 
 @cache
 def _former_provinces() -> dict[str, OfficialProvince]:
-    by_name = {p.name: p for p in provinces().values()}
-    return {province_key(old): by_name[new] for old, new in vocabulary()["former_provinces"].items()}
+    by_name = {p.name: p for p in Province.iter_all()}
+    return {province_key(old): _official(by_name[new]) for old, new in vocabulary()["former_provinces"].items()}
 
 
 @cache
@@ -158,14 +170,15 @@ def _suggest(key: str, keys: list[str], limit: int = 3) -> list[str]:
 def find_province(text: str) -> ProvinceMatch:
     """Find the province ``text`` names ("Nghe An", "tỉnh Nghệ An", "TP. Hà Nội"; "Hà Giang" → now part of)."""
     key = province_key(text)
-    known = provinces()
+    known = _province_names()
     if key in known:
         return ProvinceMatch(known[key])
     former = _former_provinces()
     close = _close(key, [*known, *former])
     if close is not None:
         return ProvinceMatch(known[close]) if close in known else ProvinceMatch(None, now_part_of=former[close])
-    return ProvinceMatch(None, suggestions=tuple(known[k].full_name for k in _suggest(key, list(known))))
+    official = provinces()
+    return ProvinceMatch(None, suggestions=tuple(official[k].full_name for k in _suggest(key, list(official))))
 
 
 def find_commune(text: str, province: OfficialProvince) -> CommuneMatch:

@@ -61,3 +61,9 @@ def test_a_commune_of_another_province_is_said_to_be_elsewhere() -> None:
 def test_an_unknown_province_gets_suggestions() -> None:
     match = find_province("Nghe")
     assert match.province is None and "Tỉnh Nghệ An" in match.suggestions
+
+
+@pytest.mark.parametrize(("typed", "code"), [("TP.HCM", 79), ("Sài Gòn", 79), ("Thừa Thiên Huế", 46)])
+def test_the_names_people_use_for_a_city(typed: str, code: int) -> None:
+    found = find_province(typed).province
+    assert found is not None and found.code == code
