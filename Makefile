@@ -27,12 +27,15 @@ test: $(VENV)/.installed e2e/node_modules/.installed
 	$(VENV)/bin/pytest -n 4 --dist loadgroup
 	$(MAKE) test-dates
 
-# The calendar-dependent tests (unit and e2e) with BAOCAO_CLOCK pinned at each line of tests/pinned_moments.txt.
+# The calendar-dependent tests with BAOCAO_CLOCK pinned at each line of tests/pinned_moments.txt: at the
+# moments marked "all" end to end too (4 workers: they mostly wait on bot processes), at the others
+# without a bot process (2 workers, one per core: the CPU-bound part starts faster).
 test-dates: $(VENV)/.installed e2e/node_modules/.installed
-	@grep -v '^#' tests/pinned_moments.txt | while read -r moment _why; do \
+	@grep -v '^#' tests/pinned_moments.txt | while read -r moment scope _why; do \
 	  [ -n "$$moment" ] || continue; \
-	  echo "== BAOCAO_CLOCK=$$moment"; \
-	  BAOCAO_CLOCK=$$moment $(VENV)/bin/pytest -n 4 --dist loadgroup -q -m calendar -k "not ptb and not postgres" || exit 1; \
+	  if [ "$$scope" = all ]; then marks="calendar"; workers=4; else marks="calendar and not e2e"; workers=2; fi; \
+	  echo "== BAOCAO_CLOCK=$$moment ($$marks)"; \
+	  BAOCAO_CLOCK=$$moment $(VENV)/bin/pytest -n $$workers --dist loadgroup -q -m "$$marks" -k "not ptb and not postgres" || exit 1; \
 	done
 
 lint: $(VENV)/.installed
