@@ -1,5 +1,6 @@
 """Every table, importable from one place so Alembic and the tests see the whole schema."""
 
+from storage.models.audit import AuditEntry, CodeAttempt
 from storage.models.base import Base, utcnow
 from storage.models.dialogs import AppliedUpdate, DialogState
 from storage.models.groups import GroupBindCode, GroupBinding
@@ -14,7 +15,9 @@ __all__ = [
     "AGENCY",
     "AREA_KINDS",
     "AppliedUpdate",
+    "AuditEntry",
     "Base",
+    "CodeAttempt",
     "DialogState",
     "GroupBindCode",
     "GroupBinding",
