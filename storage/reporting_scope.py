@@ -24,14 +24,17 @@ def subtree(area_id: int, name: str = "subtree") -> CTE:
 
 
 def hamlet_ids(area_id: int, name: str = "subtree") -> Select[tuple[int]]:
-    """A subquery of the ids of the hamlets under ``area_id`` (``name`` the CTE when used twice)."""
+    """A subquery of the ids of the hamlets in use under ``area_id`` (``name`` the CTE when used twice)."""
     tree = subtree(area_id, name)
-    return select(tree.c.id).where(tree.c.kind == "hamlet")
+    # A retired hamlet (merged, dissolved) is expected to report nothing and counts in no total; its
+    # reports stay in the database, attributed to it.
+    in_use = select(Unit.id).where(Unit.retired_at.is_(None))
+    return select(tree.c.id).where(tree.c.kind == "hamlet", tree.c.id.in_(in_use))
 
 
 async def area_hamlets(session: AsyncSession, area_id: int) -> list[Unit]:
-    """Return the hamlets under ``area_id`` in the order they were set up (xóm 1, xóm 2, …)."""
-    query = select(Unit).where(Unit.id.in_(hamlet_ids(area_id))).order_by(Unit.id)
+    """Return the hamlets in use under ``area_id`` in the order they were set up (xóm 1, xóm 2, …)."""
+    query = select(Unit).where(Unit.id.in_(hamlet_ids(area_id)), Unit.retired_at.is_(None)).order_by(Unit.id)
     return list((await session.scalars(query)).all())
 
 
