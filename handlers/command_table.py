@@ -11,6 +11,7 @@ from __future__ import annotations
 from conversations.engine import Outcome
 from handlers import group_commands as group
 from handlers import private_commands as private
+from handlers import units_template
 from handlers.commands import COMMUNE_READERS, EVERYONE, PRIVATE, Call, Command, CommandTable
 from handlers.help import help_reply
 from handlers.reminders import START_REPORT_BUTTON  # a reminder's "Start the report" button means /baocao
@@ -59,6 +60,10 @@ COMMANDS = CommandTable([
     Command("bind", words=("ketnoi", "connect"), access={"unbound": LEADS, "leaders": LEADS, "hamlets": LEADS},
             handler=group.bind_command, refusal=group.bind_refused, needs_groups=True,
             help=(lambda: _("• /ketnoi CODE, typed in a group chat: connect the group to the commune"),)),
+    Command("template", words=("maumau", "template"), access={PRIVATE: frozenset({"admin"})},
+            handler=units_template.template_command,
+            help=(lambda: _("• /maumau: the sample hamlet list (Excel); send it back filled in to import the "
+                            "hamlets"),)),
     Command("start", words=("start",), access={PRIVATE: EVERYONE}, handler=private.start),
     Command("help", words=("help", "giup"), access={PRIVATE: EVERYONE}, handler=_help),
 ])

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversations.engine import Dialog, Outcome, State
 from conversations.plan_import import PlanImportDialog
 from conversations.report_intents import month_number_in
+from conversations.units_import import UnitsImportDialog, is_units_sheet
 from conversations.vocabulary import says, starts_with
 from handlers.command_table import COMMANDS
 from handlers.commands import PRIVATE, Call, Command, CommandTable, audience_of, split_command
@@ -75,6 +76,9 @@ class Router:
             if answered is not None:
                 return answered
         if incoming.file is not None:
+            if is_units_sheet(incoming.file.name, incoming.file.content):  # a hamlet sheet, not a plan
+                return await UnitsImportDialog().start_with_file(context_of(call), incoming.file.name,
+                                                                 incoming.file.content)
             return await PlanImportDialog().start_with_file(context_of(call), incoming.file.name,
                                                             incoming.file.content)
         if word is None:
@@ -165,6 +169,10 @@ class Router:
         month = starts_with(text, "start_report")
         if month and month_number_in(month):  # "báo cáo tháng 11": that month, no picker
             return await start_report(replace(call, argument=month))
+        if says(text, "units_template"):  # the words for /maumau: the same command, the same access check
+            answered = await self._run_private(self.commands["template"], call)
+            if answered is not None:
+                return answered
         if says(text, "greeting"):
             return Outcome([greeting_reply(member)], None)
         if says(text, "thanks") or says(text, "ack"):
