@@ -20,6 +20,7 @@ from bot.redaction import RedactingFilter
 from bot.sender import Deliver
 from bot.settings import Settings
 from handlers.dispatch import Clock, Core, utc_now
+from handlers.manage import manage_text_handler
 from handlers.questions import question_handler
 from handlers.report_status import report_question_handler
 from storage import clock as program_clock
@@ -66,7 +67,7 @@ async def build_app(settings: Settings, clock: Clock = utc_now, migrate: bool = 
             await upgrade(engine)
         sessions = session_factory(engine)
         core = Core(sessions=sessions, timezone=ZoneInfo(settings.timezone), clock=clock,
-                    questions=question_handler, extra_handlers=[report_question_handler])
+                    questions=question_handler, extra_handlers=[report_question_handler, manage_text_handler])
         yield App(settings=settings, engine=engine, sessions=sessions, core=core)
     finally:
         await engine.dispose()

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from conversations.engine import Outcome
 from handlers import group_commands as group
+from handlers import manage
 from handlers import private_commands as private
-from handlers import units_template
 from handlers.commands import COMMUNE_READERS, EVERYONE, PRIVATE, Call, Command, CommandTable
 from handlers.help import help_reply
 from handlers.reminders import START_REPORT_BUTTON  # a reminder's "Start the report" button means /baocao
@@ -21,6 +21,7 @@ from storage.people import Member
 
 REPORTERS = frozenset({"reporter", "officer", "police"})
 LEADS = frozenset({"leader", "admin"})
+ADMINS = frozenset({"admin"})
 
 
 async def _help(call: Call) -> list[Reply] | Outcome | None:
@@ -60,10 +61,29 @@ COMMANDS = CommandTable([
     Command("bind", words=("ketnoi", "connect"), access={"unbound": LEADS, "leaders": LEADS, "hamlets": LEADS},
             handler=group.bind_command, refusal=group.bind_refused, needs_groups=True,
             help=(lambda: _("• /ketnoi CODE, typed in a group chat: connect the group to the commune"),)),
-    Command("template", words=("maumau", "template"), access={PRIVATE: frozenset({"admin"})},
-            handler=units_template.template_command,
-            help=(lambda: _("• /maumau: the sample hamlet list (Excel); send it back filled in to import the "
-                            "hamlets"),)),
+    # Management of the commune by its admin (handlers/manage.py); every change is in the audit log.
+    Command("hamlets", words=("thon", "dsthon", "danhsachthon", "hamlets"), access={PRIVATE: ADMINS},
+            handler=manage.hamlets_command, refusal=manage.refused,
+            help=(lambda: _("• /thon or “danh sách thôn”: the hamlets, who reported this period, who reports"),)),
+    Command("new_code", words=("mamoi", "newcode"), access={PRIVATE: ADMINS}, handler=manage.new_code_command,
+            refusal=manage.refused,
+            help=(lambda: _("• /mamoi Xóm 5 or /mamoi lanh dao: a new code (the old one stops working)"),)),
+    Command("members", words=("thanhvien", "members"), access={PRIVATE: ADMINS}, handler=manage.members_command,
+            refusal=manage.refused, help=(lambda: _("• /thanhvien: the members and their roles"),)),
+    Command("remove", words=("xoa", "remove"), access={PRIVATE: ADMINS}, handler=manage.remove_command,
+            refusal=manage.refused,
+            help=(lambda: _("• /xoa 3: remove member no. 3 of /thanhvien (their reports stay)"),)),
+    Command("add_hamlet", words=("themthon", "addhamlet"), access={PRIVATE: ADMINS},
+            handler=manage.add_hamlet_command, refusal=manage.refused,
+            help=(lambda: _("• /themthon Xóm 12: add a hamlet"),)),
+    Command("rename", words=("doiten", "rename"), access={PRIVATE: ADMINS}, handler=manage.rename_command,
+            refusal=manage.refused,
+            help=(lambda: _("• /doiten Xóm 1 | Xóm Đông: rename a hamlet (its reports follow)"),)),
+    Command("retire", words=("nghi", "retire"), access={PRIVATE: ADMINS}, handler=manage.retire_command,
+            refusal=manage.refused,
+            help=(lambda: _("• /nghi Xóm 5: retire a merged hamlet (its reports stay)"),)),
+    Command("audit", words=("nhatky", "auditlog"), access={PRIVATE: ADMINS}, handler=manage.audit_command,
+            refusal=manage.refused, help=(lambda: _("• /nhatky: the last 10 changes and who made them"),)),
     Command("start", words=("start",), access={PRIVATE: EVERYONE}, handler=private.start),
     Command("help", words=("help", "giup"), access={PRIVATE: EVERYONE}, handler=_help),
 ])
