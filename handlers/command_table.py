@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from conversations.engine import Outcome
 from handlers import group_commands as group
-from handlers import manage
+from handlers import manage, units_template
 from handlers import private_commands as private
 from handlers.commands import COMMUNE_READERS, EVERYONE, PRIVATE, Call, Command, CommandTable
 from handlers.help import help_reply
@@ -61,6 +61,10 @@ COMMANDS = CommandTable([
     Command("bind", words=("ketnoi", "connect"), access={"unbound": LEADS, "leaders": LEADS, "hamlets": LEADS},
             handler=group.bind_command, refusal=group.bind_refused, needs_groups=True,
             help=(lambda: _("• /ketnoi CODE, typed in a group chat: connect the group to the commune"),)),
+    Command("template", words=("maumau", "template"), access={PRIVATE: frozenset({"admin"})},
+            handler=units_template.template_command,
+            help=(lambda: _("• /maumau: the sample hamlet list (Excel); send it back filled in to import the "
+                            "hamlets"),)),
     # Management of the commune by its admin (handlers/manage.py); every change is in the audit log.
     Command("hamlets", words=("thon", "dsthon", "danhsachthon", "hamlets"), access={PRIVATE: ADMINS},
             handler=manage.hamlets_command, refusal=manage.refused,

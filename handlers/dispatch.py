@@ -26,6 +26,7 @@ from conversations.manage_confirm import ManageChange, ManageConfirmDialog, appl
 from conversations.payloads import PayloadError, PayloadTooNew, PayloadUnreadable
 from conversations.plan_import import PlanImportDialog, SavePlan, apply_save_plan
 from conversations.report_dialog import ReportDialog, SaveReport
+from conversations.units_import import SaveUnits, UnitsImportDialog, apply_save_units
 from handlers.access import may_report
 from handlers.keyed_lock import KeyedLock
 from handlers.router import QuestionHandler, Router, TextHandler
@@ -68,6 +69,8 @@ class EffectRefused(Exception):
         """What the sender reads (in their language)."""
         if isinstance(self.effect, SavePlan):
             return Reply(_("Nothing was saved: only a commune administrator can import a plan."))
+        if isinstance(self.effect, SaveUnits):
+            return Reply(_("Nothing was saved: only the administrator of this commune can import its hamlet list."))
         if isinstance(self.effect, ManageChange):
             return Reply(_("Nothing was changed: only an administrator of this commune can do that."))
         return Reply(_("Nothing was saved: you can only file the report of your own unit."))
@@ -83,6 +86,10 @@ def authorize(effect: Effect, member: Member | None) -> None:
     if isinstance(effect, SavePlan):
         if member is None or member.role != "admin":
             raise EffectRefused(effect, "not an admin")
+        return
+    if isinstance(effect, SaveUnits):
+        if member is None or member.role != "admin" or member.commune_id != effect.commune_id:
+            raise EffectRefused(effect, f"not the admin of commune {effect.commune_id}")
         return
     if isinstance(effect, ManageChange):
         if not may_change(effect, member):
@@ -104,7 +111,7 @@ class Core:
     extra_handlers: list[TextHandler] = field(default_factory=list)
     dialogs: Mapping[str, Dialog] = field(
         default_factory=lambda: {"report": ReportDialog(), "plan_import": PlanImportDialog(),
-                                 "manage_confirm": ManageConfirmDialog()}
+                                 "units_import": UnitsImportDialog(), "manage_confirm": ManageConfirmDialog()}
     )
     cache: ConfigCache = field(default_factory=ConfigCache)
     # Answers inside a dialog go through ``storage.optimistic_steps`` first (tests turn it off to
@@ -257,6 +264,9 @@ class Core:
             return
         if isinstance(effect, SavePlan):
             await apply_save_plan(session, effect)
+            return
+        if isinstance(effect, SaveUnits):
+            await apply_save_units(session, effect, member.person_id if member else None, now)
             return
         if isinstance(effect, ManageChange) and member is not None:
             await apply_manage(session, effect, member, now, self.cache.forget_member)
