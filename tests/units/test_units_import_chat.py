@@ -22,6 +22,8 @@ from conversations.units_import import (
 from handlers.dispatch import Core
 from locales.i18n import _, set_language
 from locales.messages import Incoming, IncomingFile, Reply
+from locales.profiles import profile_of
+from locales.rendering import render_reply
 from storage.db import session_factory
 from storage.invites import open_or_new_invite
 from storage.models import Unit
@@ -157,8 +159,9 @@ async def test_a_reporter_sending_a_sheet_is_refused(engine: AsyncEngine, tmp_pa
     replies = await _send(reporter, _csv(tmp_path, [*QUY_HOP, NEW_ROW]))
     assert "Chỉ quản trị viên của xã mới nhập được danh sách thôn" in texts(replies)
     assert len(await _hamlets(sessions)) == 3
-    assert "không dành cho" in texts(await reporter.say("/maumau")).lower() or not any(
-        r.attachment for r in await reporter.say("/maumau"))
+    for typed in ("/maumau", "mẫu danh sách thôn"):
+        refused = await reporter.say(typed)
+        assert not any(r.attachment for r in refused), typed
 
 
 async def test_a_plan_document_still_goes_to_the_plan_import(engine: AsyncEngine, tmp_path: Path) -> None:
@@ -179,6 +182,23 @@ async def test_maumau_and_its_words_send_the_sample_sheet(engine: AsyncEngine, t
         [reply] = await admin.say(typed)
         assert reply.attachment is not None and reply.attachment.name.endswith(".xlsx"), typed
         assert reply.attachment.content.startswith(b"PK") and "Mẫu danh sách thôn" in reply.text
+    # Zalo takes no documents: the renderer puts the published file's link under the text.
+    [message] = render_reply(reply, profile_of("zalo"), link="https://example.org/f/mau.xlsx")
+    assert message.text.endswith("https://example.org/f/mau.xlsx") and "Mẫu danh sách thôn" in message.text
+
+
+async def test_typed_answers_as_on_zalo(engine: AsyncEngine, tmp_path: Path) -> None:
+    """Without buttons the options are numbered: "2" cancels at "Lưu?", "luu" saves, "1" keeps."""
+    admin, sessions = await _admin(engine, tmp_path)
+    sheet = _csv(tmp_path, [*QUY_HOP[:2], NEW_ROW])
+    await _send(admin, sheet)
+    assert "Đã hủy" in texts(await admin.say("2")) and len(await _hamlets(sessions)) == 3
+    await _send(admin, sheet)
+    assert "Bấm “Lưu”" in texts(await admin.say("có lẽ"))  # not an answer: asked again
+    assert "1 thôn không có trong bảng" in texts(await admin.say("luu"))
+    assert "Vẫn giữ 1 thôn" in texts(await admin.say("giu lai"))
+    assert [name for name, retired in await _hamlets(sessions) if not retired] == [
+        "Xóm Đồng Tâm", "Bản Mới", "Xóm 5", "Xóm 7"]
 
 
 def test_the_payload_round_trips(tmp_path: Path) -> None:
