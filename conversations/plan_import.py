@@ -37,6 +37,7 @@ from storage.calendar import deadline_label
 from storage.models.units import AGENCY, Unit
 from storage.plans import ParsedPlan, parse_plan, save_plan
 from storage.plans.document import MAX_FILE_BYTES, TooLarge, check_text, docx_text
+from storage.plans.vocabulary import vocabulary as plan_vocabulary
 
 SAVE = "plan_save"
 CANCEL = "plan_cancel"
@@ -210,6 +211,41 @@ async def _area_for(session: AsyncSession, plan: ParsedPlan, fallback_id: int | 
     return fallback_id
 
 
+def _bare(name: str) -> str:
+    """An area's name folded, without the word of its kind ("Xã Nà Khuông" and "xa Na Khuong" → "na khuong")."""
+    folded = fold(name).strip()
+    for word in sorted(plan_vocabulary().area_kinds, key=len, reverse=True):
+        if folded.startswith(word + " "):
+            return folded[len(word) + 1:].strip()
+    return folded
+
+
+async def outside_commune(session: AsyncSession, plan: ParsedPlan, area_id: int | None,
+                          commune_id: int | None) -> str | None:
+    """Why an admin of ``commune_id`` may not import this plan (its heading names another commune, or an
+    area their commune is not in); ``None`` when it is theirs or an area above their commune."""
+    own = await session.get(Unit, commune_id) if commune_id is not None else None
+    if own is None:
+        return None  # an admin of no commune (a province's) is not bound to one
+    other: str | None = None
+    if plan.area_kind == "commune" and plan.area_name and _bare(plan.area_name) != _bare(own.name):
+        other = plan.area_name
+    elif area_id is not None and area_id != own.id:
+        above: set[int] = set()
+        parent = own.parent_id
+        while parent is not None and parent not in above:
+            above.add(parent)
+            unit = await session.get(Unit, parent)
+            parent = unit.parent_id if unit is not None else None
+        if area_id not in above:
+            area = await session.get(Unit, area_id)
+            other = area.name if area is not None else plan.area_name
+    if other is None:
+        return None
+    return _("Nothing was saved: this plan is of {area}, not of {commune}. You can only import the plans of "
+             "{commune}.").format(area=other[:1].upper() + other[1:], commune=own.name)
+
+
 @cache
 def _words(meaning: str) -> frozenset[str]:
     """Typed answers meaning ``meaning`` ("save" or "cancel"), from ``plan_import.json``."""
@@ -254,6 +290,9 @@ class PlanImportDialog:
         area_id = await _area_for(ctx.session, plan, ctx.member.commune_id)
         if area_id is None:
             return Outcome([Reply(_("I do not know which area this plan belongs to."))], None)
+        refused = await outside_commune(ctx.session, plan, area_id, ctx.member.commune_id)
+        if refused is not None:
+            return Outcome([Reply(refused)], None)
         if not plan.tasks and not plan.targets:
             return Outcome([Reply(_("I found no task and no target in this file; nothing to import."))], None)
         state = State(self.name, "confirm", PlanImportPayload(name, plan_to_json(plan), area_id), self.version)

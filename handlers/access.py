@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from handlers.report_questions import report_words
 from locales.vietnamese import fold
-from storage.people import Member
+from storage.people import REPORTING_ROLES, Member
 
 COMMUNE_WIDE_ROLES = frozenset({"leader", "admin"})
 
@@ -40,5 +40,7 @@ def may_read(member: Member, unit_id: int, unit_commune_id: int | None, unit_kin
 
 
 def may_report(member: Member, unit_id: int) -> bool:
-    """Only the unit's own reporter or officer files or corrects its report."""
-    return unit_id == member.unit_id and member.role in ("reporter", "officer")
+    """Only the unit's own reporter or officer files or corrects its report (in any seat the person holds)."""
+    if unit_id == member.unit_id and member.role in REPORTING_ROLES:
+        return True
+    return any(seat.unit_id == unit_id and seat.role in REPORTING_ROLES for seat in member.seats)

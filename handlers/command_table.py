@@ -61,6 +61,10 @@ COMMANDS = CommandTable([
     Command("bind", words=("ketnoi", "connect"), access={"unbound": LEADS, "leaders": LEADS, "hamlets": LEADS},
             handler=group.bind_command, refusal=group.bind_refused, needs_groups=True,
             help=(lambda: _("• /ketnoi CODE, typed in a group chat: connect the group to the commune"),)),
+    # Only in a bound group, only for its own commune's leaders and admins (the router checks the commune).
+    Command("unbind", words=("huyketnoi", "unbind"), access={"leaders": LEADS, "hamlets": LEADS},
+            handler=group.unbind_command, refusal=group.unbind_refused, needs_groups=True,
+            help=(lambda: _("• /huyketnoi, typed in a connected group: disconnect it from the commune"),)),
     Command("template", words=("maumau", "template"), access={PRIVATE: frozenset({"admin"})},
             handler=units_template.template_command,
             help=(lambda: _("• /maumau: the sample hamlet list (Excel); send it back filled in to import the "

@@ -141,3 +141,8 @@ def split_command(text: str) -> tuple[str | None, str]:
 def audience_of(member: Member) -> str:
     """Who ``member`` counts as for the command table (the commune police apart from other officers)."""
     return "police" if is_commune_police(member) else member.role
+
+
+def audiences_of(member: Member) -> frozenset[str]:
+    """Every audience ``member`` counts as: their highest seat's and their other seats' (a leader who reports)."""
+    return frozenset({audience_of(member), *(audience_of(member.as_seat(seat)) for seat in member.seats)})

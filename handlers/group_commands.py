@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.access import reads_commune
 from handlers.commands import PRIVATE, Call
+from handlers.registration import too_many_wrong_codes
 from handlers.summaries import Summary, SummaryError, build_summary
 from handlers.summary_brief import reporting_status_text
 from handlers.summary_chart import chart_or_none
@@ -33,7 +34,8 @@ from locales.i18n import _, fmt_date, fmt_datetime
 from locales.messages import Attachment, Incoming, Reply
 from locales.vietnamese import fold
 from storage.calendar import CalendarRules, calendar_for, local
-from storage.models import GroupBindCode, GroupBinding, Unit
+from storage.code_attempts import record_wrong, throttled
+from storage.models import AuditEntry, GroupBindCode, GroupBinding, Unit
 from storage.people import Member
 from storage.periods import PeriodSpec, period_label, period_of, previous, read_period
 from storage.reporting_scope import hamlet_set
@@ -75,9 +77,12 @@ def _bound_text(purpose: str, commune: str) -> str:
 
 async def _bind(session: AsyncSession, incoming: Incoming, member: Member | None, argument: str,
                 now: dt.datetime) -> list[Reply]:
+    if await throttled(session, incoming.transport, incoming.user_id, now):
+        return [too_many_wrong_codes()]
     code = "".join(ch for ch in argument.upper() if ch.isalnum())
     row = await session.scalar(select(GroupBindCode).where(GroupBindCode.code == code).with_for_update())
     if not code or row is None:
+        await record_wrong(session, incoming.transport, incoming.user_id, "group", now)
         return [Reply(_("This code is not valid. Ask the commune admin for a new one (/maketnoi)."))]
     if row.used_at is not None or row.expires_at <= now:
         return [Reply(_("This code was already used or has expired. Ask the commune admin for a new one."))]
@@ -87,6 +92,14 @@ async def _bind(session: AsyncSession, incoming: Incoming, member: Member | None
     assert commune is not None
     binding = await session.scalar(select(GroupBinding).where(
         GroupBinding.transport == incoming.transport, GroupBinding.chat_id == incoming.chat_id))
+    if binding is not None and binding.unit_id != commune.id:
+        # A group moves to another commune only when its own commune lets it go (/huyketnoi there).
+        owner = await session.get(Unit, binding.unit_id)
+        log.info("group %s:%s bound to unit %s: binding to unit %s refused", incoming.transport,
+                 incoming.chat_id, binding.unit_id, commune.id)
+        return [Reply(_("This group is connected to {owner}. A leader or an admin of {owner} must first type "
+                        "/huyketnoi here; then it can be connected to {commune}.").format(
+            owner=owner.name if owner is not None else "?", commune=commune.name))]
     if binding is None:
         binding = GroupBinding(transport=incoming.transport, chat_id=incoming.chat_id, unit_id=commune.id,
                                purpose=row.purpose, language=member.language)
@@ -98,6 +111,30 @@ async def _bind(session: AsyncSession, incoming: Incoming, member: Member | None
     row.used_at, row.used_chat_id = now, incoming.chat_id
     await session.flush()
     return [Reply(_bound_text(row.purpose, commune.name))]
+
+
+async def unbind_command(call: Call) -> list[Reply] | None:
+    """``/huyketnoi`` in a bound group: its commune's leader or admin lets the group go (recorded in the audit log)."""
+    binding = call.binding
+    if binding is None or call.member.commune_id != binding.unit_id:
+        return [not_bound() if binding is None else other_commune()]
+    commune = await call.session.get(Unit, binding.unit_id)
+    name = commune.name if commune is not None else "?"
+    call.session.add(AuditEntry(
+        commune_id=binding.unit_id, actor_id=call.member.person_id, action="group.unbind",
+        subject=f"{binding.transport}:{binding.chat_id}"[:300],
+        before={"purpose": binding.purpose, "unit_id": binding.unit_id}, after=None, at=call.now))
+    await call.session.delete(binding)
+    await call.session.flush()
+    log.info("group %s:%s unbound from unit %s by person %s", binding.transport, binding.chat_id,
+             binding.unit_id, call.member.person_id)
+    return [Reply(_("This group is no longer connected to {commune}: I will post nothing more here. A new "
+                    "code (/maketnoi) connects it again.").format(commune=name))]
+
+
+def unbind_refused(place: str, member: Member | None) -> str:
+    """Why ``/huyketnoi`` is not for this asker."""
+    return _("Only a leader or an admin of the group's commune can disconnect it.")
 
 
 def period_out_of_range(period: PeriodSpec, now: dt.datetime) -> Reply | None:

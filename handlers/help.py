@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from handlers.commands import GROUP_PLACES, PRIVATE, Command, audience_of
+from handlers.commands import GROUP_PLACES, PRIVATE, Command, audiences_of
 from locales.i18n import _
 from locales.messages import Reply
 from storage.people import Member
@@ -13,14 +13,14 @@ from storage.people import Member
 
 def help_reply(member: Member | None, commands: Iterable[Command]) -> Reply:
     """List the commands this member may use (every command when nobody is named)."""
-    audience = audience_of(member) if member is not None else None
+    audiences = audiences_of(member) if member is not None else None
     lines = [_("I can help with:")]
     for command in commands:
         # The help is read in a private chat: a command that runs there is listed for whom it serves
         # there (not for a reporter who may type /tonghop in the hamlets' group); a group's own command
         # (/ketnoi) for whom it serves in a group.
         places = (PRIVATE,) if command.runs_in(PRIVATE) else GROUP_PLACES
-        if audience is None or any(command.allows(audience, place) for place in places):
+        if audiences is None or any(command.allows(a, place) for a in audiences for place in places):
             lines.extend(line() for line in command.help)
     if member is not None and member.role in ("leader", "admin"):
         lines.append(_("• “xóm nào chưa báo cáo?”: hamlets that have not reported yet"))

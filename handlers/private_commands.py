@@ -6,14 +6,17 @@ Each takes a ``Call`` (handlers/commands.py) and is declared, with its words and
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from conversations.engine import Context, Outcome
 from handlers.access import may_report
 from handlers.commands import Call
 from handlers.linking import link_account, offer_link_code
-from handlers.registration import register
+from handlers.registration import register, too_many_wrong_codes
 from handlers.report_view import view_report
 from locales.i18n import _
 from locales.messages import Reply
+from storage.code_attempts import record_wrong, throttled
 from storage.units import find_units
 
 
@@ -35,7 +38,12 @@ async def link(call: Call) -> list[Reply] | Outcome | None:
     """``/lienket``: a code for the other messenger; ``/lienket CODE``: this account joins the code's person."""
     if not call.argument:
         return await offer_link_code(call.session, call.member, call.now)
-    linked = await link_account(call.session, call.incoming, call.argument, call.now)
+    incoming = call.incoming
+    if await throttled(call.session, incoming.transport, incoming.user_id, call.now):
+        return [too_many_wrong_codes()]
+    linked = await link_account(call.session, incoming, call.argument, call.now)
+    if linked is None:
+        await record_wrong(call.session, incoming.transport, incoming.user_id, "link", call.now)
     return linked or [Reply(_("The code {code} is not correct. Please check it and send it again.").format(
         code=call.argument))]
 
@@ -51,7 +59,11 @@ async def report(call: Call) -> list[Reply] | Outcome | None:
 
 
 async def start_report(call: Call) -> Outcome:
-    """Start the report dialog for ``call.argument`` (a month, a unit's name, or nothing)."""
+    """Start the report dialog for ``call.argument`` (a month, a unit's name, or nothing), as the reporter
+    seat of the sender (a leader who also reports for a hamlet files that hamlet's report)."""
+    reporter = call.member.as_reporter()
+    if reporter is not None:
+        call = replace(call, member=reporter)
     if call.argument:
         matches = await find_units(call.session, call.argument, kinds=("hamlet", "agency"))
         if matches and all(not may_report(call.member, unit.id) for unit in matches):

@@ -10,6 +10,7 @@ from handlers.linking import link_account
 from locales.i18n import _
 from locales.messages import Incoming, Reply
 from locales.vietnamese import nfc
+from storage.code_attempts import WINDOW, record_wrong, throttled
 from storage.people import CodeProblem, redeem_invite
 
 
@@ -22,6 +23,12 @@ def role_name(role: str) -> str:
         "admin": _("administrator"),
     }
     return names.get(role, role)
+
+
+def too_many_wrong_codes() -> Reply:
+    """What a sender who typed too many wrong codes is told (no code of theirs is tried meanwhile)."""
+    return Reply(_("You have typed a wrong code too many times. Please try again in {minutes} minutes.").format(
+        minutes=int(WINDOW.total_seconds() // 60)))
 
 
 def how_to_register() -> Reply:
@@ -38,11 +45,14 @@ async def register(
     """Redeem ``code`` for the sender; each kind of failure gets its own answer."""
     # The name the messenger reports is stored: without bidi overrides or invisible characters.
     name = nfc(incoming.user_name or "").strip() or None
+    if await throttled(session, incoming.transport, incoming.user_id, now):
+        return [too_many_wrong_codes()]
     outcome = await redeem_invite(session, code, incoming.transport, incoming.user_id, name, now)
     if outcome is CodeProblem.UNKNOWN:
         linked = await link_account(session, incoming, code, now)
         if linked is not None:
             return linked
+        await record_wrong(session, incoming.transport, incoming.user_id, "invite", now)
         return [Reply(_("The code {code} is not correct. Please check it and send it again.").format(code=code))]
     if outcome is CodeProblem.USED:
         return [Reply(_("The code {code} has already been used. Please ask the commune police for a new one.")

@@ -24,9 +24,10 @@ from conversations.report_intents import month_number_in
 from conversations.units_import import UnitsImportDialog, is_units_sheet
 from conversations.vocabulary import says, starts_with
 from handlers.command_table import COMMANDS
-from handlers.commands import PRIVATE, Call, Command, CommandTable, audience_of, split_command
+from handlers.commands import PRIVATE, Call, Command, CommandTable, audiences_of, split_command
 from handlers.group_commands import no_groups, not_bound, other_commune
 from handlers.help import greeting_reply, help_reply, not_understood, thanks_reply
+from handlers.linking import answer_link_request
 from handlers.private_commands import context_of, start_report
 from handlers.registration import how_to_register, register
 from handlers.reminders import language
@@ -75,6 +76,11 @@ class Router:
             answered = await self._run_private(command, call)
             if answered is not None:
                 return answered
+        if word is None and incoming.file is None:
+            # The original account's yes or no to linking another messenger's account (handlers/linking.py).
+            linked = await answer_link_request(session, incoming, member, incoming.button or text, now)
+            if linked is not None:
+                return Outcome(linked, state)
         if incoming.file is not None:
             if is_units_sheet(incoming.file.name, incoming.file.content):  # a hamlet sheet, not a plan
                 return await UnitsImportDialog().start_with_file(context_of(call), incoming.file.name,
@@ -126,7 +132,7 @@ class Router:
 
     async def _run_group(self, command: Command, session: AsyncSession, incoming: Incoming, member: Member | None,
                          argument: str, now: dt.datetime, place: str, binding: GroupBinding | None) -> list[Reply]:
-        if member is None or not command.allows(audience_of(member), place):
+        if member is None or not any(command.allows(a, place) for a in audiences_of(member)):
             return [self._refusal(command, place, member)]
         call = Call(session=session, incoming=incoming, member=member, argument=argument, now=now, place=place,
                     binding=binding, dialogs=self.dialogs, timezone=self.timezone, cache=self.cache)
@@ -139,7 +145,7 @@ class Router:
             return Outcome([no_groups(call.incoming.transport)], call.state)
         if not command.runs_in(PRIVATE):
             return None  # a group's command typed privately: as any unknown command, the help
-        if not command.allows(audience_of(call.member), PRIVATE):
+        if not any(command.allows(a, PRIVATE) for a in audiences_of(call.member)):
             return Outcome([self._refusal(command, PRIVATE, call.member)], call.state)
         answered = await command.handler(call)
         if answered is None or isinstance(answered, Outcome):

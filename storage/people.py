@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Protocol
 
@@ -18,11 +18,24 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 # Roles in order of what they may see: a leader outranks a reporter when a person has both.
 ROLE_ORDER = ("admin", "leader", "officer", "reporter")
+# The roles that file a unit's report.
+REPORTING_ROLES = ("reporter", "officer")
+
+
+@dataclass(frozen=True)
+class Seat:
+    """Another membership of the same person (a leader who is also a hamlet's reporter)."""
+
+    unit_id: int
+    unit_name: str
+    unit_kind: str
+    role: str
+    commune_id: int | None
 
 
 @dataclass(frozen=True)
 class Member:
-    """A registered person with the unit and role the bot acts for."""
+    """A registered person with the unit and role the bot acts for (their highest), and their other seats."""
 
     person_id: int
     language: str
@@ -31,6 +44,20 @@ class Member:
     unit_kind: str
     role: str
     commune_id: int | None
+    # The person's other memberships, highest role first: one person may hold several roles.
+    seats: tuple[Seat, ...] = ()
+
+    def as_seat(self, seat: Seat) -> Member:
+        """The same person acting in ``seat`` (its unit and role), with their other seats kept."""
+        return replace(self, unit_id=seat.unit_id, unit_name=seat.unit_name, unit_kind=seat.unit_kind,
+                       role=seat.role, commune_id=seat.commune_id)
+
+    def as_reporter(self) -> Member | None:
+        """The same person acting as the reporter or officer of their unit (``None`` when they hold no such seat)."""
+        if self.role in REPORTING_ROLES:
+            return self
+        seat = next((s for s in self.seats if s.role in REPORTING_ROLES), None)
+        return self.as_seat(seat) if seat is not None else None
 
 
 class CodeProblem(Enum):
@@ -99,7 +126,7 @@ _MEMBER = text(
     "JOIN memberships m ON m.person_id = p.id JOIN units u ON u.id = m.unit_id "
     "WHERE i.transport = :transport AND i.external_id = :external_id "
     "ORDER BY CASE m.role WHEN 'admin' THEN 0 WHEN 'leader' THEN 1 WHEN 'officer' THEN 2 ELSE 3 END, "
-    "m.created_at DESC, m.id DESC LIMIT 1"
+    "m.created_at DESC, m.id DESC"
 )
 
 
@@ -107,16 +134,21 @@ async def find_member(
     session: AsyncSession, transport: str, external_id: str, communes: CommuneLookup | None = None
 ) -> Member | None:
     """Return the registered person behind a transport's user id, or ``None``."""
-    row = (await session.execute(_MEMBER, {"transport": transport, "external_id": external_id})).first()
-    if row is None:
+    rows = (await session.execute(_MEMBER, {"transport": transport, "external_id": external_id})).all()
+    if not rows:
         return None
-    if communes is not None:
-        commune_id = await communes.commune_of(session, row.unit_id)
-    else:
-        unit = await session.get(Unit, row.unit_id)
-        commune_id = await commune_of(session, unit) if unit is not None else None
-    return Member(person_id=row.person_id, language=row.language, unit_id=row.unit_id, unit_name=row.name,
-                  unit_kind=row.kind, role=row.role, commune_id=commune_id)
+    seats: list[Seat] = []
+    for row in rows:
+        if communes is not None:
+            commune_id = await communes.commune_of(session, row.unit_id)
+        else:
+            unit = await session.get(Unit, row.unit_id)
+            commune_id = await commune_of(session, unit) if unit is not None else None
+        seats.append(Seat(row.unit_id, row.name, row.kind, row.role, commune_id))
+    first = rows[0]
+    return Member(person_id=first.person_id, language=first.language, unit_id=seats[0].unit_id,
+                  unit_name=seats[0].unit_name, unit_kind=seats[0].unit_kind, role=seats[0].role,
+                  commune_id=seats[0].commune_id, seats=tuple(seats[1:]))
 
 
 async def create_invite(
@@ -210,20 +242,43 @@ async def create_link_code(session: AsyncSession, person_id: int, now: dt.dateti
     return code
 
 
-async def redeem_link_code(
-    session: AsyncSession, code: str, transport: str, external_id: str, now: dt.datetime
-) -> int | CodeProblem:
-    """Attach this transport's account to the person who asked for ``code``; returns their person id."""
+async def usable_link_code(session: AsyncSession, code: str, now: dt.datetime) -> LinkCode | CodeProblem:
+    """The link code ``code`` locked for this transaction, or why it cannot be used now."""
     link = (
         await session.execute(select(LinkCode).where(LinkCode.code == normalise_code(code)).with_for_update())
     ).scalar_one_or_none()
     problem = _unusable(link, now)
     if problem is not None or link is None:
         return problem or CodeProblem.UNKNOWN
-    existing = await _identity(session, transport, external_id)
-    if existing is not None:
+    return link
+
+
+async def identities_of(session: AsyncSession, person_id: int) -> list[Identity]:
+    """Every account (transport and id) of one person."""
+    return list((await session.execute(
+        select(Identity).where(Identity.person_id == person_id).order_by(Identity.id))).scalars())
+
+
+async def link_identity(
+    session: AsyncSession, link_id: int, transport: str, external_id: str, now: dt.datetime
+) -> int | CodeProblem:
+    """Attach this transport's account to the person of the link code ``link_id`` (after its owner said yes)."""
+    link = (await session.execute(select(LinkCode).where(LinkCode.id == link_id).with_for_update())
+            ).scalar_one_or_none()
+    problem = _unusable(link, now)
+    if problem is not None or link is None:
+        return problem or CodeProblem.UNKNOWN
+    if await _identity(session, transport, external_id) is not None:
         return CodeProblem.ALREADY_REGISTERED
     session.add(Identity(person_id=link.person_id, transport=transport, external_id=external_id))
     link.used_at = now
     await session.flush()
     return link.person_id
+
+
+async def void_link_code(session: AsyncSession, link_id: int, now: dt.datetime) -> None:
+    """Use up a link code without linking (its owner said no)."""
+    link = await session.get(LinkCode, link_id)
+    if link is not None and link.used_at is None:
+        link.used_at = now
+        await session.flush()
