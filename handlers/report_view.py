@@ -48,8 +48,8 @@ async def view_report(session: AsyncSession, member: Member, argument: str, time
         if member.commune_id is not None:
             # The member's own commune first: a hamlet of the same name elsewhere is never the one shown
             # (one found only elsewhere is refused below, as any unit the member may not read).
-            own = [u for u in matches if await commune_of(session, u) == member.commune_id]
-            matches = own or matches
+            in_commune = [u for u in matches if await commune_of(session, u) == member.commune_id]
+            matches = in_commune or matches
         if not matches:
             return [Reply(_("I found no unit called “{name}”.").format(name=argument.strip()))]
         unit = next((u for u in matches if u.id == member.unit_id), matches[0])
