@@ -240,8 +240,10 @@ class UnitsImportDialog:
         result = await import_units(ctx.session, sheet, ctx.now, dry_run=True)
         if result.errors:
             return Outcome([Reply(errors_text(result.errors))], None)
+        # Every missing hamlet is of the admin's commune: its name alone says which.
+        missing = tuple(label.removesuffix(f" ({commune.name})") for label in result.to_retire)
         payload = UnitsImportPayload(name, commune.id, dict(sheet.headers), tuple(sheet.rows),
-                                     len(result.created), tuple(result.to_retire))
+                                     len(result.created), missing)
         return Outcome([Reply(preview_text(result, commune.name)),
                         Reply(_("Save this list?"), buttons=_save_buttons())],
                        State(self.name, "confirm", payload, self.version))
@@ -270,7 +272,7 @@ class UnitsImportDialog:
     def _retire_question(data: UnitsImportPayload) -> str:
         return _("{n} hamlet(s) are not in the sheet: {names}. Retire them (they stop reporting; their past "
                  "reports stay) or keep them?").format(n=fmt_number(len(data.missing)),
-                                                      names=", ".join(data.missing[:SHOWN_NAMES]))
+                                                      names=_names(list(data.missing), ""))
 
     @staticmethod
     def _save(data: UnitsImportPayload, retire: bool) -> Outcome:

@@ -132,7 +132,7 @@ async def test_missing_hamlets_are_kept_by_default_and_retired_on_request(engine
     preview = await _send(admin, shorter)
     assert "Không có trong bảng: 1 (Xóm 5)" in texts(preview)
     question = await admin.press(SAVE)
-    assert "1 thôn không có trong bảng: Xóm 5 (Xã Quỳ Hợp)" in texts(question)
+    assert "1 thôn không có trong bảng: Xóm 5. Thôi sử dụng" in texts(question)
     assert _buttons(question) == [KEEP, RETIRE]
     assert "Giữ lại" in [b.label for r in question for row in r.buttons for b in row]
     assert "Vẫn giữ 1 thôn" in texts(await admin.say("1"))  # typed: the first option
