@@ -142,6 +142,20 @@ def _is_own(placed: PlacedRow, commune: Unit) -> bool:
     return fold(placed.commune.name) == commune.folded_name  # a commune made before codes were kept
 
 
+async def kept_apart(session: AsyncSession, placed: list[PlacedRow], commune: Unit) -> bool:
+    """Whether the import would not find ``commune`` itself: a commune kept without its official code is
+    found by its name under its province, so that province must be the sheet's (by code, else by name)."""
+    if commune.official_code or not placed:
+        return False
+    province = await session.get(Unit, commune.parent_id) if commune.parent_id is not None else None
+    official = placed[0].province
+    if province is None:
+        return True
+    if province.official_code:
+        return province.official_code != official.code_text
+    return province.folded_name != fold(official.full_name)
+
+
 def scope_errors(placed: list[PlacedRow], headers: Mapping[str, str], commune: Unit) -> list[SheetError]:
     """A row naming another commune than the admin's: an error of that row."""
     column = headers.get("commune")
@@ -236,10 +250,14 @@ class UnitsImportDialog:
         errors = sorted([*errors, *scope_errors(placed, sheet.headers, commune)], key=lambda e: e.row or 0)
         if errors:
             return Outcome([Reply(errors_text(errors))], None)
+        if await kept_apart(ctx.session, placed, commune):
+            return Outcome([Reply(self._kept_apart(commune.name))], None)
         # A dry run: reads only, nothing is added to the session.
         result = await import_units(ctx.session, sheet, ctx.now, dry_run=True)
         if result.errors:
             return Outcome([Reply(errors_text(result.errors))], None)
+        if result.new_communes:  # never save outside the admin's commune, whatever the names say
+            return Outcome([Reply(self._kept_apart(commune.name))], None)
         # Every missing hamlet is of the admin's commune: its name alone says which.
         missing = tuple(label.removesuffix(f" ({commune.name})") for label in result.to_retire)
         payload = UnitsImportPayload(name, commune.id, dict(sheet.headers), tuple(sheet.rows),
@@ -267,6 +285,12 @@ class UnitsImportDialog:
         if _choice(answer, is_button, _KEEP_WORDS, KEEP):
             return self._save(data, retire=False)
         return Outcome([Reply(self._retire_question(data), buttons=_retire_buttons())], state)
+
+    @staticmethod
+    def _kept_apart(commune: str) -> str:
+        return _("The sheet's commune does not match {commune} as the bot keeps it (its province or official "
+                 "code differs): nothing can be saved. Ask whoever runs the bot to import the sheet with "
+                 "“baocao units import”.").format(commune=commune)
 
     @staticmethod
     def _retire_question(data: UnitsImportPayload) -> str:
@@ -298,12 +322,12 @@ async def apply_save_units(session: AsyncSession, effect: SaveUnits, person_id: 
         raise ValueError(f"commune {effect.commune_id} no longer exists")
     sheet = Sheet(list(effect.rows), dict(effect.headers), [])
     placed, errors = place_rows(sheet)
-    if errors or scope_errors(placed, sheet.headers, commune):
+    if errors or scope_errors(placed, sheet.headers, commune) or await kept_apart(session, placed, commune):
         # Checked at the preview; only an upgrade of the official list in between could land here.
         raise ValueError("the sheet no longer passes its checks")
     before = await _active_hamlets(session, commune.id)
     result = await import_units(session, sheet, now, retire_missing=effect.retire_missing)
-    if result.errors:
+    if result.errors or result.new_communes:
         raise ValueError("the sheet no longer passes its checks")
     session.add(AuditEntry(
         commune_id=commune.id, actor_id=person_id, action="units.import", subject=effect.name[:300],

@@ -8,6 +8,7 @@ import itertools
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -15,11 +16,12 @@ from conversations.units_import import (
     KEEP,
     RETIRE,
     SAVE,
+    SaveUnits,
     UnitsImportDialog,
     UnitsImportPayload,
     is_units_sheet,
 )
-from handlers.dispatch import Core
+from handlers.dispatch import Core, EffectRefused, authorize
 from locales.i18n import _, set_language
 from locales.messages import Incoming, IncomingFile, Reply
 from locales.profiles import profile_of
@@ -28,6 +30,7 @@ from storage.db import session_factory
 from storage.invites import open_or_new_invite
 from storage.models import Unit
 from storage.models.audit import AuditEntry
+from storage.people import Member
 from storage.units_import import import_units
 from storage.units_sheet import read_sheet
 from tests.core.chat import Clock, User, texts
@@ -206,3 +209,38 @@ def test_the_payload_round_trips(tmp_path: Path) -> None:
     payload = UnitsImportPayload("thon.csv", 7, dict(sheet.headers), tuple(sheet.rows), 1, ("Xóm 5 (Xã Quỳ Hợp)",))
     state = UnitsImportDialog().load("retire", 1, payload.to_json())
     assert state.data == payload and state.step == "retire"
+
+
+async def test_a_commune_kept_under_a_province_of_another_name_is_never_doubled(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """Its name matches the sheet, but the import would not find it there: refused, not a second Xã Quỳ Hợp."""
+    clock = Clock()
+    sessions = session_factory(engine)
+    async with sessions() as session, session.begin():
+        province = Unit(kind="province", name="Nghệ An (cũ)", folded_name="nghe an (cu)", settings={})
+        session.add(province)
+        await session.flush()
+        commune = Unit(kind="commune", name="Xã Quỳ Hợp", folded_name="xa quy hop", parent_id=province.id, settings={})
+        session.add(commune)
+        await session.flush()
+        code = (await open_or_new_invite(session, commune.id, "admin", clock())).code
+    admin = User(Core(sessions=sessions, clock=clock), "adm-old")
+    await admin.say(f"/start {code}")
+    replies = await _send(admin, _csv(tmp_path, QUY_HOP))
+    assert "không khớp với Xã Quỳ Hợp" in texts(replies) and _buttons(replies) == []
+    async with sessions() as session:
+        assert (await session.execute(select(func.count()).select_from(Unit))).scalar_one() == 2
+
+
+def test_only_the_admin_of_that_commune_may_save(tmp_path: Path) -> None:
+    sheet = read_sheet(write_csv(tmp_path / "s.csv", [HEADER, *QUY_HOP]))
+    effect = SaveUnits("s.csv", 5, dict(sheet.headers), tuple(sheet.rows), retire_missing=False)
+    def member(role: str, commune_id: int) -> Member:
+        return Member(person_id=1, language="vi", unit_id=9, unit_name="Công an xã", unit_kind="agency", role=role,
+                      commune_id=commune_id)
+
+    authorize(effect, member("admin", 5))
+    for someone in (member("admin", 6), member("reporter", 5), None):
+        with pytest.raises(EffectRefused):
+            authorize(effect, someone)
