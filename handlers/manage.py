@@ -71,8 +71,6 @@ def _name_problem(problem: NameProblem, name: str) -> str:
         return _("The commune already has a hamlet “{name}”.").format(name=name)
     if problem is NameProblem.TOO_LONG:
         return _("The name is too long: at most 100 characters.")
-    if problem is NameProblem.CONTROL:
-        return _("The name holds a line break or an invisible character: type it on one line.")
     return _("Say what it is: write “Thôn {name}”, “Xóm {name}”, “Bản {name}”, “Ấp {name}”, “Tổ dân phố {name}” "
              "or “Khu phố {name}”.").format(name=name or "…")
 

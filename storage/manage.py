@@ -8,7 +8,6 @@ member of another commune is simply not found.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -33,7 +32,6 @@ class NameProblem(Enum):
 
     EMPTY = "empty"
     TOO_LONG = "too_long"
-    CONTROL = "control"
     NO_KIND = "no_kind"
     TAKEN = "taken"
 
@@ -49,13 +47,12 @@ class MemberEntry:
 
 def hamlet_name(text: str) -> tuple[str, str] | NameProblem:
     """The hamlet's full name and kind from what was typed ("xom dong tam" → "Xóm dong tam", "xóm")."""
+    # ``nfc`` drops control and invisible characters, as everything the core reads.
     name = " ".join(nfc(text).split())
     if not name:
         return NameProblem.EMPTY
     if len(name) > NAME_MAX:
         return NameProblem.TOO_LONG
-    if any(unicodedata.category(ch).startswith("C") for ch in name):
-        return NameProblem.CONTROL
     words = name.split(" ")
     for count in (3, 2, 1):
         if len(words) > count and (kind := parse_kind(" ".join(words[:count]))) is not None:

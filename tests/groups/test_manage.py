@@ -7,19 +7,23 @@ import datetime as dt
 import itertools
 import json
 import random
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from handlers.dispatch import Core
+from conversations.manage_confirm import RETIRE, ManageChange
+from handlers.dispatch import Core, EffectRefused, authorize
 from handlers.manage import manage_text_handler
 from handlers.reminders import due_messages
 from locales.messages import Incoming, Reply
 from storage.calendar import TZ
 from storage.db import session_factory
 from storage.invites import open_or_new_invite
+from storage.manage import NameProblem, hamlet_name
 from storage.models import AuditEntry, Identity, Membership, Person, Report, Unit
+from storage.people import Member
 from storage.reporting_scope import area_hamlets, hamlet_set
 from tests.groups.commune import BuiltCommune, build_commune, file_report, random_values
 
@@ -82,7 +86,27 @@ async def test_thon_lists_status_and_reporters_and_only_admins_may_manage(engine
         for command in ("/thon", "/mamoi Xóm 1", "/thanhvien", "/xoa 1", "/themthon Xóm 9", "/doiten Xóm 1 | Xóm 9",
                         "/nghi Xóm 1", "/nhatky"):
             assert "Chỉ quản trị viên" in await _say(core, user, command), (user, command)
+    assert "thôn đã báo cáo" not in await _say(core, reporter, "danh sách thôn")  # a question for them, not the list
     assert await _audit(engine, ours.commune.id) == []
+
+
+def test_a_confirmed_change_is_refused_to_anyone_but_an_admin_of_that_commune() -> None:
+    change = ManageChange(RETIRE, commune_id=7, target_id=70)
+    admin = Member(person_id=1, language="vi", unit_id=7, unit_name="Xã A", unit_kind="commune", role="admin",
+                   commune_id=7)
+    authorize(change, admin)
+    for member in (replace(admin, role="leader"), replace(admin, commune_id=8), None):
+        with pytest.raises(EffectRefused):
+            authorize(change, member)
+
+
+@pytest.mark.parametrize(("typed", "problem"), [
+    ("", NameProblem.EMPTY), ("Mới", NameProblem.NO_KIND), ("Xóm " + "a" * 120, NameProblem.TOO_LONG),
+    ("\u200b", NameProblem.EMPTY)])
+def test_a_hamlet_name_is_checked_as_in_the_sheet(typed: str, problem: NameProblem) -> None:
+    assert hamlet_name(typed) is problem
+    assert hamlet_name("tdp  Số 3") == ("Tổ dân phố Số 3", "tổ dân phố")
+    assert hamlet_name("Xóm 1\u200b\x07") == ("Xóm 1", "xóm")  # invisible characters dropped, as everywhere
 
 
 async def test_mamoi_replaces_the_code_and_logs_it_without_the_code(engine: AsyncEngine) -> None:
