@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from locales.i18n import set_language
 from storage import clock
 from storage.db import create_engine
 from storage.migrate import upgrade
@@ -57,6 +58,15 @@ def _program_clock() -> Iterator[None]:
     yield
     clock.pin(None)
     clock.pin_from_env()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in Vietnamese: a test that switches to English must not leak it to the next one
+    run by the same worker (it did: later tests read English replies)."""
+    set_language(None)
+    yield
+    set_language(None)
 
 
 @pytest.fixture

@@ -115,7 +115,7 @@ async def _fake_api(revoked_after_get_me: bool, get_me_fails: bool = False) -> A
         await runner.cleanup()
 
 
-async def _exit_code(bot: BotProcess, timeout: float = 30.0) -> int:
+async def _exit_code(bot: BotProcess, timeout: float = 90.0) -> int:  # see BotProcess.wait_ready
     deadline = time.monotonic() + timeout
     while bot.running:
         if time.monotonic() > deadline:

@@ -152,7 +152,9 @@ class BotProcess:
         """The Bot API call that shows the bot is up: it polls, or it registered its webhook."""
         return "setWebhook" if self.webhook_url else "getUpdates"
 
-    async def wait_ready(self, tg: Emulator, seen_before: int = 0, timeout: float = 30.0) -> None:
+    # 90 s: a bot process imports aiogram (~2 s of CPU alone); on a 2-core machine running four test
+    # workers and their bots it was seen to need more than 30 s. Waiting longer costs nothing when it starts.
+    async def wait_ready(self, tg: Emulator, seen_before: int = 0, timeout: float = 90.0) -> None:
         """Wait until the bot makes its ``ready_method`` call (beyond ``seen_before`` earlier ones)."""
         method = self.ready_method
         deadline = time.monotonic() + timeout
