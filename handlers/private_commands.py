@@ -17,6 +17,7 @@ from handlers.report_view import view_report
 from locales.i18n import _
 from locales.messages import Reply
 from storage.code_attempts import record_wrong, throttled
+from storage.people import REPORTING_ROLES
 from storage.units import find_units
 
 
@@ -69,6 +70,11 @@ async def start_report(call: Call) -> Outcome:
         if matches and all(not may_report(call.member, unit.id) for unit in matches):
             return Outcome([Reply(_("You can only file the report of {unit}.").format(unit=call.member.unit_name))],
                            None)
+        # One who reports for several units files the one named ("/baocao Xóm 2").
+        named = {unit.id for unit in matches}
+        seat = next((s for s in call.member.seats if s.unit_id in named and s.role in REPORTING_ROLES), None)
+        if call.member.unit_id not in named and seat is not None:
+            call = replace(call, member=call.member.as_seat(seat))
     return await call.dialogs["report"].start(context_of(call), call.argument)
 
 

@@ -205,3 +205,28 @@ async def test_wrong_codes_are_throttled_per_sender_and_logged_without_the_code(
     for code in [*wrong, right]:
         assert code not in logged
 
+
+
+async def test_one_who_reports_for_two_hamlets_files_the_one_named(engine: AsyncEngine) -> None:
+    clock = Clock()
+    sessions, summary = await demo(engine, clock)
+    core = Core(sessions=sessions, clock=clock)
+    person = User(core, "two-hamlets")
+    for code in (code_of(summary, "Bản Khe Ló"), code_of(summary, "Bản Nà Pục"), summary.leader_code):
+        await person.say(f"/start {code}")
+    started = texts(await person.say("/baocao Bản Nà Pục"))
+    assert "Bản Nà Pục" in started and "Bản Khe Ló" not in started, started
+
+
+async def test_wrong_group_codes_count_for_the_sender_too(engine: AsyncEngine) -> None:
+    clock = Clock()
+    sessions, summary = await demo(engine, clock)
+    core = Core(sessions=sessions, clock=clock)
+    await User(core, "leader-typo").say(f"/start {summary.leader_code}")
+    for n in range(MAX_WRONG):
+        assert "không hợp lệ" in await _group(core, "leader-typo", f"/ketnoi ZZZZ{n + 2}2")
+    assert "sai mã nhiều lần" in await _group(core, "leader-typo", "/ketnoi ZZZZ22")
+    async with sessions() as session:
+        kinds = set((await session.execute(select(CodeAttempt.kind).where(
+            CodeAttempt.sender_id == "leader-typo"))).scalars())
+    assert kinds == {"group"}
