@@ -14,13 +14,14 @@ import datetime as dt
 import logging
 import re
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.vocabulary import says
 from handlers.reminders import language
 from locales.i18n import _
 from locales.messages import Incoming, Reply
+from locales.vietnamese import visible
 from storage.models import LinkCode, OutboxMessage, Person
 from storage.people import (
     CodeProblem,
@@ -83,7 +84,7 @@ async def link_account(session: AsyncSession, incoming: Incoming, code: str, now
                       .format(code=code))]
     person = await session.get(Person, link.person_id)
     new = messenger_name(incoming.transport)
-    name = (incoming.user_name or "").strip()[:60] or "?"
+    name = visible(incoming.user_name or "").strip()[:60] or "?"  # a name as the messenger gives it
     for owner in owners:
         with language(person.language if person is not None else "vi"):
             text = _("A {messenger} account (“{name}”) has just typed your link code. Is that you, comrade? "
@@ -115,10 +116,16 @@ async def answer_link_request(session: AsyncSession, incoming: Incoming, member:
     meaning = _meaning(text)
     if meaning is None:
         return None
+    # An open link code of this person (indexed, and rare) before the outbox is searched at all.
+    open_ids = list((await session.execute(select(LinkCode.id).where(
+        LinkCode.person_id == member.person_id, LinkCode.used_at.is_(None), LinkCode.expires_at > now))).scalars())
+    if not open_ids:
+        return None
     key = await session.scalar(
         select(OutboxMessage.dedupe_key).where(
             OutboxMessage.transport == incoming.transport, OutboxMessage.chat_id == incoming.user_id,
-            OutboxMessage.dedupe_key.like(f"{_PENDING}%")).order_by(OutboxMessage.id.desc()).limit(1))
+            or_(*(OutboxMessage.dedupe_key.like(f"{_PENDING}{link_id}:%") for link_id in open_ids)),
+        ).order_by(OutboxMessage.id.desc()).limit(1))
     found = _KEY.match(key or "")
     if found is None:
         return None
