@@ -72,9 +72,10 @@ async def link_account(session: AsyncSession, incoming: Incoming, code: str, now
                       .format(code=code))]
     owners = await identities_of(session, link.person_id)
     if any(owner.transport == incoming.transport for owner in owners):
-        return [Reply(_("A link code joins accounts on two different messengers: a code shown on Telegram is "
-                        "typed on Zalo, and the other way round. This {messenger} account cannot use it.")
-                      .format(messenger=messenger_name(incoming.transport)))]
+        # The messenger is not named: the same words on either (the golden transcripts play on both).
+        return [Reply(_("A link code joins accounts on two different messengers: type it on the other one (on "
+                        "Zalo for a code asked on Telegram, and the other way round). This account is on the same "
+                        "messenger as the code, so it cannot use it."))]
     if await find_member(session, incoming.transport, incoming.user_id) is not None:
         return [Reply(_("This account is already registered."))]
     asked = await session.scalar(select(OutboxMessage.dedupe_key).where(
