@@ -100,7 +100,7 @@ async def link_account(session: AsyncSession, incoming: Incoming, code: str, now
                                                                          minutes=LINK_CODE_MINUTES))]
 
 
-def _meaning(text: str) -> bool | None:
+def link_answer(text: str) -> bool | None:
     """True for a yes ("có", "co", "đúng"), False for a no ("không", "dừng"), None for anything else."""
     if any(ch.isdigit() for ch in text):
         return None  # "1" is a yes elsewhere, here it is a figure of a report being typed
@@ -114,7 +114,7 @@ def _meaning(text: str) -> bool | None:
 async def answer_link_request(session: AsyncSession, incoming: Incoming, member: Member, text: str,
                               now: dt.datetime) -> list[Reply] | None:
     """The original account's yes or no to a link request; ``None`` when none is waiting or ``text`` is neither."""
-    meaning = _meaning(text)
+    meaning = link_answer(text)
     if meaning is None:
         return None
     # An open link code of this person (indexed, and rare) before the outbox is searched at all.

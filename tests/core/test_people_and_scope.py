@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handlers.dispatch import Core
+from handlers.linking import link_answer
 from locales.messages import Incoming, IncomingFile
 from locales.vietnamese import fold
 from storage.code_attempts import MAX_WRONG, WINDOW
@@ -230,3 +231,13 @@ async def test_wrong_group_codes_count_for_the_sender_too(engine: AsyncEngine) -
         kinds = set((await session.execute(select(CodeAttempt.kind).where(
             CodeAttempt.sender_id == "leader-typo"))).scalars())
     assert kinds == {"group"}
+
+
+@pytest.mark.parametrize(("typed", "meaning"), [
+    ("có", True), ("co", True), ("Có ạ", True), ("đúng", True), ("đúng rồi", True),
+    ("không", False), ("khong", False), ("dừng", False), ("ko", False),
+    ("dung", None), ("1", None), ("3 người", None), ("báo cáo", None),
+])
+def test_link_answers_yes_no_and_the_ambiguous_dung(typed: str, meaning: bool | None) -> None:
+    """"dung" without marks is "đúng" or "dừng": neither links nor refuses; a figure is never an answer."""
+    assert link_answer(typed) is meaning
