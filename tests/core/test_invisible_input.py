@@ -85,7 +85,8 @@ async def test_invisible_full_width_and_huge_numbers_in_the_dialog(engine: Async
 
 async def test_a_plan_with_nul_bytes_imports_and_saves(engine: AsyncEngine) -> None:
     """In its text or its file's name: on PostgreSQL either failed the preview or the save."""
-    seed = shared_dir() / "seeds" / "000_3afe9e87286c643e.txt"
+    # The province's plan (seed 001): a commune's admin may not save another commune's plan (seed 000).
+    seed = shared_dir() / "seeds" / "001_6a0687a21b1995cc.txt"
     text = seed.read_text(encoding="utf-8")
     dirty = text.replace("\n", "\x00\n", 40).replace("Công an", "Công\u200b an\u202e", 3).encode("utf-8")
     clock = Clock()
@@ -94,7 +95,7 @@ async def test_a_plan_with_nul_bytes_imports_and_saves(engine: AsyncEngine) -> N
     await admin.say(f"/start {summary.admin_code}")
     preview = await admin.send(Incoming("telegram", str(next(_ids)), "admin-1", "admin-1",
                                         file=IncomingFile(f"kế\x00hoạch\u202e{seed.name}", dirty)))
-    assert "Công an xã: 8" in texts(preview) and GENERIC_ERROR not in texts(preview)
+    assert "Địa bàn: tỉnh Nghệ An" in texts(preview) and GENERIC_ERROR not in texts(preview)
     async with sessions() as session:
         before = (await session.execute(select(func.count()).select_from(Plan))).scalar_one()
     saved = texts(await admin.press(preview[-1].buttons[0][0].data))
