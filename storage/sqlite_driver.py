@@ -145,14 +145,30 @@ class Connection:
         self._conn.close()
 
 
+def _connect(database: str, uri: bool) -> sqlite3.Connection:
+    # check_same_thread=False: the pool may close a connection from a garbage-collection pass.
+    return sqlite3.connect(database, timeout=0, isolation_level=None, check_same_thread=False, uri=uri)
+
+
+# Per connection: in WAL mode a commit then waits for no disk flush (a crash of the process loses
+# nothing; a power cut can lose the last commits).
+_SYNCHRONOUS = "PRAGMA synchronous=NORMAL"
+
+
 def open_in_loop(database: str, uri: bool = False) -> sqlite3.Connection:
     """Open ``database`` for use on the loop's thread: autocommit (transactions are begun
     explicitly), never waiting inside SQLite for a lock (see ``patiently``)."""
-    # check_same_thread=False: the pool may close a connection from a garbage-collection pass.
-    connection = sqlite3.connect(database, timeout=0, isolation_level=None, check_same_thread=False, uri=uri)
-    # Per connection: in WAL mode a commit then waits for no disk flush (a crash of the process
-    # loses nothing; a power cut can lose the last commits).
-    connection.execute("PRAGMA synchronous=NORMAL")
+    connection = _connect(database, uri)
+    connection.execute(_SYNCHRONOUS)
+    return connection
+
+
+async def open_patiently(database: str, uri: bool = False) -> sqlite3.Connection:
+    """``open_in_loop``, waiting (without blocking the loop) while another process holds the lock: the
+    first statement on a connection reads the schema, which a process switching a fresh database to
+    WAL or migrating it can hold for a moment ("database is locked" when three demos started at once)."""
+    connection = _connect(database, uri)
+    await patiently(lambda: connection.execute(_SYNCHRONOUS))
     return connection
 
 
@@ -160,6 +176,6 @@ def connector(database: str, uri: bool = False) -> Callable[[], Any]:
     """The ``async_creator`` for ``create_async_engine``: opens ``database`` on the loop's thread."""
 
     async def connect() -> Connection:
-        return Connection(open_in_loop(database, uri))
+        return Connection(await open_patiently(database, uri))
 
     return connect
