@@ -76,8 +76,9 @@ class Router:
             answered = await self._run_private(command, call)
             if answered is not None:
                 return answered
-        if word is None and incoming.file is None:
+        if word is None and incoming.file is None and state is None:
             # The original account's yes or no to linking another messenger's account (handlers/linking.py).
+            # Inside a dialog "có" answers the dialog (and costs no lookup): the request waits until it ends.
             linked = await answer_link_request(session, incoming, member, incoming.button or text, now)
             if linked is not None:
                 return Outcome(linked, state)
