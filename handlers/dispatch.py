@@ -160,11 +160,11 @@ class Core:
         if steps is None:
             return None
         key = (incoming.transport, incoming.chat_id, incoming.user_id)
-        seen = self._last_writes.get(key)
         # Without a read, a redelivery is still caught: its write finds the update id claimed.
+        last = self._last_writes.take(key)
+        seen, written_state = last if last is not None else (None, None)
         if seen is None:
             seen = await steps.read(incoming.transport, incoming.update_id, incoming.chat_id, incoming.user_id)
-        self._last_writes.forget(key)
         if seen is None:
             return None
         if seen.applied:
@@ -172,10 +172,13 @@ class Core:
         dialog = self.dialogs.get(seen.row.dialog or "")
         if dialog is None or not seen.row.step or seen.row.version != dialog.version:
             return None
-        try:
-            state = dialog.load(seen.row.step, seen.row.version, seen.row.payload)
-        except PayloadError:
-            return None  # the locked path tells the user what became of the dialog
+        if isinstance(written_state, State) and written_state.dialog == seen.row.dialog:
+            state = written_state  # what this process wrote last step: no need to decode it again
+        else:
+            try:
+                state = dialog.load(seen.row.step, seen.row.version, seen.row.payload)
+            except PayloadError:
+                return None  # the locked path tells the user what became of the dialog
         # Untouched unless a cache misses or the step needs the database: then the step is
         # discarded and the locked path runs it again.
         session = self.sessions()
@@ -198,7 +201,7 @@ class Core:
                                     new.version if new else 1, payload, now)
         if written is Written.SAVED:
             if new is not None:
-                self._last_writes.put(key, seen, new.dialog, new.step, new.version, payload)
+                self._last_writes.put(key, seen, new.dialog, new.step, new.version, payload, new)
             return outcome.replies
         if written is Written.DUPLICATE:
             return self._redelivered(incoming)

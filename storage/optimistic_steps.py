@@ -35,25 +35,37 @@ class LastWrites:
 
     Only a hint: the write is conditional on ``rev`` and inserts the update id in the same atomic
     statement, so if another worker moved the row, or the update was already applied, the write
-    changes nothing and the step goes to the locked path. Payloads are kept as the JSON that was
-    written, so nothing a step does to its copy can reach the next one.
+    changes nothing and the step goes to the locked path. Beside the JSON that was written, the
+    dialog state object it was written from is kept, so the next step need not decode it again; an
+    entry is taken (removed) by the step that uses it, so whatever that step does to the object can
+    never reach a later one.
     """
 
     def __init__(self, size: int = 10_000) -> None:
         self._size = size
-        self._rows: OrderedDict[tuple[str, str, str], tuple[int, str, str, int, str, int]] = OrderedDict()
+        self._rows: OrderedDict[tuple[str, str, str], tuple[int, str, str, int, str, int, object]] = OrderedDict()
 
     def get(self, key: tuple[str, str, str]) -> Seen | None:
-        """The state last written for ``key`` by this process, if it is still known."""
+        """The state last written for ``key`` by this process, if it is still known (left in place)."""
         found = self._rows.get(key)
         if found is None:
             return None
-        id_, dialog, step, version, payload, rev = found
+        id_, dialog, step, version, payload, rev, _state = found
         return Seen(StateRow(id_, dialog, step, version, json.loads(payload)), rev, applied=False)
 
-    def put(self, key: tuple[str, str, str], seen: Seen, dialog: str, step: str, version: int, payload: str) -> None:
+    def take(self, key: tuple[str, str, str]) -> tuple[Seen, object] | None:
+        """Remove and return what was last written for ``key``: the row, and the state object it was
+        written from (the row's payload is then not decoded: read the state object instead)."""
+        found = self._rows.pop(key, None)
+        if found is None:
+            return None
+        id_, dialog, step, version, _payload, rev, state = found
+        return Seen(StateRow(id_, dialog, step, version, {}), rev, applied=False), state
+
+    def put(self, key: tuple[str, str, str], seen: Seen, dialog: str, step: str, version: int, payload: str,
+            state: object = None) -> None:
         """Remember the state just written over ``seen`` (its ``rev`` is now one more)."""
-        self._rows[key] = (seen.row.id, dialog, step, version, payload, seen.rev + 1)
+        self._rows[key] = (seen.row.id, dialog, step, version, payload, seen.rev + 1, state)
         self._rows.move_to_end(key)
         if len(self._rows) > self._size:
             self._rows.popitem(last=False)
