@@ -116,6 +116,7 @@ async def load_demo(session: AsyncSession, now: dt.datetime, today: dt.date) -> 
         session.add_all(_unit("agency", name, commune) for name in data["agencies"])
         await session.flush()
         indicator_set = await add_indicator_set(session, commune, data["indicator_set"])
+        await add_indicator_set(session, commune, data["commune_set"])  # the commune police's own report
         await save_plan(session, parse_plan(PLAN.read_text(encoding="utf-8"), PLAN.name, commune.name), commune)
         await _past_reports(session, commune, indicator_set, data, now, today)
     hamlets = list((await session.execute(

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.commune_report import POLICE_KIND, is_commune_police
 from storage.models import Indicator, IndicatorSet, Period, Report, ReportRevision, ReportValue, Unit
 from storage.people import commune_of
 from storage.periods import PeriodSpec, get_or_create_period
@@ -60,7 +61,7 @@ async def indicator_set_for(session: AsyncSession, unit: Unit) -> tuple[Indicato
     commune_id = await commune_of(session, unit)
     if commune_id is None:
         return None
-    unit_kind = "hamlet" if unit.kind == "hamlet" else unit.kind
+    unit_kind = POLICE_KIND if is_commune_police(unit) else unit.kind
     indicator_set = (
         await session.execute(
             select(IndicatorSet)
@@ -141,8 +142,12 @@ async def save_report(
     note: str | None,
     person_id: int | None,
     now: dt.datetime,
+    reasons: dict[str, str] | None = None,
 ) -> SaveOutcome:
-    """Store a report; filing the same unit and period again keeps the old state as a revision."""
+    """Store a report; filing the same unit and period again keeps the old state as a revision.
+
+    ``reasons`` holds, by code, why a figure differs from the hamlets' sum (the commune's report)."""
+    why = reasons or {}
     period_row = await get_or_create_period(session, period)
     indicator_ids: dict[str, int] = {
         code: indicator_id
@@ -163,7 +168,7 @@ async def save_report(
         session.add(report)
         await session.flush()
         session.add_all(
-            ReportValue(report_id=report.id, indicator_id=indicator_ids[code], value=value)
+            ReportValue(report_id=report.id, indicator_id=indicator_ids[code], value=value, reason=why.get(code))
             for code, value in values.items()
             if code in indicator_ids
         )
@@ -192,8 +197,10 @@ async def save_report(
             continue
         if indicator_id in existing:
             existing[indicator_id].value = value
+            existing[indicator_id].reason = why.get(code)
         else:
-            session.add(ReportValue(report_id=report.id, indicator_id=indicator_id, value=value))
+            session.add(ReportValue(report_id=report.id, indicator_id=indicator_id, value=value,
+                                    reason=why.get(code)))
     report.revision += 1
     report.note = note
     report.updated_at = now

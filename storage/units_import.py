@@ -176,6 +176,7 @@ async def import_units(session: AsyncSession, sheet: Sheet, now: dt.datetime, *,
             province_units[item.province.code] = unit
     commune_units: dict[int, Unit | None] = {}
     indicator_spec = demo_data()["indicator_set"]
+    commune_spec = demo_data()["commune_set"]
     for item in placed:
         if item.commune.code in commune_units:
             continue
@@ -189,6 +190,7 @@ async def import_units(session: AsyncSession, sheet: Sheet, now: dt.datetime, *,
                 await session.flush()
                 # A new commune reports with the default hamlet set from its first day.
                 await add_indicator_set(session, commune, indicator_spec)
+                await add_indicator_set(session, commune, commune_spec)  # and the commune police's set
         elif commune.official_code is None and write:
             commune.official_code = item.commune.code_text
         commune_units[item.commune.code] = commune

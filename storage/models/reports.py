@@ -55,6 +55,8 @@ class ReportValue(Base):
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"), index=True)
     value: Mapped[int | None] = mapped_column(BigInteger)
+    # Why a commune figure differs from the hamlets' sum it was prefilled with; None when kept.
+    reason: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
 class ReportRevision(Base):
