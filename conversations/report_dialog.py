@@ -7,14 +7,18 @@ once more before a typed word drops the answers. At every step a command or ques
 (``report_intents``) is answered and the dialog goes on where it was. The payload
 (``report_payload.ReportPayload``) holds the answers so far; ``answered`` lists the items answered in
 this dialog (rules never check an old figure of a correction that was not re-answered yet).
+
+The commune police's report (``commune_questions``): a figure that is a sum of the hamlets' figures
+is asked with the sum prefilled; keeping it is one word, another figure asks for a short ``reason``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from conversations.commune_questions import hamlet_sums_for, moved_text, reason_question, sum_line
 from conversations.engine import Context, Effect, Outcome, State
 from conversations.numbers import parse_count
 from conversations.payloads import PayloadUnreadable
@@ -54,7 +58,7 @@ from storage.reports import IndicatorView, latest_report, report_for
 NAME = "report"
 VERSION = ReportPayload.VERSION
 # The named steps; a stored state in any other is not resumed.
-STEPS = frozenset({"period", "ask", "check", "jump", "confirm", "edit", "cancel"})
+STEPS = frozenset({"period", "ask", "check", "jump", "reason", "confirm", "edit", "cancel"})
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,11 @@ class SaveReport(Effect):
     period: PeriodSpec
     values: dict[str, int | None]
     note: str | None
+    reasons: dict[str, str] = field(default_factory=dict)  # why a commune figure differs from its sum
+
+
+# A reason is a short phrase ("2 người chuyển đi xã khác"), stored with the figure.
+REASON_MAX_CHARS = 200
 
 
 def _confirm_buttons() -> list[list[Button]]:
@@ -105,7 +114,7 @@ class ReportDialog:
         if step not in STEPS:
             raise PayloadUnreadable(f"no step {step!r} in the report dialog")
         payload = ReportPayload.load(stored, version)
-        if step in ("check", "jump") and payload.pending is None:
+        if step in ("check", "jump", "reason") and payload.pending is None:
             raise PayloadUnreadable(f"step {step!r} without the figure it asks about")
         return State(NAME, step, payload, VERSION)
 
@@ -149,6 +158,8 @@ class ReportDialog:
         data.previous_period = previous.period_code if previous else None
         data.deadline = (await calendar_rules(ctx, data.unit_id)).hamlet_deadline(parse_period(data.period))
         data.answered = []
+        data.reasons = {}
+        sums = await hamlet_sums_for(ctx, data, indicators)
         intro = [
             _("Report for {period} of {unit}: {count} questions.").format(
                 period=period_name(data.period), unit=data.unit_name, count=len(indicators)
@@ -166,6 +177,9 @@ class ReportDialog:
                     time=fmt_datetime(existing.updated_at.astimezone(ctx.timezone)),
                 )
             )
+            moved = moved_text(indicators, data, sums, existing.updated_at)
+            if moved:
+                intro.append(moved)
         else:
             # Not a correction, even if the month picked before (then left with "back") was one.
             data.existing = None
@@ -178,6 +192,8 @@ class ReportDialog:
         # What was typed already (going back, editing, or the stored value of a correction).
         current = data.answers.get(indicator.code)
         text = question_text(indicator, data.index + 1, len(indicators), current, not indicator.required)
+        if indicator.code in data.sums:
+            text = f"{text}\n{sum_line(data, indicator)}"
         return Reply(f"{prefix}\n{text}".strip())
 
     async def step(self, ctx: Context, state: State[ReportPayload], answer: str, is_button: bool) -> Outcome:
@@ -205,6 +221,8 @@ class ReportDialog:
             return self._answer(indicators, data, answer)
         if state.step in ("jump", "check"):
             return self._keep(indicators, data, answer, state.step)
+        if state.step == "reason":
+            return self._reason(indicators, data, answer)
         if state.step == "confirm":
             return self._confirm(ctx, indicators, data, answer)
         if state.step == "edit":
@@ -219,6 +237,8 @@ class ReportDialog:
             return self._edit_menu(indicators, data, prefix)
         if step in ("jump", "check"):
             return self._ask_keep(indicators, data, step, prefix)
+        if step == "reason":
+            return self._ask_reason(indicators, data, prefix)
         return Outcome([self._ask(indicators, data, prefix)], State(NAME, "ask", data, VERSION))
 
     def _command(self, indicators: list[IndicatorView], data: ReportPayload, step: str, said: str,
@@ -256,7 +276,7 @@ class ReportDialog:
             return self._back(indicators, data)
         if step == "ask" and said == "skip":
             return self._skip(indicators, data)
-        if step in ("edit", "jump", "check") and said == "back":
+        if step in ("edit", "jump", "check", "reason") and said == "back":
             data.pending = None
             if step == "edit":
                 return self._summary(indicators, data)
@@ -334,6 +354,10 @@ class ReportDialog:
             return self._skip(indicators, data)
         if indicator.kind == "text":
             return self._note(indicators, data, indicator.code, answer)
+        if indicator.code in data.sums:
+            data.reasons = {k: v for k, v in data.reasons.items() if k != indicator.code}
+            if answer.strip() == "1" or says_only(answer, "yes") or says(answer, "keep"):
+                return self._take(indicators, data, data.sums[indicator.code])  # "1" keeps the sum, always
         if says(answer, "keep"):
             # "giữ nguyên" keeps the figure shown; "như tháng trước" takes the last report's.
             current = data.answers.get(indicator.code)
@@ -386,6 +410,10 @@ class ReportDialog:
         if problem is not None:
             data.pending = None
             return Outcome([self._ask(indicators, data, problem)], State(NAME, "ask", data, VERSION))
+        total = data.sums.get(indicator.code)
+        if total is not None and value != total and indicator.code not in data.reasons:
+            data.pending = value
+            return self._ask_reason(indicators, data)
         previous = data.previous.get(indicator.code)
         if not far_checked and is_far_from_previous(indicator, value, previous):
             data.pending = value
@@ -404,6 +432,21 @@ class ReportDialog:
             text = _("{label}: {value}, is that right?").format(label=indicator.label, value=shown)
         buttons = [[Button(_("Yes, keep {value}").format(value=shown), "yes")], [Button(_("No, type again"), "no")]]
         return Outcome([Reply(f"{prefix}\n{text}".strip(), buttons)], State(NAME, step, data, VERSION))
+
+    def _ask_reason(self, indicators: list[IndicatorView], data: ReportPayload, prefix: str = "") -> Outcome:
+        indicator = indicators[data.index]
+        text = reason_question(indicator, _pending(data), data.sums[indicator.code])
+        return Outcome([Reply(f"{prefix}\n{text}".strip())], State(NAME, "reason", data, VERSION))
+
+    def _reason(self, indicators: list[IndicatorView], data: ReportPayload, answer: str) -> Outcome:
+        """Keep the reason a figure differs from the hamlets' sum (checked like a note: no names)."""
+        checked = check_note(answer)
+        if checked.problem is not None or checked.note is None or len(checked.note) > REASON_MAX_CHARS:
+            again = _("Please write a short reason (at most {limit} characters), without anyone's name.").format(
+                limit=REASON_MAX_CHARS)
+            return self._ask_reason(indicators, data, again)
+        data.reasons = {**data.reasons, indicators[data.index].code: checked.note}
+        return self._take(indicators, data, _pending(data))
 
     def _keep(self, indicators: list[IndicatorView], data: ReportPayload, answer: str, step: str) -> Outcome:
         if answer == "yes" or says_only(answer, "yes") or says_only(answer, "confirm"):
@@ -445,7 +488,9 @@ class ReportDialog:
             else:
                 text = _("Saved the report of {unit} for {period} at {time}. Thank you!")
             text = text.format(unit=data.unit_name, period=period_name(data.period), time=when)
-            effect = SaveReport(unit_id=data.unit_id, set_id=data.set_id, period=spec, values=values, note=note)
+            reasons = {code: why for code, why in data.reasons.items() if values.get(code) != data.sums.get(code)}
+            effect = SaveReport(unit_id=data.unit_id, set_id=data.set_id, period=spec, values=values, note=note,
+                                reasons=reasons)
             return Outcome([Reply(text)], None, [effect])
         choice = item_choice(answer, indicators)
         if choice is not None:

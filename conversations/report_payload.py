@@ -4,7 +4,9 @@ Version 1 (before payloads were typed) was a dict that gained keys as the dialog
 month was picked it had no ``previous``, ``deadline`` or ``answered``; ``pending``, ``editing``,
 ``existing`` and ``resume`` came and went; a row without ``answered`` (older still) checked the rules
 against every answer. Version 2 always holds every key, so reading it needs no guessing; ``_from_v1``
-fills in what version 1 left out, with the meaning it had there.
+fills in what version 1 left out, with the meaning it had there. Version 3 adds the commune's report:
+the hamlets' sums it is prefilled with, how many hamlets reported, and the reason for each figure that
+differs from its sum; ``_from_v2`` gives a hamlet's report (all it could be) none of them.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ class ReportPayload:
 
     Mutable on purpose: a step works on its own ``copy()`` and hands it on in the next ``State``."""
 
-    VERSION: ClassVar[int] = 2
+    VERSION: ClassVar[int] = 3
 
     unit_id: int
     unit_name: str
@@ -44,6 +46,10 @@ class ReportPayload:
     pending: int | None = None  # a figure waiting for "yes" (``check`` and ``jump`` steps)
     editing: bool = False  # an item opened from the summary: back to the summary once answered
     resume: str | None = None  # the step a "stop?" question returns to
+    sums: dict[str, int] = field(default_factory=dict)  # commune code → the hamlets' sum (commune report)
+    hamlets_reported: int = 0  # hamlets that filed the month, of ``hamlets_expected``
+    hamlets_expected: int = 0
+    reasons: dict[str, str] = field(default_factory=dict)  # code → why it differs from the hamlets' sum
 
     def copy(self) -> ReportPayload:
         """A shallow copy for a step to change (the dicts and lists in it are replaced, never changed)."""
@@ -53,7 +59,7 @@ class ReportPayload:
         return new
 
     def to_json(self) -> Json:
-        """The payload as stored (version 2)."""
+        """The payload as stored (version 3)."""
         return {
             "unit_id": self.unit_id, "unit_name": self.unit_name, "set_id": self.set_id,
             "period": self.period, "current": self.current, "offered_period": self.offered_period,
@@ -61,7 +67,8 @@ class ReportPayload:
             "previous": self.previous, "previous_period": self.previous_period,
             "deadline": self.deadline.isoformat() if self.deadline is not None else None,
             "existing": self.existing, "pending": self.pending, "editing": self.editing,
-            "resume": self.resume,
+            "resume": self.resume, "sums": self.sums, "hamlets_reported": self.hamlets_reported,
+            "hamlets_expected": self.hamlets_expected, "reasons": self.reasons,
         }
 
     @classmethod
@@ -78,6 +85,9 @@ class ReportPayload:
             existing=dict(existing) if existing is not None else None,
             pending=int(pending) if pending is not None else None, editing=bool(data["editing"]),
             resume=_optional_text(data["resume"]),
+            sums={str(k): int(v) for k, v in dict(data["sums"]).items()},
+            hamlets_reported=int(data["hamlets_reported"]), hamlets_expected=int(data["hamlets_expected"]),
+            reasons={str(k): _text(v) for k, v in dict(data["reasons"]).items()},
         )
 
     @classmethod
@@ -112,5 +122,10 @@ def _from_v1(data: Json) -> Json:
     }
 
 
+def _from_v2(data: Json) -> Json:
+    """Version 2 → 3: a hamlet's report, with no hamlet sums and no reasons."""
+    return {**data, "sums": {}, "hamlets_reported": 0, "hamlets_expected": 0, "reasons": {}}
+
+
 # Keyed by the version each migration reads.
-MIGRATIONS: Mapping[int, Migration] = {1: _from_v1}
+MIGRATIONS: Mapping[int, Migration] = {1: _from_v1, 2: _from_v2}

@@ -263,7 +263,8 @@ class Core:
         """Perform one effect ``authorize`` has let through."""
         if isinstance(effect, SaveReport) and member is not None:
             await save_report(session, unit_id=effect.unit_id, set_id=effect.set_id, period=effect.period,
-                              values=effect.values, note=effect.note, person_id=member.person_id, now=now)
+                              values=effect.values, note=effect.note, person_id=member.person_id, now=now,
+                              reasons=effect.reasons)
             return
         if isinstance(effect, SavePlan):
             await apply_save_plan(session, effect)

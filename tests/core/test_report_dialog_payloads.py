@@ -93,7 +93,7 @@ async def test_a_payload_that_cannot_be_read_is_reset_with_the_message(engine: A
 
 def test_a_version_1_payload_without_answered_checks_every_answer() -> None:
     state = ReportDialog().load("check", 1, json.loads(V1_WITHOUT_ANSWERED))
-    assert state.version == ReportPayload.VERSION == 2
+    assert state.version == ReportPayload.VERSION == 3
     assert state.data.answered == ["nghien"] and state.data.pending == 30
     assert state.data.deadline == dt.date(2026, 11, 25) and state.data.existing is None
     assert not state.data.editing and state.data.resume is None

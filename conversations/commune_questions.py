@@ -1,0 +1,66 @@
+"""The commune police's report in the report dialog: the hamlets' sums it is prefilled with.
+
+An indicator of the commune's set with ``rules = {"sum_of": "<hamlet code>"}`` is asked with the sum of
+that hamlet figure over the month's hamlet reports (``storage.commune_report``); the officer keeps it
+with one word or types another figure and a short reason. A hamlet that files or corrects after the
+commune's report is told when the officer next opens the report of that month (``moved_text``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from conversations.engine import Context
+from conversations.report_payload import ReportPayload
+from conversations.report_text import value_text
+from locales.i18n import _
+from storage.commune_report import HamletSums, hamlet_sums
+from storage.reports import IndicatorView
+
+
+async def hamlet_sums_for(ctx: Context, data: ReportPayload, indicators: list[IndicatorView]) -> HamletSums | None:
+    """Fill ``data.sums`` with the hamlets' sums of the month (``None`` for a set with no sum)."""
+    sources = {i.code: str(i.rules["sum_of"]) for i in indicators if i.rules.get("sum_of")}
+    commune_id = ctx.member.commune_id
+    if not sources or commune_id is None:
+        data.sums, data.hamlets_reported, data.hamlets_expected = {}, 0, 0
+        return None
+    found = await hamlet_sums(ctx.session, commune_id, data.period, sorted(set(sources.values())))
+    data.sums = {code: found.sums.get(source, 0) for code, source in sources.items()}
+    data.hamlets_reported, data.hamlets_expected = found.reported, found.expected
+    return found
+
+
+def sum_line(data: ReportPayload, indicator: IndicatorView) -> str:
+    """"Tổng các thôn: 12 (8/12 thôn đã báo cáo). Giữ nguyên: …" under a sum's question."""
+    return _("Sum of the hamlets: {total} ({reported}/{expected} hamlets reported). To keep it type “đúng” or "
+             "“1”; otherwise type the figure.").format(
+        total=value_text(indicator, data.sums[indicator.code]), reported=data.hamlets_reported,
+        expected=data.hamlets_expected)
+
+
+def reason_question(indicator: IndicatorView, value: int, total: int) -> str:
+    """Ask why a figure differs from the hamlets' sum."""
+    return _("{label}: {value}, the hamlets' sum is {total}. Please write a short reason for the difference.").format(
+        label=indicator.label, value=value_text(indicator, value), total=value_text(indicator, total))
+
+
+def moved_text(indicators: list[IndicatorView], data: ReportPayload, sums: HamletSums | None,
+               filed_at: dt.datetime) -> str | None:
+    """Tell the officer the hamlets' sums moved since the commune's report was filed (else ``None``)."""
+    if sums is None or sums.last_filed is None or _aware(sums.last_filed) <= _aware(filed_at):
+        return None
+    existing = data.existing or {}
+    changed = [
+        f"{i.label}: {existing.get(i.code)} → {data.sums[i.code]}"
+        for i in indicators
+        if i.code in data.sums and existing.get(i.code) != data.sums[i.code]
+    ]
+    head = _("Hamlets reported or corrected after your report was filed: the hamlets' sums moved. Go on to "
+             "file it again.")
+    return "\n".join([head, *changed])
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives back naive UTC times; compare both as aware."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
