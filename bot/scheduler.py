@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.reminders import commune_ids, write_due
+from handlers.reminders import due_commune_ids, write_due
 from storage.models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,8 @@ class Scheduler:
     async def tick(self, now: dt.datetime) -> int:
         """Write every row due at ``now``; return how many this worker wrote."""
         async with self._sessions() as session:
-            ids = await commune_ids(session)
+            # Only the communes whose calendar has something due now (three queries for all of them).
+            ids = await due_commune_ids(session, now)
         written = 0
         for commune_id in ids:
             idle_until = self._idle_until.get(commune_id)
