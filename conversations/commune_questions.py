@@ -45,6 +45,16 @@ def reason_question(indicator: IndicatorView, value: int, total: int) -> str:
         label=indicator.label, value=value_text(indicator, value), total=value_text(indicator, total))
 
 
+def reason_lines(indicators: list[IndicatorView], data: ReportPayload) -> list[str]:
+    """The summary's lines for the figures that differ from the hamlets' sum, each with its reason."""
+    return [
+        _("{label}: differs from the hamlets' sum ({total}): {reason}").format(
+            label=i.label, total=value_text(i, data.sums[i.code]), reason=data.reasons[i.code])
+        for i in indicators
+        if i.code in data.reasons and i.code in data.sums and data.answers.get(i.code) != data.sums[i.code]
+    ]
+
+
 def moved_text(indicators: list[IndicatorView], data: ReportPayload, sums: HamletSums | None,
                filed_at: dt.datetime) -> str | None:
     """Tell the officer the hamlets' sums moved since the commune's report was filed (else ``None``)."""

@@ -18,7 +18,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from conversations.commune_questions import hamlet_sums_for, moved_text, reason_question, sum_line
+from conversations.commune_questions import (
+    hamlet_sums_for,
+    moved_text,
+    reason_lines,
+    reason_question,
+    sum_line,
+)
 from conversations.engine import Context, Effect, Outcome, State
 from conversations.numbers import parse_count
 from conversations.payloads import PayloadUnreadable
@@ -471,7 +477,7 @@ class ReportDialog:
                 period=period_name(data.period), unit=data.unit_name)
         tail = _("Correct? Type “đúng” to send, “sửa mục 9” (or “mục 9 là 120”) to change an item, "
                  "“hủy” to stop.")
-        lines = [prefix, head, *summary_lines(indicators, data.answers, old), tail]
+        lines = [prefix, head, *summary_lines(indicators, data.answers, old), *reason_lines(indicators, data), tail]
         return Outcome([Reply("\n".join(x for x in lines if x), _confirm_buttons())],
                        State(NAME, "confirm", data, VERSION))
 

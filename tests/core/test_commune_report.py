@@ -71,7 +71,9 @@ async def test_commune_report_prefills_sums_keeps_changes_with_reason_and_tells_
     assert "(8/14)" in commune_only and "vụ" in commune_only and "Tổng các thôn" not in commune_only
     for answer in ["1", "2", "1", "0", "3", "2"]:
         await officer.say(answer)
-    assert "Diện tích cây xóa bỏ" in texts(await officer.say("0"))
+    summary_text = texts(await officer.say("0"))
+    assert "Diện tích cây xóa bỏ" in summary_text
+    assert "Người sau cai: khác tổng các thôn (6 người), lý do: 1 người từ xã khác chuyển về" in summary_text
     assert "Đã lưu" in texts(await officer.say("xác nhận"))
     values = await _police_values(sessions)
     assert values["nghien"] == (6, None) and values["su_dung"] == (4, None)
