@@ -7,6 +7,8 @@ viewer and in a test; hamlets' notes are left out (a group never sees which haml
 from __future__ import annotations
 
 import io
+from copy import copy
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -64,6 +66,9 @@ def summary_xlsx(summary: Summary) -> bytes:
         cell.border = _BORDER
     sheet.row_dimensions[HEADER_ROW].height = 60
 
+    # A style is looked up by hashing it each time it is set (a province has 300,000 cells): each one
+    # is set on its first cell only, and the cells after it copy that cell's style ids.
+    styles: dict[str, Any] = {}
     row = HEADER_ROW
     for number, hamlet in enumerate(summary.hamlets, start=1):
         row += 1
@@ -72,8 +77,14 @@ def summary_xlsx(summary: Summary) -> bytes:
         values += [hamlet.values.get(code) for code in codes]
         for col, value in enumerate(values, start=1):
             cell = sheet.cell(row=row, column=col, value=value)
-            cell.border = _BORDER
-        sheet.cell(row=row, column=3).fill = _FILLS[hamlet.status]
+            key = hamlet.status if col == 3 else ""
+            if key in styles:
+                cell._style = copy(styles[key])
+            else:
+                cell.border = _BORDER
+                if col == 3:
+                    cell.fill = _FILLS[hamlet.status]
+                styles[key] = copy(cell._style)
 
     row += 1
     sheet.cell(row=row, column=2, value=_("Total")).font = Font(bold=True)
