@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, func, literal, or_, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locales.i18n import current_language
@@ -158,10 +158,15 @@ def _base(area_id: int, set_code: str, codes: list[str]) -> Any:
     )
 
 
-def _ranked(area_id: int, set_code: str, groups: dict[str, list[str]]) -> Any:
-    """Every value of the area's hamlets in ``groups`` (label -> period codes), ranked newest first
-    per (group, hamlet, indicator), so stocks take the latest month and flows sum, in one scan."""
-    label = case(*((Period.code.in_(codes), name) for name, codes in groups.items()))
+def _label(groups: dict[str, list[str]]) -> Any:
+    """The group (its label) a report's period code belongs to."""
+    return case(*((Period.code.in_(codes), name) for name, codes in groups.items()))
+
+
+def _ranked(area_id: int, set_code: str, groups: dict[str, list[str]], stocks: set[str]) -> Any:
+    """Every value of a stock indicator of the area's hamlets in ``groups`` (label -> period codes), ranked
+    newest first per (group, hamlet, indicator), so each takes its latest month, in one scan."""
+    label = _label(groups)
     newest_first: Any = func.row_number().over(
         partition_by=(label, Report.unit_id, Indicator.code), order_by=Period.starts_on.desc()
     )
@@ -173,7 +178,37 @@ def _ranked(area_id: int, set_code: str, groups: dict[str, list[str]]) -> Any:
         _base(area_id, set_code, every_code)
         .add_columns(label.label("grp"), Report.unit_id.label("unit_id"), Indicator.code.label("code"),
                      ReportValue.value.label("value"), newest_first.label("rank"))
+        .where(Indicator.code.in_(stocks))
         .subquery("ranked")
+    )
+
+
+def _flows(area_id: int, set_code: str, groups: dict[str, list[str]], stocks: set[str], per_unit: bool) -> Any:
+    """The sums of every other (flow) indicator per group (and hamlet): summed per indicator id first,
+    so the millions of values of a province are never joined to their indicator one by one."""
+    label = _label(groups)
+    every_code = sorted({code for codes in groups.values() for code in codes})
+    keys: list[Any] = [label.label("grp"), ReportValue.indicator_id.label("indicator_id")]
+    if per_unit:
+        keys.append(Report.unit_id.label("unit_id"))
+    inner = (
+        select(*keys, func.sum(ReportValue.value).label("value"))
+        .select_from(ReportValue)
+        .join(Report, Report.id == ReportValue.report_id)
+        .join(IndicatorSet, IndicatorSet.id == Report.set_id)
+        .join(Period, Period.id == Report.period_id)
+        .where(
+            IndicatorSet.code == set_code, Period.code.in_(every_code), Report.unit_id.in_(hamlet_ids(area_id)),
+            ReportValue.indicator_id.not_in(select(Indicator.id).where(Indicator.code.in_(stocks))),
+        )
+        .group_by(*(key.element for key in keys))
+        .subquery("flows")
+    )
+    outer_keys: list[Any] = [inner.c.unit_id] if per_unit else [inner.c.grp]
+    return (
+        select(*outer_keys, Indicator.code, func.sum(inner.c.value))
+        .join(Indicator, Indicator.id == inner.c.indicator_id)
+        .group_by(*outer_keys, Indicator.code)
     )
 
 
@@ -181,15 +216,17 @@ async def grouped_totals(
     session: AsyncSession, area_id: int, set_code: str, groups: dict[str, list[PeriodSpec]], stocks: set[str]
 ) -> dict[str, dict[str, int | None]]:
     """Totals per indicator code for each group of periods (the period, the previous one, last year's)."""
-    ranked = _ranked(area_id, set_code, {name: [p.code for p in subs] for name, subs in groups.items()})
-    query = (
+    codes = {name: [p.code for p in subs] for name, subs in groups.items()}
+    ranked = _ranked(area_id, set_code, codes, stocks)
+    stock_query = (
         select(ranked.c.grp, ranked.c.code, func.sum(ranked.c.value))
-        .where(or_(ranked.c.code.not_in(stocks), ranked.c.rank == 1))
+        .where(ranked.c.rank == 1)
         .group_by(ranked.c.grp, ranked.c.code)
     )
     out: dict[str, dict[str, int | None]] = {name: {} for name in groups}
-    for name, code, value in (await session.execute(query)).all():
-        out[name][code] = None if value is None else int(value)
+    for query in (_flows(area_id, set_code, codes, stocks, per_unit=False), stock_query):
+        for name, code, value in (await session.execute(query)).all():
+            out[name][code] = None if value is None else int(value)
     return out
 
 
@@ -204,15 +241,17 @@ async def per_hamlet(
     session: AsyncSession, area_id: int, set_code: str, subs: list[PeriodSpec], stocks: set[str]
 ) -> dict[int, dict[str, int | None]]:
     """Each hamlet's figures over ``subs`` (same combination rules as ``totals``)."""
-    ranked = _ranked(area_id, set_code, {"p": [p.code for p in subs]})
-    query = (
+    codes = {"p": [p.code for p in subs]}
+    ranked = _ranked(area_id, set_code, codes, stocks)
+    stock_query = (
         select(ranked.c.unit_id, ranked.c.code, func.sum(ranked.c.value))
-        .where(or_(ranked.c.code.not_in(stocks), ranked.c.rank == 1))
+        .where(ranked.c.rank == 1)
         .group_by(ranked.c.unit_id, ranked.c.code)
     )
     out: dict[int, dict[str, int | None]] = defaultdict(dict)
-    for unit_id, code, value in (await session.execute(query)).all():
-        out[unit_id][code] = None if value is None else int(value)
+    for query in (_flows(area_id, set_code, codes, stocks, per_unit=True), stock_query):
+        for unit_id, code, value in (await session.execute(query)).all():
+            out[unit_id][code] = None if value is None else int(value)
     return out
 
 

@@ -28,8 +28,11 @@ def hamlet_ids(area_id: int, name: str = "subtree") -> Select[tuple[int]]:
     tree = subtree(area_id, name)
     # A retired hamlet (merged, dissolved) is expected to report nothing and counts in no total; its
     # reports stay in the database, attributed to it.
-    in_use = select(Unit.id).where(Unit.retired_at.is_(None))
-    return select(tree.c.id).where(tree.c.kind == "hamlet", tree.c.id.in_(in_use))
+    # The kind is read from the table, not the CTE: PostgreSQL has statistics for the one (most units
+    # are hamlets) and guesses 0.5 % of the other, and a guess of 20 hamlets in a province of 20,000
+    # plans nested loops and disk sorts for every total.
+    in_use = select(Unit.id).where(Unit.retired_at.is_(None), Unit.kind == "hamlet")
+    return select(tree.c.id).where(tree.c.id.in_(in_use))
 
 
 async def area_hamlets(session: AsyncSession, area_id: int) -> list[Unit]:
