@@ -145,7 +145,7 @@ async def indicators_of(session: AsyncSession, hamlet_set: IndicatorSet) -> list
     ]
 
 
-def _base(area_id: int, set_code: str, codes: list[str]) -> Any:
+def _base(area_id: int, set_code: str, codes: list[str], many: bool = False) -> Any:
     """The joined FROM clause of every total: values of hamlet reports of the set, by period code."""
     return (
         select()
@@ -154,7 +154,8 @@ def _base(area_id: int, set_code: str, codes: list[str]) -> Any:
         .join(Indicator, Indicator.id == ReportValue.indicator_id)
         .join(IndicatorSet, IndicatorSet.id == Report.set_id)
         .join(Period, Period.id == Report.period_id)
-        .where(IndicatorSet.code == set_code, Period.code.in_(codes), Report.unit_id.in_(hamlet_ids(area_id)))
+        .where(IndicatorSet.code == set_code, Period.code.in_(codes),
+               Report.unit_id.in_(hamlet_ids(area_id, many=many)))
     )
 
 
@@ -163,7 +164,7 @@ def _label(groups: dict[str, list[str]]) -> Any:
     return case(*((Period.code.in_(codes), name) for name, codes in groups.items()))
 
 
-def _ranked(area_id: int, set_code: str, groups: dict[str, list[str]], stocks: set[str]) -> Any:
+def _ranked(area_id: int, set_code: str, groups: dict[str, list[str]], stocks: set[str], many: bool) -> Any:
     """Every value of a stock indicator of the area's hamlets in ``groups`` (label -> period codes), ranked
     newest first per (group, hamlet, indicator), so each takes its latest month, in one scan."""
     label = _label(groups)
@@ -175,7 +176,7 @@ def _ranked(area_id: int, set_code: str, groups: dict[str, list[str]], stocks: s
         newest_first = literal(1)
     every_code = sorted({code for codes in groups.values() for code in codes})
     return (
-        _base(area_id, set_code, every_code)
+        _base(area_id, set_code, every_code, many)
         .add_columns(label.label("grp"), Report.unit_id.label("unit_id"), Indicator.code.label("code"),
                      ReportValue.value.label("value"), newest_first.label("rank"))
         .where(Indicator.code.in_(stocks))
@@ -183,7 +184,9 @@ def _ranked(area_id: int, set_code: str, groups: dict[str, list[str]], stocks: s
     )
 
 
-def _flows(area_id: int, set_code: str, groups: dict[str, list[str]], stocks: set[str], per_unit: bool) -> Any:
+def _flows(
+    area_id: int, set_code: str, groups: dict[str, list[str]], stocks: set[str], per_unit: bool, many: bool
+) -> Any:
     """The sums of every other (flow) indicator per group (and hamlet): summed per indicator id first,
     so the millions of values of a province are never joined to their indicator one by one."""
     label = _label(groups)
@@ -198,7 +201,8 @@ def _flows(area_id: int, set_code: str, groups: dict[str, list[str]], stocks: se
         .join(IndicatorSet, IndicatorSet.id == Report.set_id)
         .join(Period, Period.id == Report.period_id)
         .where(
-            IndicatorSet.code == set_code, Period.code.in_(every_code), Report.unit_id.in_(hamlet_ids(area_id)),
+            IndicatorSet.code == set_code, Period.code.in_(every_code),
+            Report.unit_id.in_(hamlet_ids(area_id, many=many)),
             ReportValue.indicator_id.not_in(select(Indicator.id).where(Indicator.code.in_(stocks))),
         )
         .group_by(*(key.element for key in keys))
@@ -213,18 +217,19 @@ def _flows(area_id: int, set_code: str, groups: dict[str, list[str]], stocks: se
 
 
 async def grouped_totals(
-    session: AsyncSession, area_id: int, set_code: str, groups: dict[str, list[PeriodSpec]], stocks: set[str]
+    session: AsyncSession, area_id: int, set_code: str, groups: dict[str, list[PeriodSpec]], stocks: set[str],
+    many: bool = False,
 ) -> dict[str, dict[str, int | None]]:
     """Totals per indicator code for each group of periods (the period, the previous one, last year's)."""
     codes = {name: [p.code for p in subs] for name, subs in groups.items()}
-    ranked = _ranked(area_id, set_code, codes, stocks)
+    ranked = _ranked(area_id, set_code, codes, stocks, many)
     stock_query = (
         select(ranked.c.grp, ranked.c.code, func.sum(ranked.c.value))
         .where(ranked.c.rank == 1)
         .group_by(ranked.c.grp, ranked.c.code)
     )
     out: dict[str, dict[str, int | None]] = {name: {} for name in groups}
-    for query in (_flows(area_id, set_code, codes, stocks, per_unit=False), stock_query):
+    for query in (_flows(area_id, set_code, codes, stocks, per_unit=False, many=many), stock_query):
         for name, code, value in (await session.execute(query)).all():
             out[name][code] = None if value is None else int(value)
     return out
@@ -238,29 +243,31 @@ async def totals(
 
 
 async def per_hamlet(
-    session: AsyncSession, area_id: int, set_code: str, subs: list[PeriodSpec], stocks: set[str]
+    session: AsyncSession, area_id: int, set_code: str, subs: list[PeriodSpec], stocks: set[str],
+    many: bool = False,
 ) -> dict[int, dict[str, int | None]]:
     """Each hamlet's figures over ``subs`` (same combination rules as ``totals``)."""
     codes = {"p": [p.code for p in subs]}
-    ranked = _ranked(area_id, set_code, codes, stocks)
+    ranked = _ranked(area_id, set_code, codes, stocks, many)
     stock_query = (
         select(ranked.c.unit_id, ranked.c.code, func.sum(ranked.c.value))
         .where(ranked.c.rank == 1)
         .group_by(ranked.c.unit_id, ranked.c.code)
     )
     out: dict[int, dict[str, int | None]] = defaultdict(dict)
-    for query in (_flows(area_id, set_code, codes, stocks, per_unit=True), stock_query):
+    for query in (_flows(area_id, set_code, codes, stocks, per_unit=True, many=many), stock_query):
         for unit_id, code, value in (await session.execute(query)).all():
             out[unit_id][code] = None if value is None else int(value)
     return out
 
 
 async def monthly_history(
-    session: AsyncSession, area_id: int, set_code: str, months: list[PeriodSpec], codes: list[str]
+    session: AsyncSession, area_id: int, set_code: str, months: list[PeriodSpec], codes: list[str],
+    many: bool = False,
 ) -> list[tuple[PeriodSpec, dict[str, int | None]]]:
     """Totals of ``codes`` per month (one GROUP BY over all the months)."""
     query = (
-        _base(area_id, set_code, [m.code for m in months])
+        _base(area_id, set_code, [m.code for m in months], many)
         .add_columns(Period.code, Indicator.code, func.sum(ReportValue.value))
         .where(Indicator.code.in_(codes))
         .group_by(Period.code, Indicator.code)
@@ -271,7 +278,9 @@ async def monthly_history(
     return [(m, dict(found.get(m.code, {}))) for m in months]
 
 
-async def notes_of(session: AsyncSession, area_id: int, set_code: str, subs: list[PeriodSpec]) -> list[str]:
+async def notes_of(
+    session: AsyncSession, area_id: int, set_code: str, subs: list[PeriodSpec], many: bool = False
+) -> list[str]:
     """The difficulties hamlets wrote, without saying which hamlet wrote which (sorted, deduplicated)."""
     query = (
         select(Report.note)
@@ -280,7 +289,7 @@ async def notes_of(session: AsyncSession, area_id: int, set_code: str, subs: lis
         .where(
             IndicatorSet.code == set_code,
             Period.code.in_([p.code for p in subs]),
-            Report.unit_id.in_(hamlet_ids(area_id)),
+            Report.unit_id.in_(hamlet_ids(area_id, many=many)),
             Report.note.is_not(None),
             func.length(func.trim(Report.note)) > 0,
         )
@@ -337,15 +346,17 @@ async def build_summary(
     rules = await calendar_for(session, area)
     today = local(now).date()
 
-    filed = await filed_reports(session, area.id, set_code, subs)
+    # A province or a district: plans for 20,000 hamlets (``hamlet_ids``).
+    many = area.kind not in ("commune", "hamlet")
+    filed = await filed_reports(session, area.id, set_code, subs, many=many)
     by_hamlet: dict[int, list[tuple[str, dt.datetime]]] = defaultdict(list)
     for item in filed:
         by_hamlet[item.unit_id].append((item.period_code, item.submitted_at))
     deadline_ends = {p.code: rules.deadline_end(p) for p in subs}
     expected_subs = [p for p in subs if p.starts_on <= today] or subs[:1]
-    values = await per_hamlet(session, area.id, set_code, subs, stocks) if per_hamlet_values else {}
+    values = await per_hamlet(session, area.id, set_code, subs, stocks, many) if per_hamlet_values else {}
     hamlets: list[HamletStatus] = []
-    for unit in await area_hamlets(session, area.id):
+    for unit in await area_hamlets(session, area.id, many=many):
         reports = by_hamlet.get(unit.id, [])
         done = {code for code, _ in reports}
         complete = all(p.code in done for p in expected_subs)
@@ -358,7 +369,7 @@ async def build_summary(
     kind = hamlet_set_row.period_kind
     groups = {"now": subs, "previous": sub_periods(previous(period), kind),
               "last_year": sub_periods(same_last_year(period), kind)}
-    all_totals = await grouped_totals(session, area.id, set_code, groups, stocks)
+    all_totals = await grouped_totals(session, area.id, set_code, groups, stocks, many)
     now_totals, prev_totals, ly_totals = all_totals["now"], all_totals["previous"], all_totals["last_year"]
     targets = dict(summary_data()["targets"])
     targets.update((area.settings or {}).get("targets") or {})
@@ -367,7 +378,8 @@ async def build_summary(
     for _ in range(history_months):
         months.insert(0, month)
         month = previous(month)
-    history = await monthly_history(session, area.id, set_code, months, list(summary_data()["chart_codes"]))
+    history = await monthly_history(session, area.id, set_code, months, list(summary_data()["chart_codes"]),
+                                    many)
     return Summary(
         area_id=area.id, area_name=area.name, area_kind=area.kind, period=period,
         deadline=rules.hamlet_deadline(period) if period.kind == hamlet_set_row.period_kind
@@ -375,5 +387,5 @@ async def build_summary(
         made_at=now, indicators=indicators, hamlets=hamlets, totals=now_totals,
         previous_totals=prev_totals, last_year_totals=ly_totals,
         derived=derived_figures(targets, period, now_totals, ly_totals),
-        notes=await notes_of(session, area.id, set_code, subs) if with_notes else [], history=history,
+        notes=await notes_of(session, area.id, set_code, subs, many) if with_notes else [], history=history,
     )

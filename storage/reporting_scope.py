@@ -23,21 +23,31 @@ def subtree(area_id: int, name: str = "subtree") -> CTE:
     return top.union_all(below)
 
 
-def hamlet_ids(area_id: int, name: str = "subtree") -> Select[tuple[int]]:
-    """A subquery of the ids of the hamlets in use under ``area_id`` (``name`` the CTE when used twice)."""
+def hamlet_ids(area_id: int, name: str = "subtree", many: bool = False) -> Select[tuple[int]]:
+    """A subquery of the ids of the hamlets in use under ``area_id`` (``name`` the CTE when used twice).
+
+    ``many`` for a province or a district: the kind is then read from the units table, not from the
+    CTE. PostgreSQL guesses 0.5 % of a CTE's rows for an equality (20 hamlets in a province of 20,000:
+    nested loops and disk sorts for every total), and has statistics for the table (most units are
+    hamlets, so a hash join: right for a province, a scan of every unit for a commune's 50 hamlets).
+    """
     tree = subtree(area_id, name)
     # A retired hamlet (merged, dissolved) is expected to report nothing and counts in no total; its
     # reports stay in the database, attributed to it.
-    # The kind is read from the table, not the CTE: PostgreSQL has statistics for the one (most units
-    # are hamlets) and guesses 0.5 % of the other, and a guess of 20 hamlets in a province of 20,000
-    # plans nested loops and disk sorts for every total.
-    in_use = select(Unit.id).where(Unit.retired_at.is_(None), Unit.kind == "hamlet")
-    return select(tree.c.id).where(tree.c.id.in_(in_use))
+    if many:
+        in_use = select(Unit.id).where(Unit.retired_at.is_(None), Unit.kind == "hamlet")
+        return select(tree.c.id).where(tree.c.id.in_(in_use))
+    in_use = select(Unit.id).where(Unit.retired_at.is_(None))
+    return select(tree.c.id).where(tree.c.kind == "hamlet", tree.c.id.in_(in_use))
 
 
-async def area_hamlets(session: AsyncSession, area_id: int) -> list[Unit]:
+async def area_hamlets(session: AsyncSession, area_id: int, many: bool = False) -> list[Unit]:
     """Return the hamlets in use under ``area_id`` in the order they were set up (xóm 1, xóm 2, …)."""
-    query = select(Unit).where(Unit.id.in_(hamlet_ids(area_id)), Unit.retired_at.is_(None)).order_by(Unit.id)
+    query = (
+        select(Unit)
+        .where(Unit.id.in_(hamlet_ids(area_id, many=many)), Unit.retired_at.is_(None))
+        .order_by(Unit.id)
+    )
     return list((await session.scalars(query)).all())
 
 
@@ -96,7 +106,7 @@ class Filed:
 
 
 async def filed_reports(
-    session: AsyncSession, area_id: int, set_code: str, periods: list[PeriodSpec]
+    session: AsyncSession, area_id: int, set_code: str, periods: list[PeriodSpec], many: bool = False
 ) -> list[Filed]:
     """Return the hamlet reports filed under ``area_id`` for ``periods`` (sets matched by code)."""
     if not periods:
@@ -108,7 +118,7 @@ async def filed_reports(
         .where(
             Period.code.in_([p.code for p in periods]),
             IndicatorSet.code == set_code,
-            Report.unit_id.in_(hamlet_ids(area_id)),
+            Report.unit_id.in_(hamlet_ids(area_id, many=many)),
         )
     )
     return [Filed(unit_id, code, at) for unit_id, code, at in (await session.execute(query)).all()]
