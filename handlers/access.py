@@ -7,8 +7,7 @@ Everyone else reads their own unit only.
 
 from __future__ import annotations
 
-from handlers.report_questions import report_words
-from locales.vietnamese import fold
+from storage.commune_report import names_commune_police
 from storage.people import REPORTING_ROLES, Member
 
 COMMUNE_WIDE_ROLES = frozenset({"leader", "admin"})
@@ -18,8 +17,7 @@ def is_commune_police(member: Member) -> bool:
     """Tell whether ``member`` is an officer of the commune police agency ("Công an xã", "CA phường"…)."""
     if member.role != "officer" or member.unit_kind != "agency" or member.commune_id is None:
         return False
-    name = fold(member.unit_name)
-    return any(name == prefix or name.startswith(prefix + " ") for prefix in report_words()["commune_police"])
+    return names_commune_police(member.unit_name)
 
 
 def reads_commune(member: Member) -> bool:

@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.registration import role_name
-from handlers.report_questions import report_words
 from locales.i18n import _, fmt_date
 from locales.vietnamese import fold
 from storage.calendar import local
+from storage.commune_report import names_commune_police
 from storage.invites import open_or_new_invite, revoke_open_invites
 from storage.models import Unit
 from storage.units import best_matches, find_units
@@ -93,8 +93,7 @@ async def find_commune(session: AsyncSession, name: str) -> Unit:
 
 def _is_police(unit: Unit) -> bool:
     """Tell whether an agency is the commune police ("Công an xã", "CA phường"…)."""
-    prefixes = report_words()["commune_police"]
-    return any(unit.folded_name == p or unit.folded_name.startswith(p + " ") for p in prefixes)
+    return names_commune_police(unit.name)
 
 
 async def card_holders(session: AsyncSession, commune: Unit) -> list[tuple[Unit, str]]:

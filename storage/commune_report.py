@@ -31,12 +31,16 @@ def police_names() -> tuple[str, ...]:
     return tuple(names)
 
 
+def names_commune_police(name: str) -> bool:
+    """Tell whether an agency's name is the commune police's ("Công an xã", "CA phường"…), the one
+    check every layer uses (reporting set, access, invite cards)."""
+    folded = fold(name)
+    return any(folded == prefix or folded.startswith(prefix + " ") for prefix in police_names())
+
+
 def is_commune_police(unit: Unit) -> bool:
     """Tell whether ``unit`` is the commune police agency ("Công an xã", "CA phường"…)."""
-    if unit.kind != "agency":
-        return False
-    name = fold(unit.name)
-    return any(name == prefix or name.startswith(prefix + " ") for prefix in police_names())
+    return unit.kind == "agency" and names_commune_police(unit.name)
 
 
 @dataclass(frozen=True)
