@@ -13,10 +13,13 @@ KINDS = ("count", "area", "text")
 
 
 class IndicatorSet(Base):
-    """A named list of indicators reported by one kind of unit for one kind of period."""
+    """One version of a named list of indicators reported by one kind of unit for one kind of period.
+
+    Editing a set never changes a stored version: it adds the next one (same owner and code), so each
+    report keeps the definition it was filed with (``Report.set_id`` is the version)."""
 
     __tablename__ = "indicator_sets"
-    __table_args__ = (UniqueConstraint("owner_id", "code"),)
+    __table_args__ = (UniqueConstraint("owner_id", "code", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The commune (or province) that configured this set; its units report it.
@@ -25,6 +28,7 @@ class IndicatorSet(Base):
     name: Mapped[str] = mapped_column(String(200))
     unit_kind: Mapped[str] = mapped_column(String(20), default="hamlet")
     period_kind: Mapped[str] = mapped_column(String(10), default="month")
+    version: Mapped[int] = mapped_column(default=1)
 
 
 class Indicator(Base):
