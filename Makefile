@@ -27,16 +27,12 @@ test: $(VENV)/.installed e2e/node_modules/.installed
 	$(VENV)/bin/pytest -n 4 --dist loadgroup
 	$(MAKE) test-dates
 
-# The calendar-dependent tests with BAOCAO_CLOCK pinned at each line of tests/pinned_moments.txt: at the
-# moments marked "all" end to end too (4 workers: they mostly wait on bot processes), at the others
-# without a bot process (2 workers, one per core: the CPU-bound part starts faster).
+# The calendar-dependent tests once per line of tests/pinned_moments.txt, the program clock (and the
+# BAOCAO_CLOCK of every process a test starts) pinned at that moment: end to end on the real frameworks
+# at the moments marked "all", without a bot process at the others. One pytest session for all of them.
 test-dates: $(VENV)/.installed e2e/node_modules/.installed
-	@grep -v '^#' tests/pinned_moments.txt | while read -r moment scope _why; do \
-	  [ -n "$$moment" ] || continue; \
-	  if [ "$$scope" = all ]; then marks="calendar"; workers=4; else marks="calendar and not e2e"; workers=2; fi; \
-	  echo "== BAOCAO_CLOCK=$$moment ($$marks)"; \
-	  BAOCAO_CLOCK=$$moment $(VENV)/bin/pytest -n $$workers --dist loadgroup -q -m "$$marks" -k "not ptb and not postgres" || exit 1; \
-	done
+	$(VENV)/bin/pytest -n 4 --dist loadgroup -q -m calendar -k "not ptb and not postgres" \
+	  --pinned-moments tests/pinned_moments.txt
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check locales storage conversations handlers bot tests benchmarks

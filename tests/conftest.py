@@ -47,17 +47,59 @@ def shared_dir() -> Path:
     return SHARED
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--pinned-moments", default=None, metavar="FILE",
+        help="run every calendar test once at each moment of FILE (tests/pinned_moments.txt): end-to-end "
+             "tests only at the moments whose scope is 'all'",
+    )
+
+
+def pinned_moments(path: Path) -> list[tuple[str, str]]:
+    """The (moment, scope) lines of a pinned-moments file, comments skipped."""
+    out: list[tuple[str, str]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        fields = line.split()
+        if fields and not fields[0].startswith("#"):
+            out.append((fields[0], fields[1] if len(fields) > 1 else "all"))
+    return out
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """With ``--pinned-moments``, give each calendar test one run per moment, in ONE pytest session: nine
+    sessions (each collecting, starting workers, creating databases) cost CI minutes for nothing."""
+    option = metafunc.config.getoption("pinned_moments")
+    if not option or metafunc.definition.get_closest_marker("calendar") is None:
+        return
+    end_to_end = metafunc.definition.get_closest_marker("e2e") is not None
+    moments = [m for m, scope in pinned_moments(Path(option)) if scope == "all" or not end_to_end]
+    metafunc.parametrize("_program_clock", moments, indirect=True, ids=[f"at {m}" for m in moments])
+
+
 @pytest.fixture(autouse=True)
-def _program_clock() -> Iterator[None]:
+def _program_clock(request: pytest.FixtureRequest) -> Iterator[None]:
     """Every test starts the program clock afresh: at ``BAOCAO_CLOCK`` when CI pins it, else real time.
 
-    Re-anchoring per test keeps a long run pinned at 23:59 from drifting into the next day.
+    Re-anchoring per test keeps a long run pinned at 23:59 from drifting into the next day. Under
+    ``--pinned-moments`` the moment is this run's parameter, set in the environment too, so that a bot
+    or CLI process the test starts runs at the same moment.
     """
+    moment: str | None = getattr(request, "param", None)
+    saved = os.environ.get(clock.ENV_VAR)
+    if moment is not None:
+        os.environ[clock.ENV_VAR] = moment
     clock.pin(None)
     clock.pin_from_env()
-    yield
-    clock.pin(None)
-    clock.pin_from_env()
+    try:
+        yield
+    finally:
+        if moment is not None:
+            if saved is None:
+                os.environ.pop(clock.ENV_VAR, None)
+            else:
+                os.environ[clock.ENV_VAR] = saved
+        clock.pin(None)
+        clock.pin_from_env()
 
 
 @pytest.fixture(autouse=True)
