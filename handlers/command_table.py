@@ -12,6 +12,7 @@ from conversations.engine import Outcome
 from handlers import group_commands as group
 from handlers import manage, units_template
 from handlers import private_commands as private
+from handlers import province_commands as province
 from handlers.commands import COMMUNE_READERS, EVERYONE, PRIVATE, Call, Command, CommandTable
 from handlers.help import help_reply
 from handlers.reminders import START_REPORT_BUTTON  # a reminder's "Start the report" button means /baocao
@@ -48,23 +49,30 @@ COMMANDS = CommandTable([
     Command("link", words=("lienket", "link"), access={PRIVATE: EVERYONE}, handler=private.link,
             help=(lambda: _("• /lienket: use the bot from both Telegram and Zalo"),)),
     Command("summary", words=("tonghop", "summary"),
-            access={PRIVATE: COMMUNE_READERS, "leaders": EVERYONE, "hamlets": EVERYONE},
+            access={PRIVATE: COMMUNE_READERS, "leaders": EVERYONE, "hamlets": EVERYONE, "province": LEADS},
             handler=group.summary_command, refusal=group.summary_refused, figures=True,
             help=(lambda: _("• /tonghop or “/tonghop 11/2026”: the commune's summary of a period"),)),
-    Command("excel", words=("xuatexcel", "excel"), access={PRIVATE: COMMUNE_READERS, "leaders": COMMUNE_READERS},
+    Command("excel", words=("xuatexcel", "excel"),
+            access={PRIVATE: COMMUNE_READERS, "leaders": COMMUNE_READERS, "province": LEADS},
             handler=group.excel_command, refusal=group.summary_refused, figures=True,
             help=(lambda: _("• /xuatexcel: an Excel file of every hamlet's figures"),)),
     Command("make_code", words=("maketnoi", "bindcode"), access={PRIVATE: frozenset({"admin"})},
             handler=group.make_code_command, refusal=group.make_code_refused,
             help=(lambda: _("• /maketnoi: codes to connect the leaders' and the hamlets' group chats"),)),
     # Runs in a group bound to nothing, and rebinds a bound one: the group's commune is not asked.
-    Command("bind", words=("ketnoi", "connect"), access={"unbound": LEADS, "leaders": LEADS, "hamlets": LEADS},
+    Command("bind", words=("ketnoi", "connect"),
+            access={"unbound": LEADS, "leaders": LEADS, "hamlets": LEADS, "province": LEADS},
             handler=group.bind_command, refusal=group.bind_refused, needs_groups=True,
             help=(lambda: _("• /ketnoi CODE, typed in a group chat: connect the group to the commune"),)),
     # Only in a bound group, only for its own commune's leaders and admins (the router checks the commune).
-    Command("unbind", words=("huyketnoi", "unbind"), access={"leaders": LEADS, "hamlets": LEADS},
+    Command("unbind", words=("huyketnoi", "unbind"), access={"leaders": LEADS, "hamlets": LEADS, "province": LEADS},
             handler=group.unbind_command, refusal=group.unbind_refused, needs_groups=True,
             help=(lambda: _("• /huyketnoi, typed in a connected group: disconnect it from the commune"),)),
+    # A province leader's code for the province leaders' group (handlers/province_commands.py); the handler
+    # refuses a commune's leader.
+    Command("province_code", words=("maketnoitinh", "provincecode"), access={PRIVATE: LEADS},
+            handler=province.province_code_command, refusal=province.code_refused,
+            help=(lambda: _("• /maketnoitinh (province leaders): a code to connect the province leaders' group"),)),
     Command("template", words=("maumau", "template"), access={PRIVATE: frozenset({"admin"})},
             handler=units_template.template_command,
             help=(lambda: _("• /maumau: the sample hamlet list (Excel); send it back filled in to import the "

@@ -31,7 +31,7 @@ from storage.models import GroupBinding
 from storage.people import Member
 
 PRIVATE = "private"
-GROUP_PLACES = ("leaders", "hamlets", "unbound")
+GROUP_PLACES = ("leaders", "hamlets", "unbound", "province")  # province: a province leaders' group
 PLACES = (PRIVATE, *GROUP_PLACES)
 AUDIENCES = ("reporter", "officer", "police", "leader", "admin")
 EVERYONE = frozenset(AUDIENCES)

@@ -24,6 +24,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.access import reads_commune
 from handlers.commands import PRIVATE, Call
+from handlers.province_commands import (
+    PROVINCE,
+    belongs,
+    make_province_code,
+    other_province,
+    province_of,
+    province_report,
+)
+from handlers.province_commands import bound_text as province_bound_text
 from handlers.registration import too_many_wrong_codes
 from handlers.summaries import Summary, SummaryError, build_summary
 from handlers.summary_brief import reporting_status_text
@@ -86,7 +95,11 @@ async def _bind(session: AsyncSession, incoming: Incoming, member: Member | None
         return [Reply(_("This code is not valid. Ask the commune admin for a new one (/maketnoi)."))]
     if row.used_at is not None or row.expires_at <= now:
         return [Reply(_("This code was already used or has expired. Ask the commune admin for a new one."))]
-    if member is None or member.role not in ("admin", "leader") or member.commune_id != row.unit_id:
+    if row.purpose == PROVINCE:
+        # A province leaders' group: bound by a leader or admin of that province only.
+        if member is None or province_of(member) != row.unit_id:
+            return [Reply(_("Only an admin or a leader of the commune can connect a group."))]
+    elif member is None or member.role not in ("admin", "leader") or member.commune_id != row.unit_id:
         return [Reply(_("Only an admin or a leader of the commune can connect a group."))]
     commune = await session.get(Unit, row.unit_id)
     assert commune is not None
@@ -110,13 +123,15 @@ async def _bind(session: AsyncSession, incoming: Incoming, member: Member | None
     binding.bound_at = now
     row.used_at, row.used_chat_id = now, incoming.chat_id
     await session.flush()
+    if row.purpose == PROVINCE:
+        return [Reply(province_bound_text(commune.name))]
     return [Reply(_bound_text(row.purpose, commune.name))]
 
 
 async def unbind_command(call: Call) -> list[Reply] | None:
     """``/huyketnoi`` in a bound group: its commune's leader or admin lets the group go (recorded in the audit log)."""
     binding = call.binding
-    if binding is None or call.member.commune_id != binding.unit_id:
+    if binding is None or not belongs(binding, call.member):
         return [not_bound() if binding is None else other_commune()]
     commune = await call.session.get(Unit, binding.unit_id)
     name = commune.name if commune is not None else "?"
@@ -209,6 +224,13 @@ def other_commune() -> Reply:
     return Reply(_("This group belongs to another commune: I answer here only its members."))
 
 
+def outsider(binding: GroupBinding, member: Member) -> Reply | None:
+    """What someone not of the group's area is told (``None`` for a member: a commune's, or a province's leader)."""
+    if belongs(binding, member):
+        return None
+    return other_province() if binding.purpose == PROVINCE else other_commune()
+
+
 def no_groups(transport: str) -> Reply:
     """Why a group cannot be connected on a messenger whose bots cannot join groups (Zalo today)."""
     return Reply(_("{messenger} bots cannot join groups yet, so no group can be connected here. Summaries and "
@@ -226,6 +248,8 @@ async def summary_command(call: Call) -> list[Reply] | None:
     the notes), the hamlets' group who has reported."""
     if call.binding is None:
         return await _private_summary(call.session, call.member, "summary", call.argument, call.now)
+    if call.binding.purpose == PROVINCE:
+        return await province_report(call.session, call.binding.unit_id, call.argument, call.now, excel=False)
     commune = await call.session.get(Unit, call.binding.unit_id)
     assert commune is not None
     if call.binding.purpose != "leaders":
@@ -237,6 +261,8 @@ async def excel_command(call: Call) -> list[Reply] | None:
     """``/xuatexcel [period]``: the workbook of every hamlet's figures (leaders' group, or privately)."""
     if call.binding is None:
         return await _private_summary(call.session, call.member, "excel", call.argument, call.now)
+    if call.binding.purpose == PROVINCE:
+        return await province_report(call.session, call.binding.unit_id, call.argument, call.now, excel=True)
     commune = await call.session.get(Unit, call.binding.unit_id)
     assert commune is not None
     return await _report(call.session, commune, call.argument, call.now, excel=True)
@@ -267,6 +293,8 @@ def bind_refused(place: str, member: Member | None) -> str:
 async def make_code_command(call: Call) -> list[Reply] | None:
     """``/maketnoi [lanhdao|thon]`` in a private chat: an admin gets one-time codes to connect groups."""
     session, member, argument, now = call.session, call.member, call.argument, call.now
+    if member.commune_id is None and province_of(member) is not None:
+        return await make_province_code(session, member, now)  # a province admin: the province group's code
     if member.role != "admin" or member.commune_id is None:
         return [Reply(make_code_refused(PRIVATE, member))]
     wanted = fold(argument).replace(" ", "")
@@ -292,6 +320,10 @@ async def make_code_command(call: Call) -> list[Reply] | None:
 async def _private_summary(session: AsyncSession, member: Member, meaning: str, argument: str,
                            now: dt.datetime) -> list[Reply]:
     """``/tonghop`` or ``/xuatexcel`` in a private chat: the commune's, for those who read every hamlet."""
+    province_id = province_of(member) if member.commune_id is None else None
+    if province_id is not None:
+        # A province leader privately: the province summary of its communes.
+        return await province_report(session, province_id, argument, now, excel=meaning == "excel")
     if not reads_commune(member):
         # The table lets leaders and admins in; one of a province (no commune) has no commune to sum up.
         return [Reply(summary_refused(PRIVATE, member))]

@@ -25,7 +25,7 @@ from conversations.units_import import UnitsImportDialog, is_units_sheet
 from conversations.vocabulary import says, starts_with
 from handlers.command_table import COMMANDS
 from handlers.commands import PRIVATE, Call, Command, CommandTable, audiences_of, split_command
-from handlers.group_commands import no_groups, not_bound, other_commune
+from handlers.group_commands import no_groups, not_bound, outsider
 from handlers.help import greeting_reply, help_reply, not_understood, thanks_reply
 from handlers.linking import answer_link_request
 from handlers.private_commands import context_of, start_report
@@ -126,8 +126,9 @@ class Router:
         if member is None:
             # Someone not registered: no answer at all (a group's strangers learn nothing, not even the commune).
             return []
-        if member.commune_id != binding.unit_id:
-            return [other_commune()]
+        refused = outsider(binding, member)  # a commune's group: its members; a province's: its leaders
+        if refused is not None:
+            return [refused]
         with language(binding.language):
             return await self._run_group(command, session, incoming, member, argument, now, place, binding)
 
