@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from handlers.province_reminders import province_tick
 from handlers.reminders import due_commune_ids, write_due
 from storage.models.base import utcnow
 
@@ -56,6 +57,8 @@ class Scheduler:
                 self._idle_until[commune_id] = now + self._recheck
             else:
                 self._idle_until.pop(commune_id, None)
+        # The province leaders' summaries: the few provinces with an audience, each asked of its own calendar.
+        written += await province_tick(self._sessions, now)
         if written:
             log.info("scheduler wrote %d outbox rows", written)
         return written

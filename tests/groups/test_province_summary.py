@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from handlers.dispatch import Core
 from handlers.province_excel import province_xlsx
 from handlers.province_render import province_details, province_png, province_text
-from handlers.province_summary import build_province_summary
+from handlers.province_summary import ProvinceSummary, build_province_summary
 from locales.messages import Incoming, Reply
 from storage.calendar import TZ
 from storage.db import session_factory
@@ -27,7 +27,6 @@ from tests.groups.province import (
     LEADER_TG,
     OFFICER_NAME,
     OFFICER_TG,
-    PROVINCE_CHAT,
     build_province,
     file_commune_report,
 )
@@ -39,7 +38,7 @@ NOW = dt.datetime(2026, 11, 27, 9, 0, tzinfo=TZ).astimezone(dt.UTC)
 _ids = itertools.count(1)
 
 
-async def _summary(engine: AsyncEngine, code: str = "2026-11"):  # type: ignore[no-untyped-def]
+async def _summary(engine: AsyncEngine, code: str = "2026-11") -> ProvinceSummary:
     async with session_factory(engine)() as session:
         province = await session.scalar(select(Unit).where(Unit.kind == "province"))
         assert province is not None
