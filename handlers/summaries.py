@@ -20,9 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from locales.i18n import current_language
 from storage.calendar import calendar_for, local
-from storage.models import Indicator, IndicatorSet, Period, Report, ReportValue, Unit
+from storage.models import AreaTotal, Indicator, IndicatorSet, Period, Report, ReportValue, Unit
 from storage.periods import PeriodSpec, months_in, period_of, previous, same_last_year
-from storage.reporting_scope import area_hamlets, filed_reports, hamlet_ids, hamlet_set
+from storage.reporting_scope import (
+    areas_below,
+    areas_with_retired_hamlets,
+    filed_reports,
+    hamlet_ids,
+    hamlet_rows,
+    hamlet_set,
+)
 
 _DATA = Path(__file__).with_name("summary_indicators.json")
 PERIOD_ORDER = ("month", "quarter", "half", "year")
@@ -145,7 +152,7 @@ async def indicators_of(session: AsyncSession, hamlet_set: IndicatorSet) -> list
     ]
 
 
-def _base(area_id: int, set_code: str, codes: list[str], many: bool = False) -> Any:
+def _base(hamlets: Any, set_code: str, codes: list[str]) -> Any:
     """The joined FROM clause of every total: values of hamlet reports of the set, by period code."""
     return (
         select()
@@ -154,8 +161,7 @@ def _base(area_id: int, set_code: str, codes: list[str], many: bool = False) -> 
         .join(Indicator, Indicator.id == ReportValue.indicator_id)
         .join(IndicatorSet, IndicatorSet.id == Report.set_id)
         .join(Period, Period.id == Report.period_id)
-        .where(IndicatorSet.code == set_code, Period.code.in_(codes),
-               Report.unit_id.in_(hamlet_ids(area_id, many=many)))
+        .where(IndicatorSet.code == set_code, Period.code.in_(codes), Report.unit_id.in_(hamlets))
     )
 
 
@@ -164,8 +170,8 @@ def _label(groups: dict[str, list[str]]) -> Any:
     return case(*((Period.code.in_(codes), name) for name, codes in groups.items()))
 
 
-def _ranked(area_id: int, set_code: str, groups: dict[str, list[str]], stocks: set[str], many: bool) -> Any:
-    """Every value of a stock indicator of the area's hamlets in ``groups`` (label -> period codes), ranked
+def _ranked(hamlets: Any, set_code: str, groups: dict[str, list[str]], stocks: set[str]) -> Any:
+    """Every value of a stock indicator of ``hamlets`` in ``groups`` (label -> period codes), ranked
     newest first per (group, hamlet, indicator), so each takes its latest month, in one scan."""
     label = _label(groups)
     newest_first: Any = func.row_number().over(
@@ -176,7 +182,7 @@ def _ranked(area_id: int, set_code: str, groups: dict[str, list[str]], stocks: s
         newest_first = literal(1)
     every_code = sorted({code for codes in groups.values() for code in codes})
     return (
-        _base(area_id, set_code, every_code, many)
+        _base(hamlets, set_code, every_code)
         .add_columns(label.label("grp"), Report.unit_id.label("unit_id"), Indicator.code.label("code"),
                      ReportValue.value.label("value"), newest_first.label("rank"))
         .where(Indicator.code.in_(stocks))
@@ -184,9 +190,7 @@ def _ranked(area_id: int, set_code: str, groups: dict[str, list[str]], stocks: s
     )
 
 
-def _flows(
-    area_id: int, set_code: str, groups: dict[str, list[str]], stocks: set[str], per_unit: bool, many: bool
-) -> Any:
+def _flows(hamlets: Any, set_code: str, groups: dict[str, list[str]], stocks: set[str], per_unit: bool) -> Any:
     """The sums of every other (flow) indicator per group (and hamlet): summed per indicator id first,
     so the millions of values of a province are never joined to their indicator one by one."""
     label = _label(groups)
@@ -201,8 +205,7 @@ def _flows(
         .join(IndicatorSet, IndicatorSet.id == Report.set_id)
         .join(Period, Period.id == Report.period_id)
         .where(
-            IndicatorSet.code == set_code, Period.code.in_(every_code),
-            Report.unit_id.in_(hamlet_ids(area_id, many=many)),
+            IndicatorSet.code == set_code, Period.code.in_(every_code), Report.unit_id.in_(hamlets),
             ReportValue.indicator_id.not_in(select(Indicator.id).where(Indicator.code.in_(stocks))),
         )
         .group_by(*(key.element for key in keys))
@@ -216,22 +219,90 @@ def _flows(
     )
 
 
-async def grouped_totals(
-    session: AsyncSession, area_id: int, set_code: str, groups: dict[str, list[PeriodSpec]], stocks: set[str],
-    many: bool = False,
+def _merge(into: dict[str, int | None], more: dict[str, int | None]) -> None:
+    """Add ``more`` to ``into`` as SQL's SUM over both would: None only where every part is None."""
+    for code, value in more.items():
+        if code not in into or into[code] is None:
+            into[code] = value
+        elif value is not None:
+            into[code] = (into[code] or 0) + value
+
+
+def _span(subs: list[PeriodSpec]) -> PeriodSpec | None:
+    """The one period that ``subs`` make up (the quarter of three months), or None if there is none."""
+    if len(subs) == 1:
+        return subs[0]
+    for kind in PERIOD_ORDER:
+        whole = period_of(kind, subs[0].starts_on)
+        if whole.starts_on == subs[0].starts_on and whole.ends_on == subs[-1].ends_on:
+            return whole
+    return None
+
+
+async def _direct_totals(
+    session: AsyncSession, hamlets: Any, set_code: str, groups: dict[str, list[PeriodSpec]], stocks: set[str]
 ) -> dict[str, dict[str, int | None]]:
-    """Totals per indicator code for each group of periods (the period, the previous one, last year's)."""
-    codes = {name: [p.code for p in subs] for name, subs in groups.items()}
-    ranked = _ranked(area_id, set_code, codes, stocks, many)
+    """Totals per group computed from every report value of ``hamlets``."""
+    # A year's previous period is also its same period last year: a CASE would give each row to the
+    # first group only and leave the other empty, so groups of the same periods are computed once.
+    first_of: dict[tuple[str, ...], str] = {}
+    for name, subs in groups.items():
+        first_of.setdefault(tuple(p.code for p in subs), name)
+    codes = {name: list(key) for key, name in first_of.items()}
+    ranked = _ranked(hamlets, set_code, codes, stocks)
     stock_query = (
         select(ranked.c.grp, ranked.c.code, func.sum(ranked.c.value))
         .where(ranked.c.rank == 1)
         .group_by(ranked.c.grp, ranked.c.code)
     )
     out: dict[str, dict[str, int | None]] = {name: {} for name in groups}
-    for query in (_flows(area_id, set_code, codes, stocks, per_unit=False, many=many), stock_query):
+    for query in (_flows(hamlets, set_code, codes, stocks, per_unit=False), stock_query):
         for name, code, value in (await session.execute(query)).all():
             out[name][code] = None if value is None else int(value)
+    for name, subs in groups.items():
+        out[name] = dict(out[first_of[tuple(p.code for p in subs)]])
+    return out
+
+
+def _in_use_below(areas: list[int]) -> Any:
+    """The hamlets in use directly below ``areas`` (those whose totals cannot come from ``area_totals``)."""
+    return select(Unit.id).where(Unit.parent_id.in_(areas), Unit.kind == "hamlet", Unit.retired_at.is_(None))
+
+
+async def grouped_totals(
+    session: AsyncSession, area_id: int, set_code: str, groups: dict[str, list[PeriodSpec]], stocks: set[str],
+    many: bool = False, rollup: bool = True,
+) -> dict[str, dict[str, int | None]]:
+    """Totals per indicator code for each group of periods (the period, the previous one, last year's).
+
+    A province or a district (``many``) reads ``area_totals``: a few thousand rows instead of millions
+    of values. Its areas with a retired hamlet (whose totals there still count it) are summed from
+    their reports, as a commune always is; ``rollup=False`` sums everything from the reports."""
+    spans = {name: _span(subs) for name, subs in groups.items()}
+    if not (many and rollup) or any(span is None for span in spans.values()):
+        return await _direct_totals(session, hamlet_ids(area_id, many=many), set_code, groups, stocks)
+    dirty = await areas_with_retired_hamlets(session, area_id)
+    out = await _direct_totals(session, _in_use_below(dirty), set_code, groups, stocks) if dirty else {
+        name: {} for name in groups}
+    # The previous period of a year is also its "same period last year": one code, two groups.
+    by_code: dict[str, list[str]] = defaultdict(list)
+    for name, span in spans.items():
+        if span is not None:
+            by_code[span.code].append(name)
+    areas = areas_below(area_id)
+    query = (
+        select(AreaTotal.period_code, AreaTotal.code, func.sum(AreaTotal.total), func.sum(AreaTotal.last_total))
+        .where(AreaTotal.area_id.in_(select(areas.c.id)), AreaTotal.area_id.not_in(dirty),
+               AreaTotal.set_code == set_code, AreaTotal.period_code.in_(list(by_code)))
+        .group_by(AreaTotal.period_code, AreaTotal.code)
+    )
+    found: dict[str, dict[str, int | None]] = {name: {} for name in groups}
+    for period_code, code, total, last_total in (await session.execute(query)).all():
+        value = last_total if code in stocks else total
+        for name in by_code[period_code]:
+            found[name][code] = None if value is None else int(value)
+    for name in groups:
+        _merge(out[name], found[name])
     return out
 
 
@@ -248,26 +319,25 @@ async def per_hamlet(
 ) -> dict[int, dict[str, int | None]]:
     """Each hamlet's figures over ``subs`` (same combination rules as ``totals``)."""
     codes = {"p": [p.code for p in subs]}
-    ranked = _ranked(area_id, set_code, codes, stocks, many)
+    hamlets = hamlet_ids(area_id, many=many)
+    ranked = _ranked(hamlets, set_code, codes, stocks)
     stock_query = (
         select(ranked.c.unit_id, ranked.c.code, func.sum(ranked.c.value))
         .where(ranked.c.rank == 1)
         .group_by(ranked.c.unit_id, ranked.c.code)
     )
     out: dict[int, dict[str, int | None]] = defaultdict(dict)
-    for query in (_flows(area_id, set_code, codes, stocks, per_unit=True, many=many), stock_query):
+    for query in (_flows(hamlets, set_code, codes, stocks, per_unit=True), stock_query):
         for unit_id, code, value in (await session.execute(query)).all():
             out[unit_id][code] = None if value is None else int(value)
     return out
 
 
-async def monthly_history(
-    session: AsyncSession, area_id: int, set_code: str, months: list[PeriodSpec], codes: list[str],
-    many: bool = False,
-) -> list[tuple[PeriodSpec, dict[str, int | None]]]:
-    """Totals of ``codes`` per month (one GROUP BY over all the months)."""
+async def _direct_history(
+    session: AsyncSession, hamlets: Any, set_code: str, months: list[PeriodSpec], codes: list[str]
+) -> dict[str, dict[str, int | None]]:
     query = (
-        _base(area_id, set_code, [m.code for m in months], many)
+        _base(hamlets, set_code, [m.code for m in months])
         .add_columns(Period.code, Indicator.code, func.sum(ReportValue.value))
         .where(Indicator.code.in_(codes))
         .group_by(Period.code, Indicator.code)
@@ -275,7 +345,38 @@ async def monthly_history(
     found: dict[str, dict[str, int | None]] = defaultdict(dict)
     for period_code, code, value in (await session.execute(query)).all():
         found[period_code][code] = None if value is None else int(value)
-    return [(m, dict(found.get(m.code, {}))) for m in months]
+    return found
+
+
+async def monthly_history(
+    session: AsyncSession, area_id: int, set_code: str, months: list[PeriodSpec], codes: list[str],
+    many: bool = False, rollup: bool = True,
+) -> list[tuple[PeriodSpec, dict[str, int | None]]]:
+    """Totals of ``codes`` per month (one GROUP BY over all the months; ``area_totals`` as in
+    ``grouped_totals`` for a province or a district)."""
+    if not (many and rollup):
+        found = await _direct_history(session, hamlet_ids(area_id, many=many), set_code, months, codes)
+        return [(m, dict(found.get(m.code, {}))) for m in months]
+    dirty = await areas_with_retired_hamlets(session, area_id)
+    found = await _direct_history(session, _in_use_below(dirty), set_code, months, codes) if dirty else (
+        defaultdict(dict))
+    areas = areas_below(area_id)
+    query = (
+        select(AreaTotal.period_code, AreaTotal.code, func.sum(AreaTotal.total))
+        .where(AreaTotal.area_id.in_(select(areas.c.id)), AreaTotal.area_id.not_in(dirty),
+               AreaTotal.set_code == set_code, AreaTotal.period_code.in_([m.code for m in months]),
+               AreaTotal.code.in_(codes))
+        .group_by(AreaTotal.period_code, AreaTotal.code)
+    )
+    rolled: dict[str, dict[str, int | None]] = defaultdict(dict)
+    for period_code, code, value in (await session.execute(query)).all():
+        rolled[period_code][code] = None if value is None else int(value)
+    out = []
+    for month in months:
+        values = dict(found.get(month.code, {}))
+        _merge(values, rolled.get(month.code, {}))
+        out.append((month, values))
+    return out
 
 
 async def notes_of(
@@ -328,13 +429,14 @@ def derived_figures(
 
 async def build_summary(
     session: AsyncSession, area: Unit, period: PeriodSpec, now: dt.datetime, history_months: int = 12,
-    per_hamlet_values: bool = True, with_notes: bool = False,
+    per_hamlet_values: bool = True, with_notes: bool = False, rollup: bool = True,
 ) -> Summary:
     """Compute the summary of ``period`` for ``area`` (a commune, or a province/district) at ``now``.
 
     ``per_hamlet_values`` fills each hamlet's figures (the workbook needs them; the text and chart do not).
     ``with_notes`` reads the hamlets' notes: only for a leader in a private chat who asks; a summary for
-    a group is built without them, so no group message can ever hold one.
+    a group is built without them, so no group message can ever hold one. ``rollup=False`` sums a
+    province's totals from its reports instead of ``area_totals`` (the same figures, to compare).
     """
     hamlet_set_row = await hamlet_set(session, area)
     if hamlet_set_row is None:
@@ -356,20 +458,20 @@ async def build_summary(
     expected_subs = [p for p in subs if p.starts_on <= today] or subs[:1]
     values = await per_hamlet(session, area.id, set_code, subs, stocks, many) if per_hamlet_values else {}
     hamlets: list[HamletStatus] = []
-    for unit in await area_hamlets(session, area.id, many=many):
-        reports = by_hamlet.get(unit.id, [])
+    for unit_id, name in await hamlet_rows(session, area.id, many=many):
+        reports = by_hamlet.get(unit_id, [])
         done = {code for code, _ in reports}
         complete = all(p.code in done for p in expected_subs)
         late = any(at >= deadline_ends[code] for code, at in reports)
         status = "missing" if not complete else ("late" if late else "on_time")
         last = max((at for _, at in reports), default=None)
-        hamlets.append(HamletStatus(unit.id, unit.name, status, len(done), len(expected_subs), last,
-                                    dict(values.get(unit.id, {}))))
+        hamlets.append(HamletStatus(unit_id, name, status, len(done), len(expected_subs), last,
+                                    dict(values.get(unit_id, {}))))
 
     kind = hamlet_set_row.period_kind
     groups = {"now": subs, "previous": sub_periods(previous(period), kind),
               "last_year": sub_periods(same_last_year(period), kind)}
-    all_totals = await grouped_totals(session, area.id, set_code, groups, stocks, many)
+    all_totals = await grouped_totals(session, area.id, set_code, groups, stocks, many, rollup)
     now_totals, prev_totals, ly_totals = all_totals["now"], all_totals["previous"], all_totals["last_year"]
     targets = dict(summary_data()["targets"])
     targets.update((area.settings or {}).get("targets") or {})
@@ -379,7 +481,7 @@ async def build_summary(
         months.insert(0, month)
         month = previous(month)
     history = await monthly_history(session, area.id, set_code, months, list(summary_data()["chart_codes"]),
-                                    many)
+                                    many, rollup)
     return Summary(
         area_id=area.id, area_name=area.name, area_kind=area.kind, period=period,
         deadline=rules.hamlet_deadline(period) if period.kind == hamlet_set_row.period_kind

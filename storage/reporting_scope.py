@@ -41,6 +41,42 @@ def hamlet_ids(area_id: int, name: str = "subtree", many: bool = False) -> Selec
     return select(tree.c.id).where(tree.c.kind == "hamlet", tree.c.id.in_(in_use))
 
 
+# The kinds of unit that can have hamlets below them (what ``areas_below`` walks).
+_UPPER_KINDS = ("country", "province", "district", "commune")
+
+
+def areas_below(area_id: int, name: str = "areas") -> CTE:
+    """A recursive CTE (column ``id``) of ``area_id`` and the areas under it, without their hamlets.
+
+    What ``area_totals`` is keyed by: a national tree has 3,321 communes and 90,000 hamlets, and the
+    hamlets are never walked (the index on (parent_id, kind) is read for the area kinds only)."""
+    top = select(Unit.id).where(Unit.id == area_id).cte(name, recursive=True)
+    below = select(Unit.id).join(top, Unit.parent_id == top.c.id).where(Unit.kind.in_(_UPPER_KINDS))
+    return top.union_all(below)
+
+
+async def areas_with_retired_hamlets(session: AsyncSession, area_id: int) -> list[int]:
+    """The areas under ``area_id`` (itself included) that have a retired hamlet directly below them."""
+    areas = areas_below(area_id)
+    query = (
+        select(Unit.parent_id)
+        .where(Unit.kind == "hamlet", Unit.retired_at.is_not(None), Unit.parent_id.in_(select(areas.c.id)))
+        .distinct()
+    )
+    return sorted(i for i in (await session.scalars(query)).all() if i is not None)
+
+
+async def hamlet_rows(session: AsyncSession, area_id: int, many: bool = False) -> list[tuple[int, str]]:
+    """(id, name) of the hamlets in use under ``area_id``, in setup order: ``area_hamlets`` without
+    building 90,000 ORM objects for a country."""
+    query = (
+        select(Unit.id, Unit.name)
+        .where(Unit.id.in_(hamlet_ids(area_id, many=many)), Unit.retired_at.is_(None))
+        .order_by(Unit.id)
+    )
+    return [(unit_id, name) for unit_id, name in (await session.execute(query)).all()]
+
+
 async def area_hamlets(session: AsyncSession, area_id: int, many: bool = False) -> list[Unit]:
     """Return the hamlets in use under ``area_id`` in the order they were set up (xóm 1, xóm 2, …)."""
     query = (

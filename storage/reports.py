@@ -13,6 +13,7 @@ from storage.commune_report import POLICE_KIND, is_commune_police
 from storage.models import Indicator, IndicatorSet, Period, Report, ReportRevision, ReportValue, Unit
 from storage.people import commune_of
 from storage.periods import PeriodSpec, get_or_create_period
+from storage.rollups import refresh_for_report
 
 NOTE_CODE = "ghi_chu"
 
@@ -173,6 +174,7 @@ async def save_report(
             if code in indicator_ids
         )
         await session.flush()
+        await refresh_for_report(session, unit_id, set_id, period)
         return SaveOutcome(report_id=report.id, revision=1, corrected=False, saved_at=now)
     old_values = await _values(session, report.id)
     changes: dict[str, tuple[object, object]] = {
@@ -206,6 +208,7 @@ async def save_report(
     report.updated_at = now
     report.submitted_by = person_id
     await session.flush()
+    await refresh_for_report(session, unit_id, set_id, period)
     return SaveOutcome(report_id=report.id, revision=report.revision, corrected=True, saved_at=now,
                        changes=changes)
 

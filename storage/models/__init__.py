@@ -9,12 +9,14 @@ from storage.models.outbox import OutboxMessage
 from storage.models.people import Identity, Invite, LinkCode, Membership, Person
 from storage.models.plans import Plan, PlanAssignment, PlanDeadline, PlanProject, PlanTarget, PlanTask, PlanUnplaced
 from storage.models.reports import Period, Report, ReportRevision, ReportValue
+from storage.models.rollups import AreaTotal
 from storage.models.units import AGENCY, AREA_KINDS, Unit
 
 __all__ = [
     "AGENCY",
     "AREA_KINDS",
     "AppliedUpdate",
+    "AreaTotal",
     "AuditEntry",
     "Base",
     "CodeAttempt",
