@@ -18,7 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from conversations.commune_periods import not_picked_text as police_not_picked
+from conversations.commune_periods import picked_period, police_menu, police_offered, report_deadline, start_period
 from conversations.commune_questions import (
+    built_from_line,
     hamlet_sums_for,
     moved_text,
     reason_lines,
@@ -33,7 +36,6 @@ from conversations.report_intents import command, is_ambiguous_stop, item_choice
 from conversations.report_payload import Answer, ReportPayload
 from conversations.report_period import (
     OFFER_PREVIOUS_UNTIL_DAY,
-    calendar_rules,
     month_buttons,
     month_menu,
     months_back,
@@ -144,6 +146,12 @@ class ReportDialog:
         current = period_of("month", today)
         data = ReportPayload(unit_id=unit.id, unit_name=unit.name, set_id=set_id, period=current.code,
                              current=current.code)
+        police = await start_period(ctx, data, argument)  # the commune police: a month, quarter, half or year
+        if isinstance(police, Reply):
+            return Outcome([police], State(NAME, "period", data, VERSION))
+        if police is not None:
+            data.period = police.code
+            return await self._begin_period(ctx, data)
         named = month_choice(argument, months_back(current)) if argument.strip() else None
         if named is not None:
             data.period = named.code
@@ -154,7 +162,9 @@ class ReportDialog:
         return await self._begin_period(ctx, data)
 
     async def _offer_periods(self, ctx: Context, data: ReportPayload, prefix: str = "") -> Outcome:
-        return Outcome([await month_menu(ctx, data, prefix)], State(NAME, "period", data, VERSION))
+        police = await police_offered(ctx, data)
+        menu = await police_menu(ctx, data, police, prefix) if police else await month_menu(ctx, data, prefix)
+        return Outcome([menu], State(NAME, "period", data, VERSION))
 
     async def _begin_period(self, ctx: Context, data: ReportPayload) -> Outcome:
         indicators = await self._indicators(ctx, data)
@@ -162,7 +172,7 @@ class ReportDialog:
         previous = await latest_report(ctx.session, data.unit_id, before=data.period)
         data.previous = previous.values if previous else {}
         data.previous_period = previous.period_code if previous else None
-        data.deadline = (await calendar_rules(ctx, data.unit_id)).hamlet_deadline(parse_period(data.period))
+        data.deadline = await report_deadline(ctx, data.unit_id, parse_period(data.period))
         data.answered = []
         data.reasons = {}
         sums = await hamlet_sums_for(ctx, data, indicators)
@@ -173,6 +183,9 @@ class ReportDialog:
             _("Type a number for each. “back” returns to the previous question, “cancel” stops, "
               "“giúp” shows what else you can type."),
         ]
+        built_from = built_from_line(data, sums)
+        if built_from:
+            intro.append(built_from)
         if existing is not None:
             data.existing = {**existing.values, "ghi_chu": existing.note}
             data.answers = dict(data.existing)
@@ -304,7 +317,8 @@ class ReportDialog:
         return await self.step(ctx, State(NAME, resume, data, VERSION), answer, is_button)
 
     async def _period(self, ctx: Context, data: ReportPayload, answer: str, is_button: bool) -> Outcome:
-        offered = offered_months(data)
+        police = await police_offered(ctx, data)
+        offered = police or offered_months(data)
         if not is_button:
             said = command(answer)
             if said == "cancel":
@@ -312,7 +326,12 @@ class ReportDialog:
                 return self._command([], data, "period", "cancel", answer) or _cancelled()
             if said in ("help", "greeting", "thanks"):
                 return await self._offer_periods(ctx, data)
-        chosen = picked_month(answer, is_button, offered)
+        if police:
+            chosen = picked_period(answer, is_button, police, ctx.local_now.date())
+            if chosen is None:
+                return await self._offer_periods(ctx, data, police_not_picked())
+        else:
+            chosen = picked_month(answer, is_button, offered)
         if chosen is None:
             return await self._offer_periods(ctx, data, not_picked_text(answer, offered))
         data.period = chosen.code
@@ -441,7 +460,7 @@ class ReportDialog:
 
     def _ask_reason(self, indicators: list[IndicatorView], data: ReportPayload, prefix: str = "") -> Outcome:
         indicator = indicators[data.index]
-        text = reason_question(indicator, _pending(data), data.sums[indicator.code])
+        text = reason_question(indicator, _pending(data), data.sums[indicator.code], data.period)
         return Outcome([Reply(f"{prefix}\n{text}".strip())], State(NAME, "reason", data, VERSION))
 
     def _reason(self, indicators: list[IndicatorView], data: ReportPayload, answer: str) -> Outcome:

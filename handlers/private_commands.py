@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from conversations.commune_periods import names_a_period
 from conversations.engine import Context, Outcome
 from handlers.access import may_report
 from handlers.commands import Call
@@ -65,7 +66,7 @@ async def start_report(call: Call) -> Outcome:
     reporter = call.member.as_reporter()
     if reporter is not None:
         call = replace(call, member=reporter)
-    if call.argument:
+    if call.argument and not names_a_period(call.argument):  # "quý 4", "năm 2026": a period, not a unit
         matches = await find_units(call.session, call.argument, kinds=("hamlet", "agency"))
         if matches and all(not may_report(call.member, unit.id) for unit in matches):
             return Outcome([Reply(_("You can only file the report of {unit}.").format(unit=call.member.unit_name))],

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conversations.commune_periods import names_a_period
 from conversations.engine import Dialog, Outcome, State
 from conversations.plan_import import PlanImportDialog
 from conversations.report_intents import month_number_in
@@ -175,7 +176,8 @@ class Router:
         if says(text, "start_report"):
             return await start_report(call)
         month = starts_with(text, "start_report")
-        if month and month_number_in(month):  # "báo cáo tháng 11": that month, no picker
+        # "báo cáo tháng 11", "báo cáo quý 4", "bao cao nam": that period, no picker.
+        if month and (month_number_in(month) or names_a_period(month)):
             return await start_report(replace(call, argument=month))
         if says(text, "units_template"):  # the words for /maumau: the same command, the same access check
             answered = await self._run_private(self.commands["template"], call)
