@@ -19,7 +19,8 @@ from storage.people import ensure_member
 from storage.units import find_units
 
 # Modules that add their own sub-commands with ``register(subparsers)``.
-COMMAND_MODULES: list[str] = ["bot.cli_plans", "bot.cli_groups", "bot.cli_invites", "bot.cli_units"]
+COMMAND_MODULES: list[str] = ["bot.cli_plans", "bot.cli_groups", "bot.cli_invites", "bot.cli_units",
+                              "bot.cli_indicators"]
 
 
 def _print_demo(summary: DemoSummary) -> None:

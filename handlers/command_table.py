@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from conversations.engine import Outcome
 from handlers import group_commands as group
-from handlers import manage, units_template
+from handlers import indicator_sets, manage, units_template
 from handlers import private_commands as private
 from handlers import province_commands as province
 from handlers.commands import COMMUNE_READERS, EVERYONE, PRIVATE, Call, Command, CommandTable
@@ -77,6 +77,11 @@ COMMANDS = CommandTable([
             handler=units_template.template_command,
             help=(lambda: _("• /maumau: the sample hamlet list (Excel); send it back filled in to import the "
                             "hamlets"),)),
+    # The indicator set an admin shapes (handlers/indicator_sets.py): sent as .xlsx, edited, sent back.
+    Command("indicators", words=("chitieu", "indicators"), access={PRIVATE: ADMINS},
+            handler=indicator_sets.export_command, refusal=manage.refused,
+            help=(lambda: _("• /chitieu: the indicator set as an Excel file; edit it and send it back to make "
+                            "a new version"),)),
     # Management of the commune by its admin (handlers/manage.py); every change is in the audit log. Three
     # help lines for eight commands: the admin's help stays short enough for a phone.
     Command("hamlets", words=("thon", "dsthon", "danhsachthon", "hamlets"), access={PRIVATE: ADMINS},

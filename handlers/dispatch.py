@@ -22,6 +22,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from conversations.engine import Dialog, Effect, Outcome, State
+from conversations.indicator_import import (
+    IndicatorImportDialog,
+    SaveIndicatorSet,
+    apply_save_indicator_set,
+    may_save,
+)
 from conversations.manage_confirm import ManageChange, ManageConfirmDialog, apply_manage, may_change
 from conversations.payloads import PayloadError, PayloadTooNew, PayloadUnreadable
 from conversations.plan_import import PlanImportDialog, SavePlan, apply_save_plan
@@ -73,6 +79,8 @@ class EffectRefused(Exception):
             return Reply(_("Nothing was saved: only the administrator of this commune can import its hamlet list."))
         if isinstance(self.effect, ManageChange):
             return Reply(_("Nothing was changed: only an administrator of this commune can do that."))
+        if isinstance(self.effect, SaveIndicatorSet):
+            return Reply(_("Nothing was saved: only an administrator of this area can change its indicator set."))
         return Reply(_("Nothing was saved: you can only file the report of your own unit."))
 
 
@@ -95,6 +103,10 @@ def authorize(effect: Effect, member: Member | None) -> None:
         if not may_change(effect, member):
             raise EffectRefused(effect, f"not an admin of commune {effect.commune_id}")
         return
+    if isinstance(effect, SaveIndicatorSet):
+        if not may_save(effect, member):
+            raise EffectRefused(effect, f"not an admin of area {effect.area_id}")
+        return
     raise TypeError(f"unknown effect {type(effect).__name__}")
 
 
@@ -111,7 +123,8 @@ class Core:
     extra_handlers: list[TextHandler] = field(default_factory=list)
     dialogs: Mapping[str, Dialog] = field(
         default_factory=lambda: {"report": ReportDialog(), "plan_import": PlanImportDialog(),
-                                 "units_import": UnitsImportDialog(), "manage_confirm": ManageConfirmDialog()}
+                                 "units_import": UnitsImportDialog(), "manage_confirm": ManageConfirmDialog(),
+                                 "indicator_import": IndicatorImportDialog()}
     )
     cache: ConfigCache = field(default_factory=ConfigCache)
     # Answers inside a dialog go through ``storage.optimistic_steps`` first (tests turn it off to
@@ -274,5 +287,9 @@ class Core:
             return
         if isinstance(effect, ManageChange) and member is not None:
             await apply_manage(session, effect, member, now, self.cache.forget_member)
+            return
+        if isinstance(effect, SaveIndicatorSet):
+            await apply_save_indicator_set(session, effect, member.person_id if member else None, now)
+            self.cache.clear()  # the next report asks the new version here at once (elsewhere within the TTL)
             return
         raise TypeError(f"unknown effect {type(effect).__name__}")

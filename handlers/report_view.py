@@ -27,7 +27,7 @@ from storage.models import Unit
 from storage.people import Member, commune_of
 from storage.periods import PeriodSpec, period_label, period_of, previous, split_period
 from storage.reporting_scope import hamlet_set
-from storage.reports import ReportView, indicator_set_for, latest_report, report_for
+from storage.reports import ReportView, indicator_set_for, latest_report, report_for, set_definition
 from storage.units import best_matches, find_units, units_under
 
 MAX_CHOICES = 5
@@ -78,7 +78,8 @@ async def unit_report(session: AsyncSession, unit: Unit, period: PeriodSpec | No
         if deadline is not None:
             text += " " + _("Deadline: {deadline}.").format(deadline=fmt_date(deadline))
         return [Reply(text)]
-    _set, indicators = found
+    # Its own version's labels and questions: a set edited since does not rewrite what was filed.
+    indicators = await set_definition(session, report.set_id) if report.set_id else found[1]
     values: dict[str, object] = {**report.values}
     for indicator in indicators:
         if indicator.kind == "text":

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.commune_periods import names_a_period
 from conversations.engine import Dialog, Outcome, State
+from conversations.indicator_import import IndicatorImportDialog, is_indicator_file
 from conversations.plan_import import PlanImportDialog
 from conversations.report_intents import month_number_in
 from conversations.units_import import UnitsImportDialog, is_units_sheet
@@ -28,6 +29,7 @@ from handlers.command_table import COMMANDS
 from handlers.commands import PRIVATE, Call, Command, CommandTable, audiences_of, split_command
 from handlers.group_commands import no_groups, not_bound, outsider
 from handlers.help import greeting_reply, help_reply, not_understood, thanks_reply
+from handlers.indicator_sets import file_on_zalo
 from handlers.linking import answer_link_request
 from handlers.private_commands import context_of, start_report
 from handlers.registration import how_to_register, register
@@ -84,11 +86,20 @@ class Router:
             if linked is not None:
                 return Outcome(linked, state)
         if incoming.file is not None:
+            if is_indicator_file(incoming.file.name, incoming.file.content):  # before the hamlet sheet: also .xlsx
+                return await IndicatorImportDialog().start_with_file(context_of(call), incoming.file.name,
+                                                                     incoming.file.content)
             if is_units_sheet(incoming.file.name, incoming.file.content):  # a hamlet sheet, not a plan
                 return await UnitsImportDialog().start_with_file(context_of(call), incoming.file.name,
                                                                  incoming.file.content)
             return await PlanImportDialog().start_with_file(context_of(call), incoming.file.name,
                                                             incoming.file.content)
+        if not text and incoming.button is None and not profile_of(incoming.transport).documents:
+            # Nothing readable on a messenger that passes no files (Zalo's "unsupported" message): an admin
+            # who sent the indicator sheet learns where to send it instead.
+            on_zalo = file_on_zalo(member)
+            if on_zalo is not None:
+                return Outcome(on_zalo, state)
         if word is None:
             for handler in self.text_handlers:
                 handled = await handler(session, incoming, member, now)

@@ -13,6 +13,7 @@ from sqlalchemy import CTE, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import IndicatorSet, Period, Report, Unit
+from storage.models.indicators import is_latest
 from storage.periods import PeriodSpec
 
 
@@ -99,29 +100,29 @@ async def ancestors(session: AsyncSession, unit: Unit) -> list[Unit]:
 
 
 async def hamlet_set(session: AsyncSession, area: Unit) -> IndicatorSet | None:
-    """Return the indicator set hamlets of ``area`` report (the nearest owner's, monthly first)."""
+    """Return the indicator set hamlets of ``area`` report: the latest version of the nearest owner's
+    (a commune's own, else the one it inherits from its province), monthly first; for a province or
+    district without a set of its own, the one its communes configured (they share a code)."""
     chain = await ancestors(session, area)
-    if area.kind not in ("commune", "hamlet"):
-        # A province or district: the sets its communes configured (they share a code).
-        first_commune = await session.scalar(
-            select(IndicatorSet)
-            .join(Unit, Unit.id == IndicatorSet.owner_id)
-            .where(IndicatorSet.unit_kind == "hamlet", Unit.id.in_(select(subtree(area.id).c.id)))
-            .order_by(IndicatorSet.id)
-            .limit(1)
-        )
-        if first_commune is not None:
-            return first_commune
+    owned = list((await session.scalars(
+        select(IndicatorSet)
+        .where(IndicatorSet.owner_id.in_([u.id for u in chain]), IndicatorSet.unit_kind == "hamlet", is_latest())
+        .order_by((IndicatorSet.period_kind != "month"), IndicatorSet.code)
+    )).all())
     for owner in chain:
-        found = await session.scalar(
-            select(IndicatorSet)
-            .where(IndicatorSet.owner_id == owner.id, IndicatorSet.unit_kind == "hamlet")
-            .order_by((IndicatorSet.period_kind != "month"), IndicatorSet.id)
-            .limit(1)
-        )
+        found = next((s for s in owned if s.owner_id == owner.id), None)
         if found is not None:
             return found
-    return None
+    if area.kind in ("commune", "hamlet"):
+        return None
+    communes_set: IndicatorSet | None = await session.scalar(
+        select(IndicatorSet)
+        .where(IndicatorSet.unit_kind == "hamlet", is_latest(),
+               IndicatorSet.owner_id.in_(select(subtree(area.id).c.id)))
+        .order_by((IndicatorSet.period_kind != "month"), IndicatorSet.id)
+        .limit(1)
+    )
+    return communes_set
 
 
 async def commune_of(session: AsyncSession, unit: Unit) -> Unit | None:

@@ -6,13 +6,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.commune_report import POLICE_KIND, is_commune_police
+from storage.indicator_sets import current_set
 from storage.models import Indicator, IndicatorSet, Period, Report, ReportRevision, ReportValue, Unit
-from storage.people import commune_of
 from storage.periods import PeriodSpec, get_or_create_period
+from storage.reporting_scope import ancestors
 from storage.rollups import refresh_for_report
 
 NOTE_CODE = "ghi_chu"
@@ -44,6 +45,8 @@ class ReportView:
     updated_at: dt.datetime
     values: dict[str, int | None]
     note: str | None
+    # The version of the set it was filed with: read it back with that version's labels and questions.
+    set_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -58,32 +61,29 @@ class SaveOutcome:
 
 
 async def indicator_set_for(session: AsyncSession, unit: Unit) -> tuple[IndicatorSet, list[IndicatorView]] | None:
-    """Return the set a unit reports (configured by its commune for its kind) with its indicators."""
-    commune_id = await commune_of(session, unit)
-    if commune_id is None:
+    """Return the set a unit reports, with its indicators: the latest version of the set its commune
+    configured for its kind, else the one the nearest area above (the province) configured."""
+    chain = await ancestors(session, unit)
+    commune_at = next((i for i, u in enumerate(chain) if u.kind == "commune"), None)
+    if commune_at is None:
         return None
     unit_kind = POLICE_KIND if is_commune_police(unit) else unit.kind
-    indicator_set = (
-        await session.execute(
-            select(IndicatorSet)
-            .where(IndicatorSet.owner_id == commune_id, IndicatorSet.unit_kind == unit_kind)
-            .order_by(IndicatorSet.id)
-            .limit(1)
-        )
-    ).scalar_one_or_none()
+    indicator_set = await current_set(session, chain[commune_at:], unit_kind)
     if indicator_set is None:
         return None
+    return indicator_set, await set_definition(session, indicator_set.id)
+
+
+async def set_definition(session: AsyncSession, set_id: int) -> list[IndicatorView]:
+    """The indicators of one version of a set, in order: a report is read with the version it was filed with."""
     indicators = (
-        await session.execute(
-            select(Indicator).where(Indicator.set_id == indicator_set.id).order_by(Indicator.position)
-        )
+        await session.execute(select(Indicator).where(Indicator.set_id == set_id).order_by(Indicator.position))
     ).scalars()
-    views = [
+    return [
         IndicatorView(id=i.id, code=i.code, label=i.label, question=i.question, measure=i.measure,
                       kind=i.kind, required=i.required, rules=dict(i.rules or {}))
         for i in indicators
     ]
-    return indicator_set, views
 
 
 async def _values(session: AsyncSession, report_id: int) -> dict[str, int | None]:
@@ -98,16 +98,25 @@ async def _values(session: AsyncSession, report_id: int) -> dict[str, int | None
 def _view(report: Report, period_code: str, values: dict[str, int | None]) -> ReportView:
     return ReportView(id=report.id, unit_id=report.unit_id, period_code=period_code,
                       revision=report.revision, submitted_at=report.submitted_at,
-                      updated_at=report.updated_at, values=values, note=report.note)
+                      updated_at=report.updated_at, values=values, note=report.note, set_id=report.set_id)
+
+
+def _versions_of(set_id: int) -> Select[tuple[int]]:
+    """The ids of every version of the set ``set_id`` is one version of (same owner, same code)."""
+    one = select(IndicatorSet.owner_id, IndicatorSet.code).where(IndicatorSet.id == set_id).subquery()
+    return select(IndicatorSet.id).join(one, (IndicatorSet.owner_id == one.c.owner_id)
+                                        & (IndicatorSet.code == one.c.code))
 
 
 async def report_for(session: AsyncSession, unit_id: int, set_id: int, period_code: str) -> ReportView | None:
-    """Return the report of a unit for a period, if filed."""
+    """Return the report of a unit for a period, if filed (with any version of the set ``set_id``)."""
     row = (
         await session.execute(
             select(Report)
             .join(Period, Period.id == Report.period_id)
-            .where(Report.unit_id == unit_id, Report.set_id == set_id, Period.code == period_code)
+            .where(Report.unit_id == unit_id, Report.set_id.in_(_versions_of(set_id)), Period.code == period_code)
+            .order_by(Report.updated_at.desc())
+            .limit(1)
         )
     ).scalar_one_or_none()
     if row is None:
@@ -159,7 +168,8 @@ async def save_report(
     report = (
         await session.execute(
             select(Report)
-            .where(Report.unit_id == unit_id, Report.set_id == set_id, Report.period_id == period_row.id)
+            .where(Report.unit_id == unit_id, Report.set_id.in_(_versions_of(set_id)),
+                   Report.period_id == period_row.id)
             .with_for_update()
         )
     ).scalar_one_or_none()
@@ -189,6 +199,11 @@ async def save_report(
                       "changes": {k: [v[0], v[1]] for k, v in changes.items()}},
         )
     )
+    if report.set_id != set_id:
+        # A correction after the set changed is filed with the new version; the state it replaces stays
+        # in the revision above (values by code), and the old version's indicators are not touched.
+        report.set_id = set_id
+        await session.execute(delete(ReportValue).where(ReportValue.report_id == report.id))
     existing = {
         row.indicator_id: row
         for row in (await session.execute(select(ReportValue).where(ReportValue.report_id == report.id))).scalars()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ColumnElement, ForeignKey, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -52,3 +52,12 @@ class Indicator(Base):
     required: Mapped[bool] = mapped_column(default=True)
     # Cross-field rules, e.g. {"max_sum_of": ["nghien", "su_dung"]}; see conversations/rules.py.
     rules: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+def is_latest() -> ColumnElement[bool]:
+    """True for the rows of ``IndicatorSet`` that are the newest version of their (owner, code)."""
+    newer = IndicatorSet.__table__.alias("newer")
+    latest = (select(func.max(newer.c.version))
+              .where(newer.c.owner_id == IndicatorSet.owner_id, newer.c.code == IndicatorSet.code)
+              .scalar_subquery())
+    return IndicatorSet.version == latest
