@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from handlers.province_reminders import Planned, province_due
+from handlers.province_reminders import province_due
+from handlers.reminders import Planned
 from storage import clock
 from storage.calendar import TZ
 from storage.db import create_engine, session_factory
