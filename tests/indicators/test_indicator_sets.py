@@ -8,7 +8,7 @@ import itertools
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from conversations.indicator_import import SAVE, IndicatorImportDialog, is_indicator_file
@@ -34,7 +34,7 @@ async def _sets(sessions: async_sessionmaker[AsyncSession]) -> list[tuple[int, s
     async with sessions() as session:
         rows = await session.execute(select(IndicatorSet.owner_id, IndicatorSet.code, IndicatorSet.version)
                                      .order_by(IndicatorSet.id))
-        return [tuple(r) for r in rows.all()]  # type: ignore[misc]
+        return [tuple(r) for r in rows.all()]
 
 
 async def _commune(sessions: async_sessionmaker[AsyncSession]) -> Unit:
@@ -165,9 +165,9 @@ async def test_a_commune_without_its_own_set_reports_the_provinces_latest_versio
         # inherits): a test shortcut for a commune set up after the province shaped its set.
         first = await save_version(session, province, own, rows)
         await save_version(session, province, first, [r for r in rows if r.code != "to_giac"])
-        await session.execute(Report.__table__.delete())
-        await session.execute(IndicatorSet.__table__.delete().where(IndicatorSet.owner_id == commune.id,
-                                                                    IndicatorSet.code == "thon_thang"))
+        await session.execute(delete(Report))
+        await session.execute(delete(IndicatorSet).where(IndicatorSet.owner_id == commune.id,
+                                                         IndicatorSet.code == "thon_thang"))
     async with sessions() as session:
         hamlet = (await session.execute(select(Unit).where(Unit.name == "Bản Khe Ló"))).scalar_one()
         found = await indicator_set_for(session, hamlet)
