@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -317,6 +318,9 @@ async def due_commune_ids(session: AsyncSession, now: dt.datetime) -> list[int]:
     for owner_id, period_kind in (await session.execute(query_sets)).all():
         set_kinds.setdefault(owner_id, period_kind)
     found: list[int] = []
+    # Thousands of communes share a handful of calendars (most have none of their own): each distinct
+    # (plan deadlines, settings, set kind) is decided once per tick.
+    decided: dict[str, bool] = {}
     for unit_id in sorted(areas):
         parent_id, kind, settings = areas[unit_id]
         if kind != "commune":
@@ -328,14 +332,22 @@ async def due_commune_ids(session: AsyncSession, now: dt.datetime) -> list[int]:
         set_kind = next((set_kinds[owner] for owner in chain if owner in set_kinds), None)
         if set_kind is None:
             continue
+        plan_rows = [row for owner in chain for row in deadlines.get(owner, [])]
+        own = (settings or {}).get("calendar") or {}
         try:
-            calendar = dict(_plan_overrides([row for owner in chain for row in deadlines.get(owner, [])]))
-            calendar.update((settings or {}).get("calendar") or {})
-            rules = CalendarRules.from_settings({"calendar": calendar})
-            if due_reminder_periods(rules, set_kind, now) or due_summaries(rules, set_kind, now):
-                found.append(unit_id)
-        except Exception:
-            # Decided alone, where its error is logged.
+            key = json.dumps([plan_rows, own, set_kind], sort_keys=True, default=str)
+        except (TypeError, ValueError):
+            key = f"commune:{unit_id}"
+        if key not in decided:
+            try:
+                calendar = dict(_plan_overrides(plan_rows))
+                calendar.update(own)
+                rules = CalendarRules.from_settings({"calendar": calendar})
+                decided[key] = bool(due_reminder_periods(rules, set_kind, now) or due_summaries(rules, set_kind, now))
+            except Exception:
+                # Decided alone, where its error is logged.
+                decided[key] = True
+        if decided[key]:
             found.append(unit_id)
     return found
 
