@@ -228,8 +228,9 @@ class ReportDialog:
         indicator = indicators[data.index] if state.step in ("ask", "check", "jump") else None
         free_text = indicator is not None and indicator.kind == "text"
         said = None if is_button else command(answer, free_text=free_text)
-        if state.step in ("jump", "check", "confirm") and is_ambiguous_stop(answer):
-            said = None  # "dung" where a yes is expected is a yes
+        keeps_sum = state.step == "ask" and indicator is not None and indicator.code in data.sums
+        if (state.step in ("jump", "check", "confirm") or keeps_sum) and is_ambiguous_stop(answer):
+            said = None  # "dung" where a yes is expected (or a prefilled sum is kept) is a yes
         if said is None and not is_button and says(answer, "start_report"):
             said = "resume"  # "báo cáo" again in the middle: show where they were
         if said is not None:

@@ -30,9 +30,9 @@ JULY = dict(zip(CODES, [5, 3, 4, 1, 2, 3, 1, 1, 2, 0, 1, 1, 1, 0], strict=True))
 AUGUST = dict(zip(CODES, [7, 2, 4, 2, 3, 1, 0, 2, 3, 1, 0, 2, 2, 50], strict=True))
 
 
-def vn(*parts: int) -> dt.datetime:
+def vn(year: int, month: int, day: int, hour: int, minute: int) -> dt.datetime:
     """A moment in Vietnam time (the clock the officer lives by)."""
-    return dt.datetime(*parts, tzinfo=TZ).astimezone(dt.UTC)
+    return dt.datetime(year, month, day, hour, minute, tzinfo=TZ).astimezone(dt.UTC)
 
 
 async def _police(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int, int]:

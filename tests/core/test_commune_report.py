@@ -103,3 +103,21 @@ def test_a_version_2_payload_is_read_as_a_hamlet_report_without_sums() -> None:
               if k not in ("sums", "hamlets_reported", "hamlets_expected", "reasons")}
     upgraded = ReportPayload.load(stored, 2)
     assert upgraded == payload and upgraded.sums == {} and upgraded.reasons == {}
+
+
+async def test_dung_without_diacritics_keeps_a_prefilled_sum_instead_of_asking_to_stop(engine: AsyncEngine) -> None:
+    """On a phone without diacritics "dung" is "đúng" (keep the sum) far more often than "dừng" (stop)."""
+    clock = Clock()
+    sessions, summary = await demo(engine, clock)
+    core = Core(sessions=sessions, clock=clock)
+    await _hamlet_files(core, code_of(summary, "Bản Khe Ló"), "1001")
+    officer = await _officer(core, sessions, clock.now)
+    await officer.say("báo cáo")
+    kept = texts(await officer.say("dung"))
+    assert "(2/14)" in kept and "dừng" not in kept
+    commune_only = None
+    for _keep in range(6):
+        commune_only = texts(await officer.say("dung"))
+    assert commune_only is not None and "(8/14)" in commune_only
+    stop = texts(await officer.say("dung"))  # a commune-only figure: no sum to keep, so the word is ambiguous
+    assert "(8/14)" not in stop and "dừng" in stop
