@@ -27,6 +27,7 @@ from tests.groups.province import (
     LEADER_TG,
     OFFICER_NAME,
     OFFICER_TG,
+    PROVINCE_CHAT,
     build_province,
     file_commune_report,
 )
@@ -147,3 +148,27 @@ async def test_a_province_leader_binds_the_group_which_sees_only_the_province(en
     private = await _ask(core, LEADER_TG, LEADER_TG, "/tonghop 11/2026")
     assert private[0].text.startswith("Báo cáo của các xã tháng 11/2026 — Tỉnh Thử Nghiệm")
     assert "/maketnoitinh" in (await _ask(core, LEADER_TG, LEADER_TG, "/giup"))[0].text
+
+
+async def test_in_the_province_group_only_its_leaders_get_figures(engine: AsyncEngine) -> None:
+    """The province group × who asks: the province leader gets figures; the commune police, a hamlet's reporter,
+    a commune leader are refused without a figure; someone not registered gets nothing at all."""
+    async with session_factory(engine)() as session, session.begin():
+        built = await build_province(session)
+        reporter = Person(display_name="Trưởng xóm", language="vi")
+        session.add(reporter)
+        await session.flush()
+        session.add(Identity(person_id=reporter.id, transport="telegram", external_id="reporter"))
+        session.add(Membership(person_id=reporter.id, unit_id=built.communes["A"].hamlets[0].id, role="reporter"))
+    core = Core(sessions=session_factory(engine), clock=lambda: NOW)
+    for ask in ("/tonghop", "/xuatexcel", "/tonghop chi tiết"):
+        answers = await _ask(core, LEADER_TG, PROVINCE_CHAT, ask)
+        assert answers and answers[0].text.startswith("Báo cáo của các xã tháng 11/2026"), (ask, answers)
+        for outsider in (OFFICER_TG, "reporter"):
+            refused = await _ask(core, outsider, PROVINCE_CHAT, ask)
+            assert len(refused) == 1 and "chỉ trả lời lãnh đạo tỉnh" in refused[0].text, (ask, outsider)
+            assert refused[0].attachment is None and "Người nghiện" not in refused[0].text
+        assert await _ask(core, "nobody", PROVINCE_CHAT, ask) == []
+    # The commune police privately get their commune's summary, never the province's.
+    private = await _ask(core, OFFICER_TG, OFFICER_TG, "/tonghop")
+    assert "Tỉnh Thử Nghiệm" not in private[0].text
