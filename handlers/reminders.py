@@ -204,11 +204,9 @@ async def _existing(session: AsyncSession, keys: list[str]) -> set[str]:
     return set((await session.scalars(query)).all())
 
 
-async def _commune_reminders(session: AsyncSession, commune: Unit, now: dt.datetime) -> list[Planned]:
-    rules = await calendar_for(session, commune)
-    hamlet_set_row = await hamlet_set(session, commune)
-    if hamlet_set_row is None:
-        return []
+async def _commune_reminders(
+    session: AsyncSession, commune: Unit, now: dt.datetime, rules: CalendarRules, hamlet_set_row: IndicatorSet
+) -> list[Planned]:
     today = local(now).date()
     planned: list[Planned] = []
     for period in due_reminder_periods(rules, hamlet_set_row.period_kind, now):
@@ -242,12 +240,9 @@ async def _commune_reminders(session: AsyncSession, commune: Unit, now: dt.datet
 
 
 async def _commune_summaries(
-    session: AsyncSession, commune: Unit, now: dt.datetime, with_chart: bool
+    session: AsyncSession, commune: Unit, now: dt.datetime, with_chart: bool, rules: CalendarRules,
+    hamlet_set_row: IndicatorSet,
 ) -> list[Planned]:
-    rules = await calendar_for(session, commune)
-    hamlet_set_row = await hamlet_set(session, commune)
-    if hamlet_set_row is None:
-        return []
     today = local(now).date()
     due = due_summaries(rules, hamlet_set_row.period_kind, now)
     targets = await _summary_targets(session, commune.id) if due else []
@@ -365,8 +360,13 @@ async def due_messages(
         communes = [commune for commune in communes if commune.id in due]
     planned: list[Planned] = []
     for commune in communes:
-        planned += await _commune_reminders(session, commune, now)
-        planned += await _commune_summaries(session, commune, now, with_chart)
+        # Read once for both: a reminder morning decides hundreds of communes.
+        rules = await calendar_for(session, commune)
+        hamlet_set_row = await hamlet_set(session, commune)
+        if hamlet_set_row is None:
+            continue
+        planned += await _commune_reminders(session, commune, now, rules, hamlet_set_row)
+        planned += await _commune_summaries(session, commune, now, with_chart, rules, hamlet_set_row)
     existing = await _existing(session, [p.dedupe_key for p in planned])
     return [p for p in planned if p.dedupe_key not in existing]
 
