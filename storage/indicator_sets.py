@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from locales.i18n import _, fmt_number
 from storage.indicator_sheet import IndicatorRow
 from storage.models import Indicator, IndicatorSet, Period, Report, Unit
 from storage.models.indicators import is_latest
@@ -166,8 +167,40 @@ async def versions_used(session: AsyncSession, area_id: int, period_codes: Seque
 
 
 def spans_a_change(uses: Sequence[VersionUse]) -> bool:
-    """Whether the reports behind a summary were filed with more than one definition of a set."""
-    by_code: dict[str, set[int]] = {}
+    """Whether the reports behind a summary were filed with more than one version of one owner's set (the
+    communes of a province that each keep their own set are not a change)."""
+    by_owner: dict[tuple[str, int], set[int]] = {}
     for use in uses:
-        by_code.setdefault(use.set_code, set()).add(use.set_id)
-    return any(len(ids) > 1 for ids in by_code.values())
+        by_owner.setdefault((use.set_code, use.owner_id), set()).add(use.version)
+    return any(len(versions) > 1 for versions in by_owner.values())
+
+
+async def change_note(session: AsyncSession, uses: Sequence[VersionUse]) -> str | None:
+    """One sentence for a summary built across a change of its set (``None`` when there was none): the
+    versions used with their report counts, and the indicators added and retired between the first and
+    the last; a figure asked only in some of the months is summed over the reports that have it."""
+    by_owner: dict[tuple[str, int], dict[int, VersionUse]] = {}
+    counts: dict[tuple[str, int], dict[int, int]] = {}
+    for use in uses:
+        key = (use.set_code, use.owner_id)
+        by_owner.setdefault(key, {})[use.version] = use
+        counts.setdefault(key, {}).setdefault(use.version, 0)
+        counts[key][use.version] += use.reports
+    changed = [key for key, versions in by_owner.items() if len(versions) > 1]
+    if not changed:
+        return None
+    key = changed[0]
+    versions = by_owner[key]
+    first, last = versions[min(versions)], versions[max(versions)]
+    changes = compare(await rows_of(session, first.set_id), await rows_of(session, last.set_id))
+    used = ", ".join(_("version {version}: {n} report(s)").format(version=v, n=fmt_number(n))
+                     for v, n in sorted(counts[key].items()))
+    text = _("The reports of this period were filed with different versions of the indicator set ({used}).").format(
+        used=used)
+    if changes.added:
+        text += " " + _("Added since: {codes}.").format(codes=", ".join(changes.added))
+    if changes.retired:
+        text += " " + _("Retired since: {codes}.").format(codes=", ".join(changes.retired))
+    if changes.changed:
+        text += " " + _("Reworded: {codes}.").format(codes=", ".join(changes.changed))
+    return text

@@ -16,7 +16,7 @@ from handlers.dispatch import Core
 from handlers.indicator_sets import export_set
 from handlers.report_view import unit_report
 from locales.messages import Incoming, IncomingFile, Reply
-from storage.indicator_sets import rows_of, save_version, spans_a_change, versions_used
+from storage.indicator_sets import VersionUse, change_note, rows_of, save_version, spans_a_change, versions_used
 from storage.indicator_sheet import read_sheet
 from storage.models import Indicator, IndicatorSet, Report, Unit
 from storage.models.audit import AuditEntry
@@ -147,9 +147,16 @@ async def test_a_correction_after_the_change_is_refiled_with_the_new_version_and
                                          .where(Report.unit_id == hamlet.id, Report.revision == 2))).all()
         assert len(reports) == 1
         uses = await versions_used(session, commune.id, ["2026-10", "2026-11"], "thon_thang")
+        note = await change_note(session, uses)
+        assert await change_note(session, [u for u in uses if u.period_code == "2026-10"]) is None
     # October (12 hamlets less the two late ones) on version 1; November's one report moved to version 2.
     assert [(u.period_code, u.version, u.reports) for u in uses] == [("2026-10", 1, 10), ("2026-11", 2, 1)]
     assert spans_a_change(uses) and not spans_a_change([u for u in uses if u.period_code == "2026-10"])
+    assert note is not None and "phiên bản 1: 10 báo cáo, phiên bản 2: 1 báo cáo" in note, note
+    assert "thêm từ đó: xet_nghiem." in note and "thôi dùng từ đó: diem_nghi_van." in note, note
+    # Two communes of a province, each on its own set's first version: not a change.
+    apart = [VersionUse("2026-11", "thon_thang", 1, 10, 1, 5), VersionUse("2026-11", "thon_thang", 2, 11, 1, 7)]
+    assert not spans_a_change(apart)
 
 
 async def test_a_commune_without_its_own_set_reports_the_provinces_latest_version(engine: AsyncEngine) -> None:
