@@ -65,4 +65,5 @@ def file_on_zalo(member: Member) -> list[Reply] | None:
     """What an admin who sent a file on a messenger without documents reads (nothing for others)."""
     if member.role != "admin":
         return None
-    return [Reply(zalo_hint())]
+    # Zalo says only "unsupported" (a file, a voice note): the hint is for the one case an admin needs it.
+    return [Reply(_("If you sent a file: {hint}").format(hint=zalo_hint()))]
