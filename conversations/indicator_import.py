@@ -209,11 +209,24 @@ class IndicatorImportDialog:
                                       buttons=_buttons())], state)
             return Outcome([Reply(_("Cancelled. The indicator set is unchanged."))], None)
         if answer == SAVE or (not is_button and folded in _SAVE_WORDS):
+            if await _superseded(ctx.session, data):
+                return Outcome([Reply(_("The indicator set was changed by someone else since this preview: "
+                                        "nothing was saved. Export it again (/chitieu) and redo the edit."))], None)
             effect = SaveIndicatorSet(data.file_name, data.area_id, data.base_set_id, data.rows)
             return Outcome([Reply(_("Saved. New reports use the new version; reports already filed keep "
                                     "theirs."))], None, [effect])
         return Outcome([Reply(_("Type “lưu” to save the new version, or “hủy” to drop it."), buttons=_buttons())],
                        state)
+
+
+async def _superseded(session: AsyncSession, data: IndicatorImportPayload) -> bool:
+    """Whether a newer version than the one previewed was saved meanwhile (saving would silently drop it)."""
+    area = await session.get(Unit, data.area_id)
+    base = await session.get(IndicatorSet, data.base_set_id)
+    if area is None or base is None:
+        return True
+    current = await set_of_area(session, area, base.code)
+    return current is None or current.id != base.id
 
 
 def may_save(effect: SaveIndicatorSet, member: Member | None) -> bool:

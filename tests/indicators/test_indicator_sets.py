@@ -263,3 +263,17 @@ async def test_chitieu_sends_the_current_version_as_a_workbook(engine: AsyncEngi
     assert reply.attachment is not None and reply.attachment.name.endswith("-thon_thang-v1.xlsx")
     assert "phiên bản 1" in reply.text
     assert read_sheet(reply.attachment.content).problems == []
+
+
+async def test_a_version_saved_between_the_preview_and_lưu_is_not_overwritten(engine: AsyncEngine) -> None:
+    sessions, admin, _reporter, _clock = await _people(engine)
+    commune = await _commune(sessions)
+    await _send(admin, "chi-tieu.xlsx", edited(await _exported(sessions, commune), the_usual_edit))
+    async with sessions() as session, session.begin():
+        current = await hamlet_set(session, commune)
+        assert current is not None
+        rows = await rows_of(session, current.id)
+        await save_version(session, commune, current, rows[:-1])  # someone else's import, meanwhile
+    refused = texts(await admin.say("lưu"))
+    assert "người khác thay đổi" in refused and "chưa lưu gì" in refused
+    assert [v for _o, c, v in await _sets(sessions) if c == "thon_thang"] == [1, 2]
