@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.summaries import (
@@ -140,14 +140,16 @@ def _communes(area_id: int) -> Any:
     return select(Unit.id).where(Unit.id.in_(select(tree.c.id)), Unit.kind == "commune", Unit.retired_at.is_(None))
 
 
-def _police_agencies(area_id: int) -> Any:
-    """(agency id, commune id) of each commune police agency under ``area_id``, found by its folded name."""
+async def police_agencies(session: AsyncSession, area_id: int) -> dict[int, int]:
+    """Each commune police agency under ``area_id`` (found by its folded name) → its commune: one query, one
+    row a commune. The figures are then read by these ids, so the planner never joins the area's tree
+    (PostgreSQL guesses a recursive CTE's size badly: nested loops over every report)."""
     named = or_(*(or_(Unit.folded_name == prefix, Unit.folded_name.like(prefix + " %")) for prefix in police_names()))
-    return (
-        select(Unit.id.label("agency_id"), Unit.parent_id.label("commune_id"))
+    rows = await session.execute(
+        select(Unit.id, Unit.parent_id)
         .where(Unit.kind == "agency", Unit.parent_id.in_(_communes(area_id)), Unit.retired_at.is_(None), named)
-        .subquery("police")
     )
+    return {agency_id: commune_id for agency_id, commune_id in rows.all() if commune_id is not None}
 
 
 async def police_set(session: AsyncSession, area_id: int, kind: str = "month") -> IndicatorSet | None:
@@ -164,60 +166,64 @@ async def police_set(session: AsyncSession, area_id: int, kind: str = "month") -
 
 
 async def commune_figures(
-    session: AsyncSession, area_id: int, set_code: str, subs: list[PeriodSpec], stocks: set[str]
+    session: AsyncSession, agencies: dict[int, int], set_code: str, subs: list[PeriodSpec], stocks: set[str]
 ) -> dict[int, dict[str, int | None]]:
-    """Each commune's figures over ``subs``: flows summed, stocks from the commune's latest month (two queries)."""
-    police = _police_agencies(area_id)
-    codes = [p.code for p in subs]
+    """Each commune's figures over ``subs``: flows summed, stocks from the commune's latest month (two queries,
+    grouped by the police agency that filed them; ``agencies`` maps each to its commune)."""
+    if not agencies:
+        return {}
     base = (
         select()
         .select_from(ReportValue)
         .join(Report, Report.id == ReportValue.report_id)
-        .join(police, police.c.agency_id == Report.unit_id)
         .join(IndicatorSet, IndicatorSet.id == Report.set_id)
         .join(Period, Period.id == Report.period_id)
         .join(Indicator, Indicator.id == ReportValue.indicator_id)
-        .where(IndicatorSet.code == set_code, Period.code.in_(codes))
+        .where(IndicatorSet.code == set_code, Period.code.in_([p.code for p in subs]),
+               Report.unit_id.in_(list(agencies)))
     )
     flows = (
-        base.add_columns(police.c.commune_id, Indicator.code, func.sum(ReportValue.value))
+        base.add_columns(Report.unit_id, Indicator.code, func.sum(ReportValue.value))
         .where(Indicator.code.not_in(stocks) if stocks else Indicator.code.is_not(None))
-        .group_by(police.c.commune_id, Indicator.code)
+        .group_by(Report.unit_id, Indicator.code)
     )
     out: dict[int, dict[str, int | None]] = defaultdict(dict)
-    for commune_id, code, value in (await session.execute(flows)).all():
-        out[commune_id][code] = None if value is None else int(value)
+    for agency_id, code, value in (await session.execute(flows)).all():
+        out[agencies[agency_id]][code] = None if value is None else int(value)
     if stocks:
-        newest = func.row_number().over(
-            partition_by=(police.c.commune_id, Indicator.code), order_by=Period.starts_on.desc()
+        newest: Any = func.row_number().over(
+            partition_by=(Report.unit_id, Indicator.code), order_by=Period.starts_on.desc()
         )
+        if len(subs) == 1:
+            newest = literal(1)  # one month: one report per commune, nothing to rank (and no sort to pay)
         ranked = (
-            base.add_columns(police.c.commune_id.label("commune_id"), Indicator.code.label("code"),
+            base.add_columns(Report.unit_id.label("agency_id"), Indicator.code.label("code"),
                              ReportValue.value.label("value"), newest.label("rank"))
             .where(Indicator.code.in_(stocks))
             .subquery("ranked")
         )
-        latest = select(ranked.c.commune_id, ranked.c.code, ranked.c.value).where(ranked.c.rank == 1)
-        for commune_id, code, value in (await session.execute(latest)).all():
-            out[commune_id][code] = None if value is None else int(value)
+        latest = select(ranked.c.agency_id, ranked.c.code, ranked.c.value).where(ranked.c.rank == 1)
+        for agency_id, code, value in (await session.execute(latest)).all():
+            out[agencies[agency_id]][code] = None if value is None else int(value)
     return out
 
 
 async def _filed(
-    session: AsyncSession, area_id: int, set_code: str, subs: list[PeriodSpec]
+    session: AsyncSession, agencies: dict[int, int], set_code: str, subs: list[PeriodSpec]
 ) -> dict[int, list[tuple[str, dt.datetime]]]:
     """Each commune's reports of ``subs``: (period code, when filed)."""
-    police = _police_agencies(area_id)
+    out: dict[int, list[tuple[str, dt.datetime]]] = defaultdict(list)
+    if not agencies:
+        return out
     query = (
-        select(police.c.commune_id, Period.code, Report.submitted_at)
-        .join(Report, Report.unit_id == police.c.agency_id)
+        select(Report.unit_id, Period.code, Report.submitted_at)
         .join(IndicatorSet, IndicatorSet.id == Report.set_id)
         .join(Period, Period.id == Report.period_id)
-        .where(IndicatorSet.code == set_code, Period.code.in_([p.code for p in subs]))
+        .where(IndicatorSet.code == set_code, Period.code.in_([p.code for p in subs]),
+               Report.unit_id.in_(list(agencies)))
     )
-    out: dict[int, list[tuple[str, dt.datetime]]] = defaultdict(list)
-    for commune_id, code, at in (await session.execute(query)).all():
-        out[commune_id].append((code, at))
+    for agency_id, code, at in (await session.execute(query)).all():
+        out[agencies[agency_id]].append((code, at))
     return out
 
 
@@ -238,22 +244,24 @@ async def _populations(session: AsyncSession, area_id: int) -> dict[int, int]:
     return out
 
 
-async def officers_of(session: AsyncSession, area_id: int, commune_ids: list[int]) -> dict[int, list[Officer]]:
+async def officers_of(session: AsyncSession, agencies: dict[int, int], commune_ids: list[int]
+                      ) -> dict[int, list[Officer]]:
     """The commune police's registered officers (and admins) of ``commune_ids``: name and messenger."""
-    if not commune_ids:
+    wanted = set(commune_ids)
+    ids = [agency_id for agency_id, commune_id in agencies.items() if commune_id in wanted]
+    if not ids:
         return {}
-    police = _police_agencies(area_id)
     query = (
-        select(police.c.commune_id, Person.id, Person.display_name, Identity.transport, Identity.external_id)
-        .join(Membership, Membership.unit_id == police.c.agency_id)
+        select(Membership.unit_id, Person.id, Person.display_name, Identity.transport, Identity.external_id)
         .join(Person, Person.id == Membership.person_id)
         .outerjoin(Identity, Identity.person_id == Person.id)
-        .where(police.c.commune_id.in_(commune_ids), Membership.role.in_(POLICE_ROLES))
-        .order_by(police.c.commune_id, Membership.role.desc(), Person.id, Identity.id)
+        .where(Membership.unit_id.in_(ids), Membership.role.in_(POLICE_ROLES))
+        .order_by(Membership.unit_id, Membership.role.desc(), Person.id, Identity.id)
     )
     out: dict[int, list[Officer]] = defaultdict(list)
     seen: set[tuple[int, int]] = set()
-    for commune_id, person_id, name, transport, external_id in (await session.execute(query)).all():
+    for agency_id, person_id, name, transport, external_id in (await session.execute(query)).all():
+        commune_id = agencies[agency_id]
         if (commune_id, person_id) in seen:
             continue  # one line a person, by their first messenger
         seen.add((commune_id, person_id))
@@ -284,15 +292,19 @@ async def build_province_summary(
     rules = await calendar_for(session, area)
     today = local(now).date()
     deadline = rules.commune_deadline(period if period.kind == set_row.period_kind else subs[-1])
-    expected_subs = [p for p in subs if p.starts_on <= today] or subs[:1]
+    # A month is expected once its deadline has passed (a quarter asked on 2/12 wants October and November);
+    # before any deadline, the months begun so far (a month asked on its 20th: "not reported yet").
+    expected_subs = ([p for p in subs if rules.commune_deadline(p) < today]
+                     or [p for p in subs if p.starts_on <= today] or subs[:1])
     late_from = {p.code: _end_of(rules.commune_deadline(p)) for p in subs}
 
     communes = list((await session.execute(
         select(Unit.id, Unit.name).where(Unit.id.in_(_communes(area.id))).order_by(Unit.id)
     )).all())
-    filed = await _filed(session, area.id, set_row.code, subs)
-    values = await commune_figures(session, area.id, set_row.code, subs, stocks)
-    last_year = await commune_figures(session, area.id, set_row.code,
+    agencies = await police_agencies(session, area.id)
+    filed = await _filed(session, agencies, set_row.code, subs)
+    values = await commune_figures(session, agencies, set_row.code, subs, stocks)
+    last_year = await commune_figures(session, agencies, set_row.code,
                                       sub_periods(same_last_year(period), set_row.period_kind), stocks)
     populations = await _populations(session, area.id)
     targets = dict(summary_data()["targets"])
@@ -314,7 +326,7 @@ async def build_province_summary(
         ))
     # Whom to call: only for the communes whose report is missing (a few rows, never every commune's staff).
     missing_ids = [line.unit_id for line in lines if line.status == "missing"]
-    officers = await officers_of(session, area.id, missing_ids)
+    officers = await officers_of(session, agencies, missing_ids)
     for line in lines:
         line.officers = officers.get(line.unit_id, [])
 
