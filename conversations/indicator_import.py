@@ -115,13 +115,20 @@ def _codes(codes: list[str]) -> str:
     return ", ".join(codes[:SHOWN_CODES]) + (_(" and {n} more").format(n=fmt_number(more)) if more > 0 else "")
 
 
+def _field_name(key: str) -> str:
+    names = {"label": _("short label"), "question": _("question"), "measure": _("unit of measure"),
+             "kind": _("kind"), "required": _("required"), "rules": _("rules"), "label_en": _("English label"),
+             "question_en": _("English question")}
+    return names.get(key, key)
+
+
 def changes_text(changes: SetChanges) -> list[str]:
     """The changes as bullet lines (codes; for a changed one, which columns)."""
     lines: list[str] = []
     if changes.added:
         lines.append("• " + _("Added: {codes}").format(codes=_codes(changes.added)))
     if changes.changed:
-        shown = [f"{code} ({', '.join(fields)})" for code, fields in changes.changed.items()]
+        shown = [f"{code} ({', '.join(_field_name(f) for f in fields)})" for code, fields in changes.changed.items()]
         lines.append("• " + _("Changed: {codes}").format(codes=_codes(shown)))
     if changes.retired:
         lines.append("• " + _("Retired (kept in the old version with its reports): {codes}").format(

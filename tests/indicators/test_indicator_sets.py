@@ -98,7 +98,7 @@ async def test_the_edited_sheet_makes_version_2_and_old_reports_keep_their_defin
     sheet = edited(await _exported(sessions, commune), the_usual_edit)
     preview = await _send(admin, "chi-tieu-na-khuong.xlsx", sheet)
     text = texts(preview)
-    assert "phiên bản 1 → 2" in text and "Thêm: xet_nghiem" in text and "Sửa: tu_van (label, question)" in text
+    assert "phiên bản 1 → 2" in text and "Thêm: xet_nghiem" in text and "Sửa: tu_van (tên ngắn, câu hỏi)" in text
     assert "Thôi dùng (vẫn giữ trong phiên bản cũ cùng các báo cáo): diem_nghi_van" in text
     assert [b.data for r in preview for row in r.buttons for b in row] == [SAVE, "indicators_cancel"]
     assert len(text) < 700
