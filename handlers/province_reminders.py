@@ -3,7 +3,8 @@
 The database is asked which provinces have anyone to tell (a province leaders' group, or a province
 leader on a messenger whose bot cannot join groups, who gets it privately): a few rows, never a walk
 over the communes. For each, its calendar (``calendar_for``: its plans' deadlines, then its settings)
-says whether yesterday was the deadline of a month, a quarter, a half-year or the year. Each row has a
+says whether yesterday was the deadline of a month, a quarter, a half-year or the year (of periods ending
+the same day only the longest, as the commune police file only its report). Each row has a
 dedupe key (``province:<reason>:<period>:<day>:<transport>:<chat>``) and is inserted with ON CONFLICT DO
 NOTHING, so two workers or a restarted tick write it once. Nothing is decided in the quiet hours.
 """
@@ -31,7 +32,7 @@ from storage.periods import PeriodSpec, period_label, period_of, previous
 
 PROVINCE = "province"
 LEAD_ROLES = ("leader", "admin")
-# The longest first: on 16/12 the year's summary says what the second half's would.
+# The longest first: on 16/12 the year's summary says what the fourth quarter's and the second half's would.
 KINDS = ("year", "half", "quarter", "month")
 log = logging.getLogger(__name__)
 
@@ -59,8 +60,9 @@ def due_periods(rules: CalendarRules, now: dt.datetime) -> list[PeriodSpec]:
     for kind in KINDS:
         current = period_of(kind, yesterday)
         for period in (previous(current), current):
-            # A half-year whose deadline is the year's (H2 by 15/12) is said by the year's summary.
-            said = kind == "half" and any(p.kind == "year" and p.ends_on == period.ends_on for p in found)
+            # The commune police file only the longest report of periods ending the same day (the year's for
+            # the fourth quarter and the second half): its summary says theirs. Months are their own report.
+            said = kind != "month" and any(p.kind != "month" and p.ends_on == period.ends_on for p in found)
             if rules.commune_deadline(period) == yesterday and not said:
                 found.append(period)
     return found

@@ -20,6 +20,7 @@ from sqlalchemy import func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.summaries import (
+    PERIOD_ORDER,
     Derived,
     IndicatorInfo,
     derived_figures,
@@ -27,10 +28,10 @@ from handlers.summaries import (
     sub_periods,
     summary_data,
 )
-from storage.calendar import at_local, calendar_for, local
+from storage.calendar import at_local, calendar_for
 from storage.commune_report import POLICE_KIND, police_names
 from storage.models import Identity, Indicator, IndicatorSet, Membership, Period, Person, Report, ReportValue, Unit
-from storage.periods import PeriodSpec, same_last_year
+from storage.periods import PeriodSpec, period_of, same_last_year
 from storage.reporting_scope import subtree
 
 # Quyết định 28/2025/QĐ-TTg, type I criteria as shares of the residents: addicts and users under
@@ -278,50 +279,71 @@ def _sum(rows: list[dict[str, int | None]], codes: list[str]) -> dict[str, int |
     return out
 
 
+def covering(period: PeriodSpec) -> list[PeriodSpec]:
+    """``period`` and the longer periods that end with it: the commune police file only the longest report of
+    periods ending the same day (the year's report stands for the fourth quarter's and the second half's)."""
+    longer = [period_of(kind, period.ends_on) for kind in PERIOD_ORDER[PERIOD_ORDER.index(period.kind) + 1:]]
+    return [period, *(p for p in longer if p.ends_on == period.ends_on)]
+
+
+async def _figures(
+    session: AsyncSession, agencies: dict[int, int], set_code: str, period: PeriodSpec, set_kind: str,
+    stocks: set[str],
+) -> dict[int, dict[str, int | None]]:
+    """Each commune's figures of ``period``: its own report of the period where filed (a quarter's report),
+    else its reports of the set's periods inside it combined (the months: flows summed, stocks the latest)."""
+    subs = sub_periods(period, set_kind)
+    combined = await commune_figures(session, agencies, set_code, subs, stocks)
+    if subs == [period]:
+        return combined
+    own = await commune_figures(session, agencies, set_code, [period], stocks)
+    return {**combined, **own}
+
+
 async def build_province_summary(
     session: AsyncSession, area: Unit, period: PeriodSpec, now: dt.datetime
 ) -> ProvinceSummary:
-    """Compute the summary of ``period`` for the province (or district) ``area`` from its communes' reports."""
+    """Compute the summary of ``period`` for the province (or district) ``area`` from its communes' reports.
+
+    A commune has reported a month when its police filed that month's report; a quarter, half year or year
+    when they filed that period's report (or the longer one that ends with it), late when filed after the
+    period's commune deadline. The figures come from that report, else from the months it is made of.
+    """
     set_row = await police_set(session, area.id, period.kind)
     if set_row is None:
         raise ProvinceSummaryError(f"no commune report set under {area.name}")
-    subs = sub_periods(period, set_row.period_kind)
+    sub_periods(period, set_row.period_kind)  # a period shorter than the set's is refused here
     indicators = await indicators_of(session, set_row)
     stocks = {i.code for i in indicators if i.stock}
     codes = [i.code for i in indicators]
     rules = await calendar_for(session, area)
-    today = local(now).date()
-    deadline = rules.commune_deadline(period if period.kind == set_row.period_kind else subs[-1])
-    # A month is expected once its deadline has passed (a quarter asked on 2/12 wants October and November);
-    # before any deadline, the months begun so far (a month asked on its 20th: "not reported yet").
-    expected_subs = ([p for p in subs if rules.commune_deadline(p) < today]
-                     or [p for p in subs if p.starts_on <= today] or subs[:1])
-    late_from = {p.code: _end_of(rules.commune_deadline(p)) for p in subs}
+    deadline = rules.commune_deadline(period)
+    counted = covering(period)
+    late_from = {p.code: _end_of(rules.commune_deadline(p)) for p in counted}
 
     communes = list((await session.execute(
         select(Unit.id, Unit.name).where(Unit.id.in_(_communes(area.id))).order_by(Unit.id)
     )).all())
     agencies = await police_agencies(session, area.id)
-    filed = await _filed(session, agencies, set_row.code, subs)
-    values = await commune_figures(session, agencies, set_row.code, subs, stocks)
-    last_year = await commune_figures(session, agencies, set_row.code,
-                                      sub_periods(same_last_year(period), set_row.period_kind), stocks)
+    filed = await _filed(session, agencies, set_row.code, counted)
+    values = await _figures(session, agencies, set_row.code, period, set_row.period_kind, stocks)
+    last_year = await _figures(session, agencies, set_row.code, same_last_year(period), set_row.period_kind,
+                               stocks)
     populations = await _populations(session, area.id)
     targets = dict(summary_data()["targets"])
     targets.update((area.settings or {}).get("targets") or {})
 
     lines: list[CommuneLine] = []
     for commune_id, name in communes:
-        reports = filed.get(commune_id, [])
-        done = {code for code, _at in reports}
-        complete = all(p.code in done for p in expected_subs)
-        late = any(at >= late_from[code] for code, at in reports)
-        status = "missing" if not complete else ("late" if late else "on_time")
+        reports = dict(filed.get(commune_id, []))
+        # The period's own report first, else the longer one that stands for it.
+        found = next((p.code for p in counted if p.code in reports), None)
+        at = reports.get(found) if found is not None else None
+        status = "missing" if at is None else ("late" if at >= late_from[found or period.code] else "on_time")
         own = dict(values.get(commune_id, {}))
         derived = derived_figures(targets, period, own, last_year.get(commune_id, {})) if own else []
         lines.append(CommuneLine(
-            unit_id=commune_id, name=name, status=status,
-            submitted_at=max((at for _code, at in reports), default=None),
+            unit_id=commune_id, name=name, status=status, submitted_at=at,
             population=populations.get(commune_id), values=own, derived=derived, shortfall=shortfall(derived),
         ))
     # Whom to call: only for the communes whose report is missing (a few rows, never every commune's staff).

@@ -65,19 +65,20 @@ async def test_nothing_is_pushed_when_nothing_is_due(engine: AsyncEngine, moment
     assert await _province_rows(engine) == [], why
 
 
-async def test_the_quarter_and_the_year_after_their_deadline_on_16_12(engine: AsyncEngine) -> None:
+async def test_on_16_12_the_year_stands_for_the_fourth_quarter_and_the_second_half(engine: AsyncEngine) -> None:
     async with session_factory(engine)() as session, session.begin():
         await build_province(session)
     await Scheduler(session_factory(engine)).tick(_at(2026, 12, 16, 8, 0))
     keys = {r.dedupe_key for r in await _province_rows(engine) if r.attachment is None and r.transport == "telegram"}
-    # The second half's deadline is the year's: the year's summary says it.
-    assert keys == {f"province:deadline:2026-Q4:2026-12-16:telegram:{PROVINCE_CHAT}",
-                    f"province:deadline:2026:2026-12-16:telegram:{PROVINCE_CHAT}"}
+    # The commune police file only the annual report then (the longest of the periods ending 31/12).
+    assert keys == {f"province:deadline:2026:2026-12-16:telegram:{PROVINCE_CHAT}"}
 
 
 def test_due_periods_follow_the_calendar_of_the_plan() -> None:
     rules = CalendarRules(quarter_day=10, year_deadline="20/12")
     assert [p.code for p in due_periods(rules, _at(2026, 12, 11, 8, 0))] == ["2026-Q4"]
+    assert [p.code for p in due_periods(rules, _at(2026, 9, 11, 8, 0))] == ["2026-Q3"]
+    assert [p.code for p in due_periods(rules, _at(2026, 11, 26, 8, 0))] == ["2026-11"]
     assert [p.code for p in due_periods(rules, _at(2026, 12, 21, 8, 0))] == ["2026"]
     assert [p.code for p in due_periods(rules, _at(2026, 6, 16, 8, 0))] == ["2026-H1"]
     assert due_periods(rules, _at(2026, 12, 21, 6, 59)) == []  # quiet until 07:00

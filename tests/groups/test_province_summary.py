@@ -88,7 +88,7 @@ async def test_late_communes_officer_targets_furthest_and_rates(engine: AsyncEng
     assert rows["Tổng cộng"][headers.index("Người nghiện (người)")] == 30
 
 
-async def test_a_quarter_takes_the_latest_stock_and_sums_the_flows(engine: AsyncEngine) -> None:
+async def test_a_quarter_counts_the_quarter_report_else_sums_the_months(engine: AsyncEngine) -> None:
     async with session_factory(engine)() as session, session.begin():
         built = await build_province(session)
         await file_commune_report(session, built, "A", "2026-10", {**A_VALUES, "nghien": 4, "tu_van": 5},
@@ -97,8 +97,17 @@ async def test_a_quarter_takes_the_latest_stock_and_sums_the_flows(engine: Async
     a = next(c for c in summary.communes if c.name == "Xã A")
     assert a.values["nghien"] == 10  # people under management: November's, not 4 + 10
     assert a.values["tu_van"] == 15  # counselled in the quarter: 5 + 10
-    # December has not begun: only October and November are expected; B missed October.
-    assert a.status == "on_time" and {c.name: c.status for c in summary.communes}["Xã B"] == "missing"
+    # No quarterly report yet (due 15/12): every commune is still to report it, none overdue on 27/11.
+    assert summary.reported == 0 and not summary.overdue and summary.deadline == dt.date(2026, 12, 15)
+    async with session_factory(engine)() as session, session.begin():
+        await file_commune_report(session, built, "A", "2026-Q4", {**A_VALUES, "nghien": 11, "tu_van": 20},
+                                  dt.datetime(2026, 12, 10, 9, tzinfo=TZ))
+        # C files the annual report only: it stands for the fourth quarter's (both end on 31/12).
+        await file_commune_report(session, built, "C", "2026", {"nghien": 3}, dt.datetime(2026, 12, 16, 9, tzinfo=TZ))
+    summary = await _summary(engine, "2026-Q4")
+    lines = {c.name: c for c in summary.communes}
+    assert lines["Xã A"].status == "on_time" and lines["Xã A"].values["tu_van"] == 20  # the quarter's own report
+    assert lines["Xã C"].status == "late" and lines["Xã B"].status == "missing"
 
 
 async def _ask(core: Core, user: str, chat: str, text: str) -> list[Reply]:
