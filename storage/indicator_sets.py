@@ -28,12 +28,17 @@ async def current_set(session: AsyncSession, chain: Sequence[Unit], unit_kind: s
     (nearest first); a monthly set before the others."""
     if not chain:
         return None
-    query = select(IndicatorSet).where(IndicatorSet.owner_id.in_([u.id for u in chain]),
-                                       is_latest())
+    query = select(IndicatorSet).where(IndicatorSet.owner_id.in_([u.id for u in chain]))
     query = query.where(IndicatorSet.code == code) if code is not None else query.where(
         IndicatorSet.unit_kind == unit_kind)
-    found = list((await session.scalars(query.order_by(IndicatorSet.period_kind != "month", IndicatorSet.code)))
-                 .all())
+    # Every version of the chain's few sets, newest first: cheaper than asking SQL for the newest of each.
+    found = (await session.scalars(query.order_by(IndicatorSet.period_kind != "month", IndicatorSet.code,
+                                                  IndicatorSet.version.desc()))).all()
+    return nearest_latest(found, chain)
+
+
+def nearest_latest(found: Sequence[IndicatorSet], chain: Sequence[Unit]) -> IndicatorSet | None:
+    """Of ``found`` (ordered: monthly first, by code, newest version first), the first of the nearest owner."""
     for owner in chain:
         for row in found:
             if row.owner_id == owner.id:

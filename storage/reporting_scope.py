@@ -13,7 +13,6 @@ from sqlalchemy import CTE, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import IndicatorSet, Period, Report, Unit
-from storage.models.indicators import is_latest
 from storage.periods import PeriodSpec
 
 
@@ -104,10 +103,11 @@ async def hamlet_set(session: AsyncSession, area: Unit) -> IndicatorSet | None:
     (a commune's own, else the one it inherits from its province), monthly first; for a province or
     district without a set of its own, the one its communes configured (they share a code)."""
     chain = await ancestors(session, area)
+    # Every version of the chain's few sets, newest first: cheaper than asking SQL for the newest of each.
     owned = list((await session.scalars(
         select(IndicatorSet)
-        .where(IndicatorSet.owner_id.in_([u.id for u in chain]), IndicatorSet.unit_kind == "hamlet", is_latest())
-        .order_by((IndicatorSet.period_kind != "month"), IndicatorSet.code)
+        .where(IndicatorSet.owner_id.in_([u.id for u in chain]), IndicatorSet.unit_kind == "hamlet")
+        .order_by((IndicatorSet.period_kind != "month"), IndicatorSet.code, IndicatorSet.version.desc())
     )).all())
     for owner in chain:
         found = next((s for s in owned if s.owner_id == owner.id), None)
@@ -115,11 +115,12 @@ async def hamlet_set(session: AsyncSession, area: Unit) -> IndicatorSet | None:
             return found
     if area.kind in ("commune", "hamlet"):
         return None
+    # The first commune's (lowest id) newest version.
     communes_set: IndicatorSet | None = await session.scalar(
         select(IndicatorSet)
-        .where(IndicatorSet.unit_kind == "hamlet", is_latest(),
-               IndicatorSet.owner_id.in_(select(subtree(area.id).c.id)))
-        .order_by((IndicatorSet.period_kind != "month"), IndicatorSet.id)
+        .where(IndicatorSet.unit_kind == "hamlet", IndicatorSet.owner_id.in_(select(subtree(area.id).c.id)))
+        .order_by((IndicatorSet.period_kind != "month"), IndicatorSet.owner_id, IndicatorSet.code,
+                  IndicatorSet.version.desc())
         .limit(1)
     )
     return communes_set
