@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversations.engine import Context, Effect, Outcome, State
 from conversations.payloads import Json, PayloadUnreadable, read
 from conversations.report_intents import is_ambiguous_stop
+from conversations.units_import import PLAN_SUFFIXES
 from conversations.vocabulary import says
 from locales.i18n import _, fmt_number
 from locales.messages import Button, Reply
@@ -52,8 +53,11 @@ _FILE_WORDS = ("chi tieu", "chitieu", "chi-tieu", "chi_tieu", "indicator")
 def is_indicator_file(name: str, content: bytes) -> bool:
     """Whether a sent file is meant as an indicator sheet: a workbook laid out as one, or a file named so
     (then a wrong format is told as such, not taken for a plan)."""
-    folded = fold(Path(name.replace("\\", "/")).stem)
-    return looks_like_indicator_sheet(content) or any(word in folded for word in _FILE_WORDS)
+    path = Path(name.replace("\\", "/"))
+    if looks_like_indicator_sheet(content):
+        return True
+    # A plan ("Kế hoạch … chỉ tiêu 2026.docx") stays a plan; another format named so is told it is not .xlsx.
+    return path.suffix.lower() not in PLAN_SUFFIXES and any(word in fold(path.stem) for word in _FILE_WORDS)
 
 
 def area_of(member: Member) -> int | None:

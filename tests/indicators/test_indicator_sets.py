@@ -81,6 +81,7 @@ async def test_export_reads_back_as_the_same_set_and_an_unchanged_sheet_saves_no
     commune = await _commune(sessions)
     content = await _exported(sessions, commune)
     assert is_indicator_file("anything.xlsx", content) and not is_indicator_file("ke-hoach.docx", b"PK\x03\x04")
+    assert is_indicator_file("chi-tieu.csv", b"code") and not is_indicator_file("Kế hoạch chỉ tiêu 2026.docx", b"PK")
     parsed = read_sheet(content)
     assert parsed.problems == [] and parsed.info["code"] == "thon_thang" and parsed.info["version"] == "1"
     async with sessions() as session:
