@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from locales.i18n import _
 from locales.vietnamese import fold
 from storage.demo import add_indicator_set, demo_data
+from storage.indicator_sets import owned_set
 from storage.migrate import hold_lock
 from storage.models import Unit
 from storage.official_units import (
@@ -188,9 +189,11 @@ async def import_units(session: AsyncSession, sheet: Sheet, now: dt.datetime, *,
                 commune = _new_unit("commune", item.commune.name, parent, item.commune.code_text)
                 session.add(commune)
                 await session.flush()
-                # A new commune reports with the default hamlet set from its first day.
-                await add_indicator_set(session, commune, indicator_spec)
-                await add_indicator_set(session, commune, commune_spec)  # and the commune police's set
+                # A new commune reports with the default hamlet set from its first day (and the commune
+                # police's), unless its province shaped that set: then it inherits the province's.
+                for spec in (indicator_spec, commune_spec):
+                    if parent is None or await owned_set(session, parent.id, spec["code"]) is None:
+                        await add_indicator_set(session, commune, spec)
         elif commune.official_code is None and write:
             commune.official_code = item.commune.code_text
         commune_units[item.commune.code] = commune
