@@ -36,11 +36,14 @@ def _rate(value: float) -> str:
     return fmt_number(round(value, 1))
 
 
-def _callee(line: CommuneLine) -> str:
-    """A missing commune and whom to call there (the first registered officer of its police)."""
+def _callee(line: CommuneLine, contact: bool = True) -> str:
+    """A missing commune and whom to call there (the first registered officer of its police); the short
+    answer leaves out how to reach them (the details say it) to stay short."""
     if not line.officers:
         return _("{commune} (no officer registered)").format(commune=line.name)
     officer = line.officers[0]
+    if not contact:
+        return _("{commune} (call {name})").format(commune=line.name, name=officer.name)
     return _("{commune} (call {name}, {contact})").format(commune=line.name, name=officer.name,
                                                           contact=officer.contact)
 
@@ -79,7 +82,7 @@ def province_text(summary: ProvinceSummary) -> str:
     missing = summary.with_status("missing")
     if missing:
         heading = _("Not reported ({count}):") if summary.overdue else _("Not reported yet ({count}):")
-        shown = "; ".join(_callee(line) for line in missing[:SHORT_NAMES])
+        shown = "; ".join(_callee(line, contact=False) for line in missing[:SHORT_NAMES])
         more = len(missing) - SHORT_NAMES
         if more > 0:
             shown += " " + _("…and {count} more").format(count=fmt_number(more))

@@ -71,10 +71,11 @@ async def test_late_communes_officer_targets_furthest_and_rates(engine: AsyncEng
     assert len(text) <= 700, len(text)
     assert text.startswith("Báo cáo của các xã tháng 11/2026 — Tỉnh Thử Nghiệm"), text
     assert "Đã báo cáo: 2/4 xã" in text and "1 muộn" in text, text
-    assert f"Xã C (gọi {OFFICER_NAME}" in text and "Xã D (chưa có cán bộ đăng ký)" in text, text
+    assert f"Xã C (gọi {OFFICER_NAME})" in text and "Xã D (chưa có cán bộ đăng ký)" in text, text
     assert "Xa chỉ tiêu nhất: Xã B" in text and "6,7" in text, text
     details = province_details(summary)
     assert "Báo cáo trễ (1): Xã B" in details and "• Người nghiện: 30 người" in details, details
+    assert f"Xã C (gọi {OFFICER_NAME}, tg://user?id={OFFICER_TG})" in details, details  # how to reach them
     png = province_png(summary)
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
     sheet = load_workbook(io.BytesIO(province_xlsx(summary)))["Các xã"]
