@@ -1,7 +1,8 @@
 """Deadlines, reminder days and quiet hours of the reporting periods (``storage.periods``).
 
 The rules come from the commune's ``Unit.settings["calendar"]`` and default to domain.md: hamlets
-report monthly by the 25th and 5 days before each commune deadline; the commune's quarterly report is
+report monthly by the 25th and 5 days before each commune deadline (the commune's month: the 30th, or the
+month's last day); the commune's quarterly report is
 due by the 15th of the quarter's last month, the half-year report by 15/6, the annual one by 15/12.
 Deadlines are local dates (Asia/Ho_Chi_Minh): a report is on time when filed by the end of that day.
 """
@@ -78,7 +79,11 @@ class CalendarRules:
     def commune_deadline(self, spec: PeriodSpec) -> dt.date:
         """When the commune's own report of ``spec`` is due upward."""
         if spec.kind == "month":
-            return self.hamlet_deadline(spec)
+            # The commune sums its hamlets' month, so it is due after them (domain: hamlets report
+            # earlier), within the month: 25 + 5 = the 30th, the 28th of February.
+            last = _cal.monthrange(spec.year, spec.number)[1]
+            return min(self.hamlet_deadline(spec) + dt.timedelta(days=self.hamlet_days_before_commune),
+                       dt.date(spec.year, spec.number, last))
         if spec.kind == "quarter":
             return dt.date(spec.year, 3 * spec.number, self.quarter_day)
         if spec.kind == "half" and spec.number == 1:

@@ -146,7 +146,7 @@ async def test_on_the_first_of_december_the_officer_picks_the_annual_report_by_i
     menu = await officer.say("báo cáo")
     shown = texts(menu)
     assert "nhiều báo cáo đến hạn" in shown and "• Năm 2026: hạn 15/12/2026" in shown
-    assert "• Tháng 12/2026: hạn 25/12/2026" in shown and "Quý IV" not in shown
+    assert "• Tháng 12/2026: hạn 30/12/2026" in shown and "Quý IV" not in shown
     assert _buttons(menu) == ["period:2026-11", "period:2026-12", "period:2026"]
     year = texts(await officer.say("3"))
     assert "năm 2026" in year and "(1/14)" in year

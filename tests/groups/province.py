@@ -31,7 +31,7 @@ LEADER_TG = "province-leader"
 LEADER_ZALO = "zalo-province-leader"
 OFFICER_NAME = "Lò Văn Công"
 OFFICER_TG = "77001"
-# Commune A files November on time (20/11), B late (26/11, after the 25/11 deadline), C and D not at all;
+# Commune A files November on time (20/11), B late (1/12, after the communes' 30/11 deadline), C and D not at all;
 # C's police has a registered officer, D's none. A and B know their population.
 A_VALUES = {"nghien": 10, "su_dung": 10, "tu_van": 10, "doi_tuong": 2}
 B_VALUES = {"nghien": 20, "su_dung": 0, "tu_van": 2, "doi_tuong": 0}
@@ -100,7 +100,7 @@ async def build_province(session: AsyncSession, leader: bool = True, group: bool
     await _person(session, OFFICER_NAME, built.police["C"], "officer", {"telegram": OFFICER_TG})
     # A hamlet's report never counts in the province summary of communes.
     await file_commune_report(session, built, "A", "2026-11", A_VALUES, dt.datetime(2026, 11, 20, 9, tzinfo=TZ))
-    await file_commune_report(session, built, "B", "2026-11", B_VALUES, dt.datetime(2026, 11, 26, 9, tzinfo=TZ))
+    await file_commune_report(session, built, "B", "2026-11", B_VALUES, dt.datetime(2026, 12, 1, 9, tzinfo=TZ))
     if leader:
         await _person(session, "Chủ tịch tỉnh", province, "leader",
                       {"telegram": LEADER_TG, "zalo": LEADER_ZALO})

@@ -20,7 +20,7 @@ from tests.groups.province import OFFICER_NAME, build_province
 
 pytestmark = pytest.mark.calendar
 
-NOW = dt.datetime(2026, 11, 27, 9, 0, tzinfo=TZ)
+NOW = dt.datetime(2026, 12, 2, 9, 0, tzinfo=TZ)
 
 
 def _database(tmp_path: Path) -> str:

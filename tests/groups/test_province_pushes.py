@@ -35,28 +35,28 @@ async def test_the_day_after_the_deadline_the_group_and_the_zalo_leader_get_it_o
         await build_province(session)
     sessions = session_factory(engine)
     scheduler = Scheduler(sessions)
-    await scheduler.tick(_at(2026, 11, 26, 7, 59))  # before the summary time
+    await scheduler.tick(_at(2026, 12, 1, 7, 59))  # before the summary time
     assert await _province_rows(engine) == []
-    await scheduler.tick(_at(2026, 11, 26, 8, 0))
+    await scheduler.tick(_at(2026, 12, 1, 8, 0))
     rows = await _province_rows(engine)
     where = sorted((r.transport, r.chat_id, r.chat_type, r.attachment is not None) for r in rows)
     assert where == [("telegram", PROVINCE_CHAT, "group", False), ("telegram", PROVINCE_CHAT, "group", True),
                      ("zalo", LEADER_ZALO, "private", False), ("zalo", LEADER_ZALO, "private", True)]
     text = next(r for r in rows if r.transport == "telegram" and r.attachment is None)
-    assert text.dedupe_key == f"province:deadline:2026-11:2026-11-26:telegram:{PROVINCE_CHAT}"
+    assert text.dedupe_key == f"province:deadline:2026-11:2026-12-01:telegram:{PROVINCE_CHAT}"
     assert text.text.startswith("Báo cáo của các xã tháng 11/2026 — Tỉnh Thử Nghiệm") and "Xã C" in text.text
     chart = next(r for r in rows if r.transport == "zalo" and r.attachment is not None)
     assert chart.attachment is not None and chart.attachment[:4] == b"\x89PNG"
     # Another worker, a later minute: nothing twice.
-    await Scheduler(sessions).tick(_at(2026, 11, 26, 8, 0))
-    await scheduler.tick(_at(2026, 11, 26, 9, 30))
+    await Scheduler(sessions).tick(_at(2026, 12, 1, 8, 0))
+    await scheduler.tick(_at(2026, 12, 1, 9, 30))
     assert len(await _province_rows(engine)) == 4
 
 
 @pytest.mark.parametrize(("moment", "why"), [
-    (_at(2026, 12, 1, 8, 0), "the 1st of the month: no communes' deadline yesterday"),
+    (_at(2026, 12, 2, 8, 0), "the 2nd of the month: no communes' deadline yesterday"),
     (_at(2026, 12, 31, 23, 59), "the last minute of the year: quiet hours"),
-    (_at(2026, 11, 26, 22, 0), "the right day, but in the quiet hours"),
+    (_at(2026, 12, 1, 22, 0), "the right day, but in the quiet hours"),
 ])
 async def test_nothing_is_pushed_when_nothing_is_due(engine: AsyncEngine, moment: dt.datetime, why: str) -> None:
     async with session_factory(engine)() as session, session.begin():
@@ -78,7 +78,7 @@ def test_due_periods_follow_the_calendar_of_the_plan() -> None:
     rules = CalendarRules(quarter_day=10, year_deadline="20/12")
     assert [p.code for p in due_periods(rules, _at(2026, 12, 11, 8, 0))] == ["2026-Q4"]
     assert [p.code for p in due_periods(rules, _at(2026, 9, 11, 8, 0))] == ["2026-Q3"]
-    assert [p.code for p in due_periods(rules, _at(2026, 11, 26, 8, 0))] == ["2026-11"]
+    assert [p.code for p in due_periods(rules, _at(2026, 12, 1, 8, 0))] == ["2026-11"]
     assert [p.code for p in due_periods(rules, _at(2026, 12, 21, 8, 0))] == ["2026"]
     assert [p.code for p in due_periods(rules, _at(2026, 6, 16, 8, 0))] == ["2026-H1"]
     assert due_periods(rules, _at(2026, 12, 21, 6, 59)) == []  # quiet until 07:00

@@ -32,10 +32,10 @@ from tests.groups.province import (
     file_commune_report,
 )
 
-# Calendar-dependent only through the fixed NOW (after the 25/11 deadline of November).
+# Calendar-dependent only through the fixed NOW (after the communes' 30/11 deadline of November).
 pytestmark = pytest.mark.calendar
 
-NOW = dt.datetime(2026, 11, 27, 9, 0, tzinfo=TZ).astimezone(dt.UTC)
+NOW = dt.datetime(2026, 12, 2, 9, 0, tzinfo=TZ).astimezone(dt.UTC)
 _ids = itertools.count(1)
 
 
