@@ -9,8 +9,8 @@ Words are folded (see handlers/commands.py): "/báocáo" and "/BAOCAO" are the w
 from __future__ import annotations
 
 from conversations.engine import Outcome
+from handlers import contact_phone, indicator_sets, manage, units_template
 from handlers import group_commands as group
-from handlers import indicator_sets, manage, units_template
 from handlers import private_commands as private
 from handlers import province_commands as province
 from handlers.commands import COMMUNE_READERS, EVERYONE, PRIVATE, Call, Command, CommandTable
@@ -48,6 +48,10 @@ COMMANDS = CommandTable([
             help=(lambda: _("• /huy or “hủy”: stop what you are doing"),)),
     Command("link", words=("lienket", "link"), access={PRIVATE: EVERYONE}, handler=private.link,
             help=(lambda: _("• /lienket: use the bot from both Telegram and Zalo"),)),
+    # One's own work phone (handlers/contact_phone.py): only the province summary shows it, to the province.
+    Command("phone", words=("sdt", "phone"), access={PRIVATE: EVERYONE}, handler=contact_phone.phone_command,
+            help=(lambda: _("• /sdt 0912 345 678: your work phone, for the province to call; /sdt xoa removes "
+                            "it"),)),
     Command("summary", words=("tonghop", "summary"),
             access={PRIVATE: COMMUNE_READERS, "leaders": EVERYONE, "hamlets": EVERYONE, "province": LEADS},
             handler=group.summary_command, refusal=group.summary_refused, figures=True,

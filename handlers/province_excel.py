@@ -41,7 +41,8 @@ def province_xlsx(summary: ProvinceSummary) -> bytes:
     sheet["A2"] = _("Deadline: {deadline}. Made at {time}.").format(
         deadline=fmt_date(summary.deadline), time=fmt_datetime(local(summary.made_at)))
     bold = Font(bold=True)
-    headers = [_("Commune"), _("Status"), _("Filed at"), _("Officer to call"), _("Contact"), _("Population")]
+    headers = [_("Commune"), _("Status"), _("Filed at"), _("Officer to call"), _("Phone"), _("Contact"),
+               _("Population")]
     headers += [f"{info.label} ({info.measure})" if info.measure else info.label for info in summary.indicators]
     headers += [_("Addicted + users per 1,000"), _("People detected per 1,000"), _("Counselled ratio")]
     for column, title in enumerate(headers, start=1):
@@ -53,8 +54,8 @@ def province_xlsx(summary: ProvinceSummary) -> bytes:
         ratio = next((d.value for d in line.derived if d.code == "tu_van_ratio"), None)
         users, offenders = line.per_1000(USERS_CODES), line.per_1000((OFFENDERS_CODE,))
         cells: list[object] = [line.name, _status_text(line.status), filed,
-                               officer.name if officer else None, officer.contact if officer else None,
-                               line.population]
+                               officer.name if officer else None, officer.phone if officer else None,
+                               officer.contact if officer else None, line.population]
         cells += [line.values.get(info.code) for info in summary.indicators]
         cells += [None if users is None else round(users, 2), None if offenders is None else round(offenders, 2),
                   None if ratio is None else round(ratio, 4)]
@@ -63,11 +64,13 @@ def province_xlsx(summary: ProvinceSummary) -> bytes:
         sheet.cell(row, 2).fill = _FILLS[line.status]
     total_row = HEADER_ROW + len(summary.communes) + 1
     sheet.cell(total_row, 1, _("Total")).font = bold
-    sheet.cell(total_row, 6, summary.population or None)
-    for column, info in enumerate(summary.indicators, start=7):
+    population_column = headers.index(_("Population")) + 1
+    sheet.cell(total_row, population_column, summary.population or None)
+    for column, info in enumerate(summary.indicators, start=population_column + 1):
         sheet.cell(total_row, column, summary.totals.get(info.code)).font = bold
     sheet.column_dimensions["A"].width = 26
     sheet.column_dimensions["D"].width = 22
+    sheet.column_dimensions["E"].width = 13  # a phone written whole, never as 9.12E+08: it is a text
     sheet.freeze_panes = sheet.cell(HEADER_ROW + 1, 2)
 
     targets = book.create_sheet(_("Targets")[:31])

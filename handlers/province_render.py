@@ -37,15 +37,16 @@ def _rate(value: float) -> str:
 
 
 def _callee(line: CommuneLine, contact: bool = True) -> str:
-    """A missing commune and whom to call there (the first registered officer of its police); the short
-    answer leaves out how to reach them (the details say it) to stay short."""
+    """A missing commune and whom to call there (the first registered officer of its police, one who gave a
+    phone first). The phone is said wherever known: any leader can dial it, on any messenger. Without one,
+    the short answer leaves out the messenger link (the details say it) to stay short."""
     if not line.officers:
         return _("{commune} (no officer registered)").format(commune=line.name)
     officer = line.officers[0]
-    if not contact:
+    reach = officer.phone or (officer.contact if contact else None)
+    if reach is None:
         return _("{commune} (call {name})").format(commune=line.name, name=officer.name)
-    return _("{commune} (call {name}, {contact})").format(commune=line.name, name=officer.name,
-                                                          contact=officer.contact)
+    return _("{commune} (call {name}, {contact})").format(commune=line.name, name=officer.name, contact=reach)
 
 
 def _head(summary: ProvinceSummary) -> list[str]:

@@ -54,6 +54,7 @@ class Officer:
 
     name: str
     contact: str  # what is stored to reach them: a Telegram link or the messenger's name
+    phone: str | None = None  # the work mobile they gave with /sdt: what a leader on any messenger can call
 
 
 @dataclass
@@ -247,13 +248,14 @@ async def _populations(session: AsyncSession, area_id: int) -> dict[int, int]:
 
 async def officers_of(session: AsyncSession, agencies: dict[int, int], commune_ids: list[int]
                       ) -> dict[int, list[Officer]]:
-    """The commune police's registered officers (and admins) of ``commune_ids``: name and messenger."""
+    """The commune police's registered officers (and admins) of ``commune_ids``: name, messenger and phone."""
     wanted = set(commune_ids)
     ids = [agency_id for agency_id, commune_id in agencies.items() if commune_id in wanted]
     if not ids:
         return {}
     query = (
-        select(Membership.unit_id, Person.id, Person.display_name, Identity.transport, Identity.external_id)
+        select(Membership.unit_id, Person.id, Person.display_name, Person.phone, Identity.transport,
+               Identity.external_id)
         .join(Person, Person.id == Membership.person_id)
         .outerjoin(Identity, Identity.person_id == Person.id)
         .where(Membership.unit_id.in_(ids), Membership.role.in_(POLICE_ROLES))
@@ -261,13 +263,15 @@ async def officers_of(session: AsyncSession, agencies: dict[int, int], commune_i
     )
     out: dict[int, list[Officer]] = defaultdict(list)
     seen: set[tuple[int, int]] = set()
-    for agency_id, person_id, name, transport, external_id in (await session.execute(query)).all():
+    for agency_id, person_id, name, phone, transport, external_id in (await session.execute(query)).all():
         commune_id = agencies[agency_id]
         if (commune_id, person_id) in seen:
             continue  # one line a person, by their first messenger
         seen.add((commune_id, person_id))
         contact = f"tg://user?id={external_id}" if transport == "telegram" else (transport or "").capitalize()
-        out[commune_id].append(Officer(name or "?", contact))
+        out[commune_id].append(Officer(name or "?", contact, phone))
+    for found in out.values():
+        found.sort(key=lambda officer: officer.phone is None)  # stable: one with a phone first, to be called
     return out
 
 

@@ -11,6 +11,7 @@ from locales.i18n import _
 from locales.messages import Incoming, Reply
 from locales.vietnamese import nfc
 from storage.code_attempts import WINDOW, record_wrong, throttled
+from storage.commune_report import names_commune_police
 from storage.people import CodeProblem, redeem_invite
 
 
@@ -65,4 +66,7 @@ async def register(
     hint = _("Type “báo cáo” (or /baocao) to file this month's report, /xem to see the latest one, "
              "/help for everything else.") if invite.role in ("reporter", "officer") else _(
         "Type /help to see what I can do.")
+    if invite.role in ("officer", "admin") and unit.kind == "agency" and names_commune_police(unit.name):
+        # The province summary names the commune police's officer or admin to call: offer their phone.
+        hint += "\n" + _("So the province can call you about the commune's report: /sdt 0912 345 678.")
     return [Reply(f"{text}\n{hint}")]

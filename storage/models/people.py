@@ -21,6 +21,9 @@ class Person(Base):
     display_name: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(5), default="vi")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # An official's work mobile, normalised (0912345678; storage/phones.py), set by themself with /sdt:
+    # shown only to the province's leaders in the province summary and to the person themself.
+    phone: Mapped[str | None] = mapped_column(String(20))
 
 
 class Identity(Base):
