@@ -182,3 +182,24 @@ async def test_in_the_province_group_only_its_leaders_get_figures(engine: AsyncE
     # The commune police privately get their commune's summary, never the province's.
     private = await _ask(core, OFFICER_TG, OFFICER_TG, "/tonghop")
     assert "Tỉnh Thử Nghiệm" not in private[0].text
+
+
+async def test_the_officer_to_call_is_named_with_the_phone_they_gave(engine: AsyncEngine) -> None:
+    """Regression: the summary named an officer with only a tg:// link, which a leader on Zalo cannot follow."""
+    async with session_factory(engine)() as session, session.begin():
+        await build_province(session)
+        officer = await session.scalar(select(Person).where(Person.display_name == OFFICER_NAME))
+        assert officer is not None
+        officer.phone = "0912345678"
+    summary = await _summary(engine)
+    called = next(c for c in summary.communes if c.name == "Xã C").officers[0]
+    assert (called.name, called.phone, called.contact) == (OFFICER_NAME, "0912345678", f"tg://user?id={OFFICER_TG}")
+    assert f"Xã C (gọi {OFFICER_NAME}, 0912345678)" in province_text(summary)
+    details = province_details(summary)
+    assert f"• Xã C (gọi {OFFICER_NAME}, 0912345678)" in details and "tg://" not in details, details
+    sheet = load_workbook(io.BytesIO(province_xlsx(summary)))["Các xã"]
+    rows = {row[0]: row for row in sheet.iter_rows(values_only=True) if row[0]}
+    headers = list(rows["Xã"])
+    assert rows["Xã C"][headers.index("Số điện thoại")] == "0912345678"
+    d = rows["Xã D"]
+    assert d[headers.index("Số điện thoại")] is None and d[headers.index("Cán bộ cần gọi")] is None
