@@ -30,6 +30,8 @@ from tests.zalo.server import ZaloTestServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.calendar]
 LEADER = "zalo-province-leader"
+OFFICER = "zalo-commune-police"
+PHONE = "0912345678"
 
 
 @pytest.fixture
@@ -85,11 +87,22 @@ async def test_a_province_leader_on_zalo_gets_the_summary_privately(zalo: ZaloTe
     bot = await BotProcess(env, tmp_path / "bot.log").start()
     try:
         await wait_for(lambda: zalo.calls(token, "getUpdates") > 0, what="the bot to poll")
+        # The commune police's admin registers on Zalo, is told of /sdt and gives a work phone; the summary
+        # then names that phone (a tg:// link is nothing a leader on Zalo can follow).
+        police = ZaloChat(zalo, token, OFFICER)
+        registered = (await police.ask(f"/start {db.codes.admin}")).text
+        assert "Đăng ký thành công" in registered and "/sdt" in registered, registered
+        assert f"Đã lưu: {PHONE}" in (await police.ask("/sdt 0912 345 678")).text
         chat = ZaloChat(zalo, token, LEADER)
         assert "Lai Sơn" in (await chat.ask(code)).text
         await chat.send("/tonghop")
         asked = await chat.new_messages(2, timeout=30, settle=1.0)
         assert asked[0].text.startswith("Báo cáo của các xã") and "Xã Nà Khuông" in asked[0].text, asked[0].text
+        assert "Xã Nà Khuông (gọi " in asked[0].text and f", {PHONE})" in asked[0].text, asked[0].text
+        await chat.send("/tonghop chi tiết")
+        detailed = await chat.new_messages(2, timeout=30, settle=1.0)
+        details = "\n".join(m.text for m in detailed if not m.photo)
+        assert PHONE in details and "tg://" not in details, details
         assert any(m.photo for m in asked)
         # One text and one chart per period due that day (on 16/12 the fourth quarter's and the year's).
         items = await _first_push(db)
@@ -99,10 +112,12 @@ async def test_a_province_leader_on_zalo_gets_the_summary_privately(zalo: ZaloTe
         assert len(texts) == len(items) // 2 and len(pushed) == len(items)
         for text in texts:
             assert text.text.startswith("Báo cáo của các xã") and "Xã Nà Khuông" in text.text, text.text
+            assert PHONE in text.text, text.text
         photos = [s for s in zalo.sent(token, LEADER) if s.kind == "photo"]
-        assert len(photos) == 1 + len(texts)  # the asked-for chart and each pushed one
+        assert len(photos) == 2 + len(texts)  # the two asked-for charts and each pushed one
         assert all(p.photo is not None and p.photo.startswith(b"\x89PNG") for p in photos)
     finally:
         status = await bot.stop()
     assert status == 0, bot.log()
     assert "Traceback" not in bot.log(), bot.log()
+    assert PHONE not in bot.log() and "0912 345 678" not in bot.log()  # a phone is never logged
