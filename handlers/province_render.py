@@ -38,15 +38,18 @@ def _rate(value: float) -> str:
 
 def _callee(line: CommuneLine, contact: bool = True) -> str:
     """A missing commune and whom to call there (the first registered officer of its police, one who gave a
-    phone first). The phone is said wherever known: any leader can dial it, on any messenger. Without one,
-    the short answer leaves out the messenger link (the details say it) to stay short."""
+    phone first). A phone is said wherever known: any leader dials it, on any messenger, which a tg:// link
+    is not. To stay short, the short answer gives the phone alone, else the name alone (the details say both,
+    or the name and the link)."""
     if not line.officers:
         return _("{commune} (no officer registered)").format(commune=line.name)
     officer = line.officers[0]
-    reach = officer.phone or (officer.contact if contact else None)
-    if reach is None:
+    if not contact:
+        if officer.phone:
+            return _("{commune} (call {phone})").format(commune=line.name, phone=officer.phone)
         return _("{commune} (call {name})").format(commune=line.name, name=officer.name)
-    return _("{commune} (call {name}, {contact})").format(commune=line.name, name=officer.name, contact=reach)
+    return _("{commune} (call {name}, {contact})").format(commune=line.name, name=officer.name,
+                                                          contact=officer.phone or officer.contact)
 
 
 def _head(summary: ProvinceSummary) -> list[str]:
