@@ -89,15 +89,16 @@ def _insert(spec: PeriodSpec, area_ids: list[int] | None, set_code: str | None) 
     )
 
 
-async def refresh_for_report(session: AsyncSession, unit_id: int, set_id: int, period: PeriodSpec) -> None:
+async def refresh_for_report(session: AsyncSession, unit_id: int, set_id: int, period: PeriodSpec | str) -> None:
     """Bring the totals in line with the report of ``unit_id`` just saved (a hamlet's; others add nothing)."""
+    spec = parse_period(period) if isinstance(period, str) else period
     unit = (await session.execute(select(Unit.kind, Unit.parent_id).where(Unit.id == unit_id))).first()
     if unit is None or unit.kind != "hamlet" or unit.parent_id is None:
         return
     set_code = await session.scalar(select(IndicatorSet.code).where(IndicatorSet.id == set_id))
     if set_code is None:
         return
-    await refresh(session, enclosing(period), [unit.parent_id], set_code)
+    await refresh(session, enclosing(spec), [unit.parent_id], set_code)
 
 
 async def rebuild(session: AsyncSession) -> None:

@@ -19,7 +19,8 @@ class AreaTotal(Base):
     """
 
     __tablename__ = "area_totals"
-    __table_args__ = (Index("ix_area_totals_period", "set_code", "period_code"),)
+    # The summaries ask for a few periods and codes of every area under one: those first.
+    __table_args__ = (Index("ix_area_totals_lookup", "set_code", "period_code", "code"),)
 
     area_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
     set_code: Mapped[str] = mapped_column(String(40), primary_key=True)
