@@ -39,7 +39,7 @@ from storage.models import Unit
 from storage.periods import PeriodSpec, parse_period, period_of
 from storage.units import find_units
 
-AREA_KINDS = ("commune", "district", "province")
+AREA_KINDS = ("commune", "district", "province", "country")
 
 
 async def _area(session: AsyncSession, name: str | None) -> Unit | str:
