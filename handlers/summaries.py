@@ -369,23 +369,52 @@ async def totals(
 
 async def per_hamlet(
     session: AsyncSession, area_id: int, set_code: str, subs: list[PeriodSpec], stocks: set[str],
-    many: bool = False,
+    many: bool = False, codes: list[str] | None = None,
 ) -> dict[int, dict[str, int | None]]:
-    """Each hamlet's figures over ``subs`` (same combination rules as ``totals``)."""
-    codes = {"p": [p.code for p in subs]}
+    """Each hamlet's figures over ``subs`` (same combination rules as ``totals``).
+
+    With ``codes`` (the set's indicator codes) each hamlet comes back as one row, its figures in
+    columns: a province's 20,000 hamlets are 40,000 rows instead of 240,000, the time of the
+    per-hamlet figures being mostly that of reading rows."""
+    groups = {"p": [p.code for p in subs]}
     hamlets = hamlet_ids(area_id, many=many)
-    period_ids = await _period_ids(session, codes)
-    ranked = _ranked(hamlets, set_code, codes, stocks, period_ids, many)
+    period_ids = await _period_ids(session, groups)
+    ranked = _ranked(hamlets, set_code, groups, stocks, period_ids, many)
     stock_query = (
         select(ranked.c.unit_id, ranked.c.code, func.sum(ranked.c.value))
         .where(ranked.c.rank == 1)
         .group_by(ranked.c.unit_id, ranked.c.code)
     )
+    flow_query = _flows(hamlets, set_code, groups, stocks, True, period_ids, many)
     out: dict[int, dict[str, int | None]] = defaultdict(dict)
-    for query in (_flows(hamlets, set_code, codes, stocks, True, period_ids, many), stock_query):
+    if codes:
+        for query, wanted in ((flow_query, [c for c in codes if c not in stocks]),
+                              (stock_query, [c for c in codes if c in stocks])):
+            if wanted:
+                await _read_pivoted(session, query, wanted, out)
+        return out
+    for query in (flow_query, stock_query):
         for unit_id, code, value in (await session.execute(query)).all():
             out[unit_id][code] = None if value is None else int(value)
     return out
+
+
+async def _read_pivoted(
+    session: AsyncSession, query: Any, codes: list[str], out: dict[int, dict[str, int | None]]
+) -> None:
+    """Read ``query`` (unit id, code, value) as one row per unit; a code absent for a unit stays absent
+    (its count is 0), a None value stays None, as when read row by row."""
+    rows = query.subquery("by_code")
+    unit, code, value = rows.c[0], rows.c[1], rows.c[2]
+    columns: list[Any] = [func.sum(case((code == c, value))) for c in codes]
+    columns += [func.count(case((code == c, 1))) for c in codes]
+    pivot = select(unit, *columns).group_by(unit)
+    width = len(codes)
+    for row in (await session.execute(pivot)).all():
+        figures = out[row[0]]
+        for index, c in enumerate(codes):
+            if row[1 + width + index]:
+                figures[c] = None if row[1 + index] is None else int(row[1 + index])
 
 
 async def _direct_history(
@@ -552,7 +581,8 @@ async def build_summary(
         names = await hamlet_rows(session, area.id)
     deadline_ends = {p.code: rules.deadline_end(p) for p in subs}
     expected_subs = [p for p in subs if p.starts_on <= today] or subs[:1]
-    values = await per_hamlet(session, area.id, set_code, subs, stocks, many) if per_hamlet_values else {}
+    values = await per_hamlet(session, area.id, set_code, subs, stocks, many,
+                              [i.code for i in indicators]) if per_hamlet_values else {}
     hamlets: list[HamletStatus] = []
     for unit_id, name in names:
         reports = by_hamlet.get(unit_id, [])
