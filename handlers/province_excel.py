@@ -41,6 +41,9 @@ def province_xlsx(summary: ProvinceSummary) -> bytes:
     sheet["A2"] = _("Deadline: {deadline}. Made at {time}.").format(
         deadline=fmt_date(summary.deadline), time=fmt_datetime(local(summary.made_at)))
     bold = Font(bold=True)
+    if summary.change_note:
+        sheet["A3"] = summary.change_note
+        sheet["A3"].font = bold
     headers = [_("Commune"), _("Status"), _("Filed at"), _("Officer to call"), _("Phone"), _("Contact"),
                _("Population")]
     headers += [f"{info.label} ({info.measure})" if info.measure else info.label for info in summary.indicators]

@@ -22,6 +22,7 @@ from handlers.province_summary import (
     CommuneLine,
     ProvinceSummary,
 )
+from handlers.summary_brief import with_change_note
 from handlers.summary_chart import COLOURS, FONT, PLAIN
 from handlers.summary_render import derived_line, names, percent
 from locales.i18n import _, fmt_date, fmt_number
@@ -99,7 +100,7 @@ def province_text(summary: ProvinceSummary) -> str:
     if furthest:
         lines.append(_("Furthest from the targets: {names}").format(names=", ".join(c.name for c in furthest)))
     lines.append(_("Details: /tonghop chi tiết; Excel file: /xuatexcel"))
-    return "\n".join(lines)
+    return "\n".join(with_change_note(lines, summary.change_note))
 
 
 def province_details(summary: ProvinceSummary) -> str:
@@ -120,6 +121,8 @@ def province_details(summary: ProvinceSummary) -> str:
         lines.append(_("• {label}: {value} {measure} ({last_year})").format(
             label=info.label, value="—" if value is None else fmt_number(value), measure=info.measure,
             last_year="—" if before is None else fmt_number(before)).replace("  ", " "))
+    if summary.change_note:
+        lines.append(summary.change_note)
     if summary.derived:
         lines.append("")
         lines.append(_("Targets:"))

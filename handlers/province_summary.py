@@ -26,6 +26,7 @@ from handlers.summaries import (
     derived_figures,
     indicators_of,
     sub_periods,
+    summary_change_note,
     summary_data,
 )
 from storage.calendar import at_local, calendar_for
@@ -94,6 +95,8 @@ class ProvinceSummary:
     derived: list[Derived]
     population: int  # residents of the communes whose population is known
     population_totals: dict[str, int | None]  # totals over those communes only, for the rates
+    # The sentence saying the period's reports were filed with different versions of the set, else None.
+    change_note: str | None = None
 
     def with_status(self, status: str) -> list[CommuneLine]:
         """The communes in ``status``, in their setup order."""
@@ -366,6 +369,8 @@ async def build_province_summary(
         derived=derived_figures(targets, period, totals, ly_totals),
         population=sum(line.population or 0 for line in with_population),
         population_totals=_sum([line.values for line in with_population], codes),
+        change_note=await summary_change_note(
+            session, area.id, set_row.code, [*counted, *sub_periods(period, set_row.period_kind)]),
     )
 
 

@@ -17,6 +17,8 @@ from locales.i18n import _, fmt_date, fmt_number
 from storage.periods import period_label, previous, same_last_year
 
 MAX_SHORT_NAMES = 12
+# The short answer's length (characters): a note on a change of the set goes in only if it still fits.
+BRIEF_CHARS = 600
 
 
 def short_names(items: list[str]) -> str:
@@ -83,7 +85,20 @@ def brief_summary(summary: Summary) -> str:
         lines += [derived_line(item) for item in summary.derived if item.code == "tu_van_ratio"]
     lines.append(_("Every figure and the hamlets' difficulties: type “{command}”.").format(
         command=full_command(summary)))
-    return "\n".join(lines)
+    return "\n".join(with_change_note(lines, summary.change_note))
+
+
+def with_change_note(lines: list[str], note: str | None) -> list[str]:
+    """``lines`` with the note on a change of the set before their last line (the way to the details), the
+    whole note if the answer stays within ``BRIEF_CHARS``, else a short pointer if that fits, else nothing."""
+    if not note:
+        return lines
+    size = sum(len(line) + 1 for line in lines)
+    short = _("Reports of this period used different versions of the indicator set (see the details).")
+    for text in (note, short):
+        if size + len(text) + 1 <= BRIEF_CHARS:
+            return [*lines[:-1], text, lines[-1]]
+    return lines
 
 
 def comparison_text(summary: Summary, last_year: bool, base_reported: int) -> str:

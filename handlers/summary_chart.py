@@ -55,7 +55,7 @@ def _bar(fig: Figure, summary: Summary, rect: tuple[float, float, float, float])
     left = 0.0
     total = max(1, summary.expected)
     for status, colour in COLOURS.items():
-        count = len(summary.with_status(status))
+        count = summary.count(status)
         ax.barh(0, count / total, left=left, color=colour, height=0.8)
         if count:
             ax.text(left + count / total / 2, 0, fmt_number(count), ha="center", va="center", color="white",
@@ -107,10 +107,10 @@ def summary_png(summary: Summary) -> bytes:
     labels = _status_labels()
     x = 0.04
     for status, colour in COLOURS.items():
-        text = f"■ {labels[status]} ({fmt_number(len(summary.with_status(status)))})"
+        text = f"■ {labels[status]} ({fmt_number(summary.count(status))})"
         fig.text(x, 0.9, text, color=colour, fontsize=14, fontweight="bold", family=FONT, va="top", **PLAIN)
         x += 0.29 if status == "on_time" else 0.27
-    if len(summary.hamlets) <= MAX_TILES:
+    if summary.expected <= MAX_TILES:
         _tiles(fig, summary, (0.03, 0.45, 0.94, 0.43))
     else:
         _bar(fig, summary, (0.04, 0.72, 0.92, 0.12))

@@ -72,6 +72,9 @@ def summary_xlsx(summary: Summary) -> bytes:
     total: list[object] = [Cell(None, _TOTAL), Cell(_("Total"), _TOTAL), Cell(None, _TOTAL), Cell(None, _TOTAL)]
     total += [Cell(summary.totals.get(code), _TOTAL) for code in codes]
     rows.append(total)
+    if summary.change_note:
+        rows.append([])
+        rows.append([None, Cell(summary.change_note, _BOLD)])
     if summary.derived:
         rows.append([])
         rows.append([None, Cell(_("Targets:"), _BOLD)])

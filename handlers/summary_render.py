@@ -96,6 +96,8 @@ def summary_text(summary: Summary) -> str:
                 last_year=signed(value, summary.last_year_totals.get(info.code)),
             ).replace("  ", " ")
         )
+    if summary.change_note:
+        lines.append(summary.change_note)
     if summary.derived:
         lines.append("")
         lines.append(_("Targets:"))

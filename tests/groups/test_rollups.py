@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from handlers.summaries import Summary, build_summary
 from storage.calendar import TZ
 from storage.db import session_factory
-from storage.models import AreaTotal, Unit
+from storage.models import AreaTotal, Report, Unit
 from storage.periods import PeriodSpec, months_in, parse_period
 from storage.reports import save_report
 from storage.rollups import rebuild
@@ -123,3 +123,42 @@ async def test_area_totals_kept_by_save_report_equal_a_rebuild_and_are_what_is_r
     async with sessions() as session:
         after = (await build_summary(session, province, period, NOW, per_hamlet_values=False)).totals["tu_van"]
     assert before is not None and after == before + 1000
+
+
+@pytest.mark.parametrize("code", ["2026-11", "2026-Q3", "2026-Q4"])
+async def test_a_province_summary_for_text_lists_only_hamlets_late_or_missing_and_counts_the_rest(
+    engine: AsyncEngine, code: str
+) -> None:
+    """Built for the text and chart, a province's summary works out each hamlet's status in one GROUP BY and
+    lists only the hamlets late or missing: the same counts and names as when every hamlet is listed."""
+    province, (first, second) = await _province(engine)
+    sessions = session_factory(engine)
+    # Late reports (every month of Xóm 1 of Xã Hai filed on 2 December) and a retired hamlet, never counted.
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(Report).where(Report.unit_id == second.hamlets[0].id)
+            .values(submitted_at=dt.datetime(2026, 12, 2, 9, tzinfo=TZ)))
+        await session.execute(update(Unit).where(Unit.id == first.hamlets[3].id).values(retired_at=NOW))
+        # Filed at each month's end, after the 25th: late; Xóm 1 of Xã Một filed ahead, on time.
+        await session.execute(update(Report).where(Report.unit_id == first.hamlets[0].id)
+                              .values(submitted_at=dt.datetime(2025, 7, 1, 9, tzinfo=TZ)))
+    period = parse_period(code)
+    async with sessions() as session:
+        listed = await build_summary(session, province, period, NOW, per_hamlet_values=True)
+        compact = await build_summary(session, province, period, NOW, per_hamlet_values=False)
+    assert compact.on_time_unlisted == len(listed.with_status("on_time")) and not compact.with_status("on_time")
+    for status in ("on_time", "late", "missing"):
+        assert compact.count(status) == listed.count(status), status
+    for status in ("late", "missing"):
+        assert [(h.unit_id, h.name, h.filed, h.expected, h.last_submitted) for h in compact.with_status(status)] == [
+            (h.unit_id, h.name, h.filed, h.expected, h.last_submitted) for h in listed.with_status(status)], status
+    assert (compact.reported, compact.expected) == (listed.reported, listed.expected) == (
+        listed.reported, 6)
+    if code != "2026-Q4":  # December has begun and no hamlet has filed it: every one is missing the quarter
+        assert second.hamlets[0].id in {h.unit_id for h in compact.with_status("late")}
+        assert compact.on_time_unlisted == 1  # Xóm 1 of Xã Một
+    else:
+        assert compact.count("missing") == 6 and compact.on_time_unlisted == 0
+    if code == "2026-Q3":
+        # Xóm 2 of each commune skipped September: missing the quarter.
+        assert {h.name for h in compact.with_status("missing")} == {"Xóm 2"} and compact.count("missing") == 2
