@@ -110,7 +110,8 @@ def summary_png(summary: Summary) -> bytes:
         text = f"■ {labels[status]} ({fmt_number(summary.count(status))})"
         fig.text(x, 0.9, text, color=colour, fontsize=14, fontweight="bold", family=FONT, va="top", **PLAIN)
         x += 0.29 if status == "on_time" else 0.27
-    if summary.expected <= MAX_TILES:
+    # Tiles need every hamlet listed; a province summary that only counts its on-time hamlets gets the bar.
+    if not summary.on_time_unlisted and len(summary.hamlets) <= MAX_TILES:
         _tiles(fig, summary, (0.03, 0.45, 0.94, 0.43))
     else:
         _bar(fig, summary, (0.04, 0.72, 0.92, 0.12))

@@ -13,6 +13,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handlers.summaries import Summary, build_summary
+from handlers.summary_chart import summary_png
+from handlers.summary_render import summary_text
 from storage.calendar import TZ
 from storage.db import session_factory
 from storage.models import AreaTotal, Report, Unit
@@ -159,6 +161,9 @@ async def test_a_province_summary_for_text_lists_only_hamlets_late_or_missing_an
         assert compact.on_time_unlisted == 1  # Xóm 1 of Xã Một
     else:
         assert compact.count("missing") == 6 and compact.on_time_unlisted == 0
+    # The chart draws the counts (a bar: tiles would need every hamlet) and states them as the text does.
+    assert summary_png(compact)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"Đã báo cáo: {compact.reported}/{compact.expected} thôn, xóm" in summary_text(compact)
     if code == "2026-Q3":
         # Xóm 2 of each commune skipped September: missing the quarter.
         assert {h.name for h in compact.with_status("missing")} == {"Xóm 2"} and compact.count("missing") == 2
