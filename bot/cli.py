@@ -42,7 +42,7 @@ async def _demo(settings: Settings) -> int:
 
 async def _console_user(app: App, unit_name: str, role: str) -> tuple[str, str] | str:
     async with app.sessions() as session, session.begin():
-        matches = await find_units(session, unit_name, kinds=("hamlet", "agency", "commune"))
+        matches = await find_units(session, unit_name, kinds=("hamlet", "agency", "commune", "district", "province"))
         if not matches:
             return _("No unit matches “{name}”.").format(name=unit_name)
         if len(matches) > 1:

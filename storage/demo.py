@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locales.vietnamese import fold
+from storage.commune_report import hamlet_sums, is_commune_police
 from storage.invites import open_or_new_invite
 from storage.migrate import DEMO_LOCK, hold_lock
 from storage.models import Indicator, IndicatorSet, Unit
@@ -110,15 +111,18 @@ async def load_demo(session: AsyncSession, now: dt.datetime, today: dt.date) -> 
         session.add(province)
         await session.flush()
         commune = _unit("commune", data["commune"], province)
+        # Rates per 1,000 residents need it (QĐ 28/2025 criteria are shares of the resident population).
+        commune.population = data.get("commune_population")
         session.add(commune)
         await session.flush()
         session.add_all(_unit("hamlet", name, commune) for name in data["hamlets"])
         session.add_all(_unit("agency", name, commune) for name in data["agencies"])
         await session.flush()
         indicator_set = await add_indicator_set(session, commune, data["indicator_set"])
-        await add_indicator_set(session, commune, data["commune_set"])  # the commune police's own report
+        commune_set = await add_indicator_set(session, commune, data["commune_set"])  # the police's own report
         await save_plan(session, parse_plan(PLAN.read_text(encoding="utf-8"), PLAN.name, commune.name), commune)
         await _past_reports(session, commune, indicator_set, data, now, today)
+        await _past_commune_reports(session, commune, commune_set, data, now, today)
     hamlets = list((await session.execute(
         select(Unit).where(Unit.parent_id == commune.id, Unit.kind == "hamlet").order_by(Unit.id)
     )).scalars())
@@ -161,3 +165,34 @@ async def _past_reports(
             await save_report(session, unit_id=hamlet.id, set_id=indicator_set.id, period=month,
                               values=_plausible_values(rng, base, codes), note=rng.choice(data["notes"]),
                               person_id=None, now=min(saved, now))
+
+
+async def _past_commune_reports(
+    session: AsyncSession, commune: Unit, commune_set: IndicatorSet, data: dict[str, Any],
+    now: dt.datetime, today: dt.date,
+) -> None:
+    """The commune police's monthly reports of the past months but the last (still to file in the demo):
+    the hamlets' sums as prefilled, the commune-only figures made up; a province leader then sees a history."""
+    rng = random.Random(20260202)
+    agencies = (await session.scalars(select(Unit).where(Unit.parent_id == commune.id, Unit.kind == "agency"))).all()
+    police = next((unit for unit in agencies if is_commune_police(unit)), None)
+    if police is None:
+        return
+    items = [item for item in data["commune_set"]["indicators"] if item.get("kind", "count") != "text"]
+    sources = {item["code"]: str(item["rules"]["sum_of"]) for item in items if (item.get("rules") or {}).get("sum_of")}
+    month = previous(period_of("month", today))
+    for _ in range(PAST_MONTHS - 1):
+        month = previous(month)
+        sums = await hamlet_sums(session, commune.id, month.code, sorted(set(sources.values())))
+        values: dict[str, int | None] = {}
+        for item in items:
+            code = item["code"]
+            if code in sources:
+                values[code] = sums.sums.get(sources[code], 0)
+            elif item.get("kind") == "area":
+                values[code] = rng.choice([0, 0, 0, 150])
+            else:
+                values[code] = rng.randint(0, 3)
+        filed = dt.datetime.combine(month.ends_on, dt.time(9, 0), tzinfo=dt.UTC) - dt.timedelta(days=1)
+        await save_report(session, unit_id=police.id, set_id=commune_set.id, period=month, values=values,
+                          note=None, person_id=None, now=min(filed, now))

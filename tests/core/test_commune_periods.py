@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from conversations.commune_periods import due_periods
@@ -74,10 +74,15 @@ def _buttons(replies: list[Reply]) -> list[str]:
 async def test_a_quarter_is_prefilled_from_the_communes_months_and_the_hamlets_of_a_month_not_filed(
     engine: AsyncEngine,
 ) -> None:
-    clock = Clock()  # 23/11/2026: the demo's hamlets reported May to October
+    clock = Clock()  # 23/11/2026: the demo's hamlets reported May to October, its police May to September
     sessions, _summary = await demo(engine, clock)
     police_id, set_id, commune_id = await _police(sessions)
     async with sessions() as session, session.begin():
+        # September left to the hamlets' sums: the quarter mixes the commune's months and a month it did not file.
+        september_id = select(Period.id).where(Period.code == "2026-09").scalar_subquery()
+        filed = select(Report.id).where(Report.unit_id == police_id, Report.period_id == september_id)
+        await session.execute(delete(ReportValue).where(ReportValue.report_id.in_(filed)))
+        await session.execute(delete(Report).where(Report.unit_id == police_id, Report.period_id == september_id))
         for month, values in (("2026-07", JULY), ("2026-08", AUGUST)):
             await save_report(session, unit_id=police_id, set_id=set_id, period=parse_period(month),
                               values=dict(values), note=None, person_id=None, now=clock.now)
@@ -150,8 +155,8 @@ async def test_on_the_first_of_december_the_officer_picks_the_annual_report_by_i
     assert _buttons(menu) == ["period:2026-11", "period:2026-12", "period:2026"]
     year = texts(await officer.say("3"))
     assert "năm 2026" in year and "(1/14)" in year
-    # The demo commune's hamlets reported May to October, the commune none: six months from hamlets.
-    assert "6/12 tháng trong kỳ: 0 tháng theo báo cáo tháng của xã, 6 tháng theo tổng các thôn" in year
+    # The demo commune's hamlets reported May to October, its police May to September: October from hamlets.
+    assert "6/12 tháng trong kỳ: 5 tháng theo báo cáo tháng của xã, 1 tháng theo tổng các thôn" in year
 
 
 async def test_at_the_last_minute_of_the_year_the_month_and_the_year_are_offered_and_named_in_words(
