@@ -25,10 +25,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import json
 import random
 import statistics
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -39,17 +41,29 @@ from benchmarks.openpyxl_summary_excel import summary_xlsx as openpyxl_summary_x
 from bot.rate_limit import RateLimiter
 from bot.scheduler import Scheduler
 from bot.sender import OutboxSender
-from handlers.summaries import Summary, build_summary
+from handlers.province_excel import province_xlsx
+from handlers.province_render import province_details, province_text
+from handlers.province_summary import build_province_summary
+from handlers.summaries import (
+    Summary,
+    _hamlets_not_on_time,
+    _hamlets_with_reports,
+    build_summary,
+    sub_periods,
+    summary_change_note,
+)
 from handlers.summary_chart import summary_png
 from handlers.summary_excel import summary_xlsx
 from handlers.summary_render import summary_text
 from locales.i18n import set_language
-from storage.calendar import TZ
+from storage.calendar import TZ, calendar_for
 from storage.db import create_engine, session_factory
 from storage.demo import demo_data
+from storage.indicator_sets import rows_of, save_version, versions_used
 from storage.migrate import upgrade
-from storage.models import AreaTotal, OutboxMessage, Unit
+from storage.models import AreaTotal, IndicatorSet, OutboxMessage, Unit
 from storage.periods import months_in, parse_period
+from storage.reporting_scope import hamlet_set
 from storage.rollups import rebuild
 
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
@@ -133,6 +147,41 @@ class Loader:
         v0 = self.ids("report_values", communes * hamlets * len(months) * len(codes))[0]
         month_ids = [self.months[m] for m in months]
         at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        # Each commune's police agency files the commune's report, one a month: what the province summary
+        # of communes reads (about one in thirty missing, a different month for each commune).
+        police = demo_data()["commune_set"]
+        pcodes = [i["code"] for i in police["indicators"]]
+        pkinds = [i.get("kind", "count") for i in police["indicators"]]
+        prules = [json.dumps(i.get("rules", {})) for i in police["indicators"]]
+        a0 = self.ids("units", communes)[0]
+        ps0 = self.ids("indicator_sets", communes)[0]
+        pi0 = self.ids("indicators", communes * len(pcodes))[0]
+        pr0 = self.ids("reports", communes * len(months))[0]
+        pv0 = self.ids("report_values", communes * len(months) * len(pcodes))[0]
+        police_sql = [
+            ("INSERT INTO units (id, parent_id, kind, name, folded_name, settings) "
+             "SELECT $1 + c, $2 + c, 'agency', 'Công an xã', 'cong an xa', '{}' FROM generate_series(0, $3 - 1) c",
+             (a0, first_commune, communes)),
+            ("UPDATE units SET population = 3000 + (id * 37) % 17000 WHERE id >= $1 AND id < $1 + $2",
+             (first_commune, communes)),
+            ("INSERT INTO indicator_sets (id, owner_id, code, name, unit_kind, period_kind) "
+             "SELECT $1 + c, $2 + c, $3, $4, $5, $6 FROM generate_series(0, $7 - 1) c",
+             (ps0, first_commune, police["code"], police["name"], police["unit_kind"], police["period_kind"],
+              communes)),
+            ("INSERT INTO indicators (id, set_id, position, code, label, question, measure, kind, required, rules) "
+             "SELECT $1 + c * $2 + k, $3 + c, k + 1, ($4::text[])[k + 1], ($4::text[])[k + 1], "
+             "($4::text[])[k + 1] || '?', '', ($5::text[])[k + 1], true, ($6::text[])[k + 1]::json "
+             "FROM generate_series(0, $7 - 1) c, generate_series(0, $2 - 1) k",
+             (pi0, len(pcodes), ps0, pcodes, pkinds, prules, communes)),
+            ("INSERT INTO reports (id, unit_id, set_id, period_id, revision, submitted_at, updated_at) "
+             "SELECT $1 + c * $2 + m, $3 + c, $4 + c, ($5::int[])[m + 1], 1, $6, $6 "
+             "FROM generate_series(0, $7 - 1) c, generate_series(0, $2 - 1) m WHERE (c * 7 + m * 11) % 30 <> 0",
+             (pr0, len(months), a0, ps0, month_ids, at, communes)),
+            ("INSERT INTO report_values (id, report_id, indicator_id, value) "
+             "SELECT $1 + (r.id - $2) * $3 + k, r.id, $4 + (r.set_id - $5) * $3 + k, floor(random() * 31)::int "
+             "FROM reports r, generate_series(0, $3 - 1) k WHERE r.id >= $2",
+             (pv0, pr0, len(pcodes), pi0, ps0)),
+        ]
         sql = [
             ("INSERT INTO units (id, parent_id, kind, name, folded_name, settings) "
              "VALUES ($1, NULL, 'country', 'Việt Nam', 'viet nam', '{}')", (u0,)),
@@ -163,6 +212,7 @@ class Loader:
              "SELECT $1 + (r.id - $2) * $3 + k, r.id, $4 + (r.set_id - $5) * $3 + k, floor(random() * 31)::int "
              "FROM reports r, generate_series(0, $3 - 1) k WHERE r.id >= $2",
              (v0, r0, len(codes), i0, s0)),
+            *police_sql,  # after the hamlets' values: that statement takes every report from r0 on
         ]
         # 24 million values: their foreign keys, unique constraint and indexes are built once afterwards
         # (as a restore does) rather than checked and maintained row by row; the schema ends the same.
@@ -182,8 +232,10 @@ class Loader:
             await self.conn.execute(row["indexdef"])
         for row in constraints:
             await self.conn.execute(f'ALTER TABLE report_values ADD CONSTRAINT "{row["conname"]}" {row["definition"]}')
-        print(f"  loaded {1 + provinces + communes + communes * hamlets:,} units, "
-              f"{await self.conn.fetchval('SELECT count(*) FROM reports WHERE id >= $1', r0):,} reports")
+        print(f"  loaded {1 + provinces + 2 * communes + communes * hamlets:,} units, "
+              f"{await self.conn.fetchval('SELECT count(*) FROM reports WHERE id >= $1 AND id < $2', r0, pr0):,} "
+              f"hamlet reports, "
+              f"{await self.conn.fetchval('SELECT count(*) FROM reports WHERE id >= $1', pr0):,} commune reports")
         return u0
 
 
@@ -293,6 +345,7 @@ async def bench(url: str, raw_dsn: dict[str, Any], groups: int, repeat: int, nat
         if huge:
             print(f"  reported {summary.reported:,}/{summary.expected:,}; "
                   f"nghien total {summary.totals.get('nghien'):,}")
+            await country_extras(sessions, area_id, repeat)
             continue
 
         async def render(summary: Summary = summary) -> None:
@@ -353,6 +406,88 @@ async def bench(url: str, raw_dsn: dict[str, Any], groups: int, repeat: int, nat
           f"the limit's bound is {bound:,.1f} s ({elapsed / bound:.3f}× the bound); "
           f"peak in any 1 s window: {max_in_window(delivered, 1.0)} messages")
     await engine.dispose()
+
+
+async def country_extras(sessions: Any, area_id: int, repeat: int) -> None:
+    """The country's hamlet statuses both ways, the change note's query, and the province summary of
+    communes over the country's 3,321 communes."""
+    async with sessions() as session:
+        area = await session.get(Unit, area_id)
+        assert area is not None
+        for code in ("2026-11", "2026-Q3"):
+            period = parse_period(code)
+            set_row = await hamlet_set(session, area)
+            assert set_row is not None
+            subs = sub_periods(period, set_row.period_kind)
+            rules = await calendar_for(session, area)
+            ends = {p.code: rules.deadline_end(p) for p in subs}
+
+            async def every_hamlet(subs: list[Any] = subs, code_: str = set_row.code) -> Any:
+                return await _hamlets_with_reports(session, area_id, code_, subs, defaultdict(list))
+
+            async def counted(subs: list[Any] = subs, code_: str = set_row.code, ends: Any = ends) -> Any:
+                return await _hamlets_not_on_time(session, area_id, code_, subs, subs, ends)
+
+            await timed(f"hamlet statuses {code}: a row per hamlet-period, as before", repeat, every_hamlet)
+            listed, on_time = await timed(f"hamlet statuses {code}: one GROUP BY, late/missing listed", repeat,
+                                          counted)
+            print(f"    {len(listed):,} hamlets listed, {on_time:,} on time counted")
+
+            async def uses(subs: list[Any] = subs, code_: str = set_row.code) -> Any:
+                return await versions_used(session, area_id, [p.code for p in subs], code_)
+
+            found = await timed(f"versions_used {code} (the change note's query, whole country)", repeat, uses)
+            print(f"    {len(found)} (period, version) rows, {sum(u.reports for u in found):,} reports")
+
+            async def note(subs: list[Any] = subs, code_: str = set_row.code) -> Any:
+                return await summary_change_note(session, area_id, code_, subs)
+
+            await timed(f"summary_change_note {code} (no set has a 2nd version)", repeat, note)
+    async with sessions() as session:
+        # One commune saves a second version of its set (rolled back after): the note then counts that
+        # commune's reports by version, not the country's.
+        area = await session.get(Unit, area_id)
+        assert area is not None
+        set_row = await hamlet_set(session, area)
+        assert set_row is not None
+        base = await session.scalar(select(IndicatorSet).where(IndicatorSet.code == set_row.code)
+                                    .order_by(IndicatorSet.id).limit(1))
+        assert base is not None
+        owner = await session.get(Unit, base.owner_id)
+        assert owner is not None
+        await save_version(session, owner, base, await rows_of(session, base.id))
+        quarter = sub_periods(parse_period("2026-Q3"), set_row.period_kind)
+
+        async def revised(code_: str = set_row.code) -> Any:
+            return await summary_change_note(session, area_id, code_, quarter)
+
+        await timed("summary_change_note 2026-Q3 (one commune has a 2nd version)", repeat, revised)
+        await session.rollback()
+    print("country: province summary of communes (3,321 communes, their police reports)")
+    async with sessions() as session:
+        area = await session.get(Unit, area_id)
+        assert area is not None
+        communes_summary = None
+        for code in ("2026-11", "2026-Q3", "2026"):
+            async def build(code: str = code) -> Any:
+                return await build_province_summary(session, area, parse_period(code), NOW)
+
+            communes_summary = await timed(f"build_province_summary {code}", repeat, build)
+        assert communes_summary is not None
+        print(f"    (2026: {communes_summary.reported:,}/{len(communes_summary.communes):,} communes reported)")
+        month = await build_province_summary(session, area, parse_period("2026-11"), NOW)
+        print(f"    (2026-11: {month.reported:,}/{len(month.communes):,} communes reported)")
+
+        async def text(month: Any = month) -> None:
+            province_text(month)
+            province_details(month)
+
+        await timed("text and details", repeat, text)
+
+        async def workbook(month: Any = month) -> None:
+            province_xlsx(month)
+
+        await timed("xlsx", 1, workbook)
 
 
 def max_in_window(times: list[float], window: float) -> int:
