@@ -14,7 +14,7 @@ from storage.calendar import TZ
 from storage.db import create_engine, session_factory
 from storage.invites import open_or_new_invite
 from storage.models import Unit
-from storage.periods import PeriodSpec, period_label, period_of
+from storage.periods import PeriodSpec, months_in, period_label, period_of
 
 POLICE = "Công an xã"
 # The commune set: 14 figures, the first seven prefilled with the hamlets' sums.
@@ -71,3 +71,25 @@ def vi_label(spec: PeriodSpec) -> str:
     """The period's one label in Vietnamese ("quý IV/2026")."""
     set_language("vi")
     return period_label(spec)
+
+
+# Positions (question order) of the commune-only figures and of the stock among them (counselling points).
+COMMUNE_ONLY_FROM = 7
+STOCK_POSITIONS = (0, 1, 2, 11)
+
+
+def other_months(periods: Periods) -> list[str]:
+    """The quarter's months before the one the test files (the demo's police may have filed some)."""
+    return [m.code for m in months_in(periods.quarter) if m.starts_on < periods.month.starts_on]
+
+
+def quarter_expected(month: list[int | None], earlier: list[list[int | None]]) -> list[int | None]:
+    """The quarter as prefilled and kept: stocks from this month (the latest), the commune-only flows
+    summed over this month and the commune's earlier reports of the quarter (the demo files its months
+    but the last, so which of them exist depends on the date)."""
+    out = list(month)
+    for position in range(COMMUNE_ONLY_FROM, len(month)):
+        if position in STOCK_POSITIONS:
+            continue
+        out[position] = (month[position] or 0) + sum((values[position] or 0) for values in earlier if values)
+    return out
