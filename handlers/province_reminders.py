@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from dataclasses import dataclass
 
 from sqlalchemy import select, union
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -23,29 +22,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.province_render import province_png_or_none, province_text
 from handlers.province_summary import ProvinceSummaryError, build_province_summary
-from handlers.reminders import Planned, language
+from handlers.reminders import LEADER_ROLES, Planned, Target, language, leader_targets
 from locales.i18n import _
 from locales.profiles import profile_of, push_transports
 from storage.calendar import CalendarRules, calendar_for, local
-from storage.models import GroupBinding, Identity, Membership, OutboxMessage, Person, Unit
+from storage.models import GroupBinding, Identity, Membership, OutboxMessage, Unit
 from storage.periods import PeriodSpec, period_label, period_of, previous
 
 PROVINCE = "province"
-LEAD_ROLES = ("leader", "admin")
 # The longest first: on 16/12 the year's summary says what the fourth quarter's and the second half's would.
 KINDS = ("year", "half", "quarter", "month")
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ProvinceTarget:
-    """Where one copy of a province summary goes: the province leaders' group, or a leader privately."""
-
-    transport: str
-    chat_id: str
-    chat_type: str
-    language: str
-    audience: str
 
 
 def due_periods(rules: CalendarRules, now: dt.datetime) -> list[PeriodSpec]:
@@ -82,37 +69,16 @@ async def province_ids_with_audience(session: AsyncSession) -> list[int]:
             select(Membership.unit_id.label("unit_id"))
             .join(Unit, Unit.id == Membership.unit_id)
             .join(Identity, Identity.person_id == Membership.person_id)
-            .where(Unit.kind == PROVINCE, Membership.role.in_(LEAD_ROLES), Identity.transport.in_(private))
+            .where(Unit.kind == PROVINCE, Membership.role.in_(LEADER_ROLES), Identity.transport.in_(private))
         )
         query = union(grouped, leaders)  # type: ignore[assignment]
     rows = (await session.execute(query)).scalars().all()
     return sorted({int(unit_id) for unit_id in rows})
 
 
-async def province_targets(session: AsyncSession, province_id: int) -> list[ProvinceTarget]:
+async def province_targets(session: AsyncSession, province_id: int) -> list[Target]:
     """The province leaders' groups, and each province leader privately where their messenger has no group."""
-    bindings = (await session.scalars(select(GroupBinding).where(
-        GroupBinding.unit_id == province_id, GroupBinding.purpose == PROVINCE).order_by(GroupBinding.id))).all()
-    targets = [ProvinceTarget(b.transport, b.chat_id, "group", b.language, f"province group {b.chat_id}")
-               for b in bindings]
-    grouped = {b.transport for b in bindings}
-    private = [t for t in _private_transports() if t not in grouped]
-    if private:
-        query = (
-            select(Person, Identity)
-            .join(Identity, Identity.person_id == Person.id)
-            .join(Membership, Membership.person_id == Person.id)
-            .where(Membership.unit_id == province_id, Membership.role.in_(LEAD_ROLES),
-                   Identity.transport.in_(private))
-            .order_by(Identity.id)
-        )
-        seen: set[tuple[str, str]] = set()
-        for person, identity in (await session.execute(query)).all():
-            if (identity.transport, identity.external_id) not in seen:
-                seen.add((identity.transport, identity.external_id))
-                targets.append(ProvinceTarget(identity.transport, identity.external_id, "private",
-                                              person.language or "vi", f"province leader {person.id}"))
-    return targets
+    return await leader_targets(session, province_id, PROVINCE, label="province ")
 
 
 async def province_due(session: AsyncSession, province: Unit, now: dt.datetime, with_chart: bool = True

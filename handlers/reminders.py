@@ -161,7 +161,7 @@ async def _reporters(session: AsyncSession, hamlet_ids: list[int]) -> list[tuple
 
 
 @dataclass(frozen=True)
-class _Target:
+class Target:
     """Where one copy of a leaders' summary goes: the leaders' group, or one leader privately."""
 
     transport: str
@@ -171,20 +171,23 @@ class _Target:
     audience: str
 
 
-async def _summary_targets(session: AsyncSession, commune_id: int) -> list[_Target]:
-    """The leaders' groups, and each leader (privately) on a transport that has no leaders' group."""
-    bindings = await _bindings(session, commune_id, "leaders")
-    targets = [_Target(b.transport, b.chat_id, "group", b.language, f"leaders group {b.chat_id}") for b in bindings]
+async def leader_targets(session: AsyncSession, unit_id: int, purpose: str, label: str = "") -> list[Target]:
+    """The groups bound to ``unit_id`` for ``purpose``, and each of its leaders and admins (privately) on a
+    transport that has no such group; ``label`` prefixes a leader's audience ("province leader 7") —
+    commune and province summaries reach their people the same way."""
+    bindings = await _bindings(session, unit_id, purpose)
+    targets = [Target(b.transport, b.chat_id, "group", b.language, f"{purpose} group {b.chat_id}")
+               for b in bindings]
     grouped = {b.transport for b in bindings}
     # A transport that cannot post to a group (an ordinary Zalo bot: getMe says can_join_groups false)
-    # and has no leaders' group here: its summaries go to each leader privately.
+    # and has no such group here: its summaries go to each leader privately.
     without = [t for t in push_transports() if not profile_of(t).groups and t not in grouped]
     if without:
         query = (
             select(Person, Identity)
             .join(Identity, Identity.person_id == Person.id)
             .join(Membership, Membership.person_id == Person.id)
-            .where(Membership.unit_id == commune_id, Membership.role.in_(LEADER_ROLES),
+            .where(Membership.unit_id == unit_id, Membership.role.in_(LEADER_ROLES),
                    Identity.transport.in_(without))
             .order_by(Identity.id)
         )
@@ -192,8 +195,8 @@ async def _summary_targets(session: AsyncSession, commune_id: int) -> list[_Targ
         for person, identity in (await session.execute(query)).all():
             if (identity.transport, identity.external_id) not in seen:
                 seen.add((identity.transport, identity.external_id))
-                targets.append(_Target(identity.transport, identity.external_id, "private",
-                                       person.language or "vi", f"leader {person.id}"))
+                targets.append(Target(identity.transport, identity.external_id, "private",
+                                      person.language or "vi", f"{label}leader {person.id}"))
     return targets
 
 
@@ -245,7 +248,7 @@ async def _commune_summaries(
 ) -> list[Planned]:
     today = local(now).date()
     due = due_summaries(rules, hamlet_set_row.period_kind, now)
-    targets = await _summary_targets(session, commune.id) if due else []
+    targets = await leader_targets(session, commune.id, "leaders") if due else []
     planned: list[Planned] = []
     for reason, period in due:
         keyed = [(f"summary:{reason}:{period.code}:{today.isoformat()}:{t.transport}:{t.chat_id}", t)

@@ -31,6 +31,7 @@ from storage.reporting_scope import (
     hamlet_ids,
     hamlet_rows,
     hamlet_set,
+    period_reports,
 )
 
 _DATA = Path(__file__).with_name("summary_indicators.json")
@@ -531,13 +532,7 @@ async def _hamlets_with_reports(
 
     The periods' reports are read first, then matched to the area's hamlets (see ``_area_reports``)."""
     period_ids = await _period_ids(session, {"p": [p.code for p in subs]})
-    in_period = (
-        select(Report.unit_id, Report.period_id, Report.submitted_at)
-        .join(IndicatorSet, IndicatorSet.id == Report.set_id)
-        .where(IndicatorSet.code == set_code, Report.period_id.in_(period_ids))
-        .cte("period_reports")
-        .prefix_with("MATERIALIZED", dialect="postgresql")
-    )
+    in_period = period_reports(set_code, period_ids)
     hamlets = (
         select(Unit.id, Unit.name)
         .where(Unit.parent_id.in_(select(areas_below(area_id).c.id)), Unit.kind == "hamlet",
